@@ -1,0 +1,41 @@
+/* sipnat-version.c: run-time version information
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "sipnat-version.h"
+
+/**
+ * sipnat_get_major_version:
+ *
+ * Returns: the major version of the libsipnat library in use.
+ */
+guint
+sipnat_get_major_version (void)
+{
+  return SIPNAT_MAJOR_VERSION;
+}
+
+/**
+ * sipnat_get_minor_version:
+ *
+ * Returns: the minor version of the libsipnat library in use.
+ */
+guint
+sipnat_get_minor_version (void)
+{
+  return SIPNAT_MINOR_VERSION;
+}
+
+/**
+ * sipnat_get_micro_version:
+ *
+ * Returns: the micro version of the libsipnat library in use.
+ */
+guint
+sipnat_get_micro_version (void)
+{
+  return SIPNAT_MICRO_VERSION;
+}
