@@ -15,5 +15,7 @@
 #include "sipnat-transport.h"
 #include "sipnat-binding.h"
 #include "sipnat-nat-policy.h"
+#include "sipnat-endpoint.h"
+#include "sipnat-registration.h"
 
 #undef SIPNAT_INSIDE

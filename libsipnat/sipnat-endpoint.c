@@ -1,0 +1,1156 @@
+/* sipnat-endpoint.c: a SIP endpoint on the GLib main loop
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "sipnat-debug-private.h"
+#include "sipnat-endpoint-private.h"
+#include "sipnat-enums.h"
+#include "sipnat-error.h"
+#include "sipnat-registration-private.h"
+#include "sipnat-util-private.h"
+
+/**
+ * SipnatEndpoint:
+ *
+ * A SIP user agent bound to local UDP and TCP ports, running on the
+ * thread-default [struct@GLib.MainContext] of the thread that created it:
+ * every signal, notification and async callback is delivered there, and
+ * no other thread is started.
+ *
+ * An endpoint holds the [class@Sipnat.Registration]s (one per `proxyN`
+ * section of a configuration) and a default [class@Sipnat.NatPolicy].
+ * Create one with [ctor@Sipnat.Endpoint.new] or from a configuration file
+ * with [ctor@Sipnat.Endpoint.new_from_file]; close it with
+ * [method@Sipnat.Endpoint.close_async], which removes every registration
+ * from its registrar before the SIP stack shuts down. Dropping the last
+ * reference without closing is safe too, but does not unregister.
+ */
+
+struct _SipnatEndpoint
+{
+  GObject parent_instance;
+
+  GMainContext *context;
+  su_root_t *root;
+  nua_t *nua;
+
+  char *local_address;
+  guint local_port;
+  SipnatTransportFlags transports;
+  char *user_agent;
+  guint transaction_timeout;
+  char *public_address;
+  char *ip_versions;
+  char *contact_host;
+
+  SipnatNatPolicy *nat_policy;
+  GListStore *registrations;
+
+  gboolean have_params;
+  gboolean shutdown_done;
+  gboolean closed;
+  guint pending_unregistrations;
+  GTask *close_task;
+};
+
+static void sipnat_endpoint_initable_iface_init (GInitableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SipnatEndpoint, sipnat_endpoint, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
+                                                      sipnat_endpoint_initable_iface_init))
+
+enum {
+  PROP_0,
+  PROP_LOCAL_ADDRESS,
+  PROP_LOCAL_PORT,
+  PROP_TRANSPORTS,
+  PROP_USER_AGENT,
+  PROP_SIP_TRANSACTION_TIMEOUT,
+  PROP_PUBLIC_ADDRESS,
+  PROP_IP_VERSIONS,
+  PROP_NAT_POLICY,
+  PROP_REGISTRATIONS,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+#define DEFAULT_LOCAL_ADDRESS "0.0.0.0"
+#define STARTUP_TIMEOUT_MS 5000
+
+/* ---------------------------------------------------------------------- */
+/* Iterating the context until the stack answers                          */
+
+static gboolean
+set_flag_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The stack answers through messages on its GSource: run the context
+ * until @flag is set, at most @timeout_ms. */
+static gboolean
+iterate_until (SipnatEndpoint *self,
+               gboolean       *flag,
+               guint           timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  g_autoptr(GSource) timeout = g_timeout_source_new (timeout_ms);
+
+  g_source_set_callback (timeout, set_flag_cb, &timed_out, NULL);
+  g_source_attach (timeout, self->context);
+
+  while (!*flag && !timed_out)
+    g_main_context_iteration (self->context, TRUE);
+
+  g_source_destroy (timeout);
+  return *flag;
+}
+
+/* ---------------------------------------------------------------------- */
+/* nua events: one flat switch, one small handler per event               */
+
+static void
+handle_get_params (SipnatEndpoint *self,
+                   tagi_t          tags[])
+{
+  const sip_contact_t *contact = NULL;
+
+  tl_gets (tags, NTATAG_CONTACT_REF (contact), TAG_END ());
+
+  if (contact != NULL && contact->m_url->url_host != NULL)
+    {
+      g_free (self->contact_host);
+      self->contact_host = g_strdup (contact->m_url->url_host);
+
+      if (self->local_port == 0 && contact->m_url->url_port != NULL)
+        {
+          self->local_port = (guint) g_ascii_strtoull (contact->m_url->url_port, NULL, 10);
+          g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOCAL_PORT]);
+        }
+    }
+
+  self->have_params = TRUE;
+}
+
+static gboolean
+destroy_stack_cb (gpointer data)
+{
+  SipnatEndpoint *self = data;
+
+  g_clear_pointer (&self->nua, nua_destroy);
+  g_clear_pointer (&self->root, su_root_destroy);
+
+  if (self->close_task != NULL)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&self->close_task);
+      g_task_return_boolean (task, TRUE);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handle_shutdown (SipnatEndpoint *self,
+                 int             status,
+                 const char     *phrase)
+{
+  if (status < 200)
+    return;
+
+  SIPNAT_NOTE (SIP, "stack shut down: %d %s", status, phrase);
+  self->shutdown_done = TRUE;
+
+  /* nua may not be destroyed from inside its own callback. During
+   * dispose the caller destroys it after iterating. */
+  if (!self->closed)
+    return;
+
+  g_autoptr(GSource) idle = g_idle_source_new ();
+  g_source_set_callback (idle, destroy_stack_cb, g_object_ref (self), g_object_unref);
+  g_source_attach (idle, self->context);
+}
+
+static void
+handle_incoming_request (SipnatEndpoint *self,
+                         nua_t          *nua,
+                         nua_handle_t   *nh,
+                         nua_event_t     event)
+{
+  SIPNAT_NOTE (SIP, "incoming %s", nua_event_name (event));
+
+  /* No calls yet: refuse INVITEs. nua answers OPTIONS and MESSAGE itself. */
+  if (event == nua_i_invite)
+    nua_respond (nh, SIP_480_TEMPORARILY_UNAVAILABLE, NUTAG_WITH_THIS (nua), TAG_END ());
+
+  nua_handle_destroy (nh);
+}
+
+static gboolean
+is_incoming_request (nua_event_t event)
+{
+  switch (event)
+    {
+    case nua_i_invite:
+    case nua_i_options:
+    case nua_i_message:
+    case nua_i_subscribe:
+    case nua_i_notify:
+    case nua_i_refer:
+    case nua_i_publish:
+    case nua_i_info:
+    case nua_i_method:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static void
+nua_callback (nua_event_t         event,
+              int                 status,
+              const char         *phrase,
+              nua_t              *nua,
+              SipnatEndpoint     *self,
+              nua_handle_t       *nh,
+              SipnatRegistration *registration,
+              const sip_t        *sip,
+              tagi_t              tags[])
+{
+  switch (event)
+    {
+    case nua_r_get_params:
+      handle_get_params (self, tags);
+      break;
+
+    case nua_r_shutdown:
+      handle_shutdown (self, status, phrase);
+      break;
+
+    case nua_r_register:
+    case nua_r_unregister:
+      if (registration != NULL)
+        _sipnat_registration_handle_response (registration, event, status, phrase, sip);
+      else if (nh != NULL && status >= 200)
+        nua_handle_destroy (nh);    /* a handle a registration let go of */
+      break;
+
+    case nua_i_outbound:
+      SIPNAT_NOTE (NAT, "outbound: %d %s", status, phrase);
+      break;
+
+    case nua_i_error:
+      g_warning ("SIP stack error: %d %s", status, phrase);
+      break;
+
+    default:
+      if (nh != NULL && registration == NULL && is_incoming_request (event))
+        handle_incoming_request (self, nua, nh, event);
+      else
+        SIPNAT_NOTE (SIP, "unhandled %s %d %s", nua_event_name (event), status, phrase);
+      break;
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Construction                                                           */
+
+static void
+ensure_su_init (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      su_init ();
+      g_once_init_leave (&done, 1);
+    }
+}
+
+static char *
+build_bind_url (SipnatEndpoint *self)
+{
+  const char *transport_param = "";
+  gboolean ipv6 = strchr (self->local_address, ':') != NULL;
+  SipnatTransportFlags plain = self->transports & (SIPNAT_TRANSPORT_FLAGS_UDP |
+                                                   SIPNAT_TRANSPORT_FLAGS_TCP);
+
+  if (plain == SIPNAT_TRANSPORT_FLAGS_UDP)
+    transport_param = ";transport=udp";
+  else if (plain == SIPNAT_TRANSPORT_FLAGS_TCP)
+    transport_param = ";transport=tcp";
+
+  return g_strdup_printf ("sip:%s%s%s:%u%s",
+                          ipv6 ? "[" : "", self->local_address, ipv6 ? "]" : "",
+                          self->local_port, transport_param);
+}
+
+static gboolean
+check_transports (SipnatEndpoint  *self,
+                  GError         **error)
+{
+  if (self->transports & SIPNAT_TRANSPORT_FLAGS_TLS)
+    {
+      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                           _("The TLS transport is not supported yet"));
+      return FALSE;
+    }
+
+  if (self->transports == SIPNAT_TRANSPORT_FLAGS_NONE)
+    {
+      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                           _("No SIP transport is enabled"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+create_stack (SipnatEndpoint  *self,
+              GError         **error)
+{
+  g_autofree char *url = build_bind_url (self);
+  int saved_errno;
+
+  ensure_su_init ();
+
+  self->root = su_glib_root_create (self);
+  if (self->root == NULL)
+    {
+      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED,
+                           _("Cannot create the SIP event loop"));
+      return FALSE;
+    }
+
+  /* One thread: without this nua starts its own pthread. */
+  su_root_threading (self->root, 0);
+  g_source_attach (su_root_gsource (self->root), self->context);
+
+  /* Contact rewriting is ours (reg-match-received-rport), never Sofia's. */
+  errno = 0;
+  self->nua = nua_create (self->root, nua_callback, self,
+                          NUTAG_URL (url),
+                          NUTAG_USER_AGENT (self->user_agent),
+                          NUTAG_OUTBOUND ("no-natify no-validate no-options-keepalive use-rport"),
+                          NTATAG_SIP_T1X64 (self->transaction_timeout),
+                          TAG_END ());
+  saved_errno = errno;
+
+  if (self->nua == NULL)
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
+                   _("Cannot bind the SIP transports to %s: %s"),
+                   url, g_strerror (saved_errno ? saved_errno : EADDRNOTAVAIL));
+      g_clear_pointer (&self->root, su_root_destroy);
+      return FALSE;
+    }
+
+  SIPNAT_NOTE (SIP, "stack created on %s", url);
+  return TRUE;
+}
+
+static gboolean
+sipnat_endpoint_initable_init (GInitable     *initable,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  SipnatEndpoint *self = SIPNAT_ENDPOINT (initable);
+
+  if (self->nua != NULL)
+    return TRUE;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  if (!check_transports (self, error) || !create_stack (self, error))
+    return FALSE;
+
+  nua_get_params (self->nua, TAG_ANY (), TAG_END ());
+  if (!iterate_until (self, &self->have_params, STARTUP_TIMEOUT_MS))
+    {
+      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED,
+                           _("The SIP stack did not start"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+sipnat_endpoint_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = sipnat_endpoint_initable_init;
+}
+
+/* ---------------------------------------------------------------------- */
+/* GObject                                                                */
+
+static void
+detach_registrations (SipnatEndpoint *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->registrations));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SipnatRegistration) reg =
+        g_list_model_get_item (G_LIST_MODEL (self->registrations), i);
+
+      _sipnat_registration_detach (reg);
+    }
+}
+
+/* Dropped without close: no unregistration, but an orderly shutdown, as
+ * nua must never be destroyed before its shutdown completes. */
+static void
+shutdown_now (SipnatEndpoint *self)
+{
+  if (self->nua == NULL)
+    return;
+
+  detach_registrations (self);
+
+  if (!self->shutdown_done)
+    {
+      nua_shutdown (self->nua);
+      iterate_until (self, &self->shutdown_done, STARTUP_TIMEOUT_MS);
+    }
+
+  if (self->shutdown_done)
+    g_clear_pointer (&self->nua, nua_destroy);
+  else
+    {
+      g_warning ("SIP stack did not shut down; leaking it");
+      self->nua = NULL;
+    }
+
+  g_clear_pointer (&self->root, su_root_destroy);
+}
+
+static void
+sipnat_endpoint_dispose (GObject *object)
+{
+  SipnatEndpoint *self = SIPNAT_ENDPOINT (object);
+
+  shutdown_now (self);
+
+  if (self->registrations != NULL)
+    g_list_store_remove_all (self->registrations);
+  g_clear_object (&self->nat_policy);
+
+  G_OBJECT_CLASS (sipnat_endpoint_parent_class)->dispose (object);
+}
+
+static void
+sipnat_endpoint_finalize (GObject *object)
+{
+  SipnatEndpoint *self = SIPNAT_ENDPOINT (object);
+
+  g_clear_object (&self->registrations);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->local_address);
+  g_free (self->user_agent);
+  g_free (self->public_address);
+  g_free (self->ip_versions);
+  g_free (self->contact_host);
+
+  G_OBJECT_CLASS (sipnat_endpoint_parent_class)->finalize (object);
+}
+
+static void
+sipnat_endpoint_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  SipnatEndpoint *self = SIPNAT_ENDPOINT (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOCAL_ADDRESS:
+      g_value_set_string (value, self->local_address);
+      break;
+    case PROP_LOCAL_PORT:
+      g_value_set_uint (value, self->local_port);
+      break;
+    case PROP_TRANSPORTS:
+      g_value_set_flags (value, self->transports);
+      break;
+    case PROP_USER_AGENT:
+      g_value_set_string (value, self->user_agent);
+      break;
+    case PROP_SIP_TRANSACTION_TIMEOUT:
+      g_value_set_uint (value, self->transaction_timeout);
+      break;
+    case PROP_PUBLIC_ADDRESS:
+      g_value_set_string (value, self->public_address);
+      break;
+    case PROP_IP_VERSIONS:
+      g_value_set_string (value, self->ip_versions);
+      break;
+    case PROP_NAT_POLICY:
+      g_value_set_object (value, self->nat_policy);
+      break;
+    case PROP_REGISTRATIONS:
+      g_value_set_object (value, self->registrations);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+set_ip_versions (SipnatEndpoint *self,
+                 const char     *ip_versions)
+{
+  if (_sipnat_set_str (&self->ip_versions, ip_versions))
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_IP_VERSIONS]);
+}
+
+static void
+sipnat_endpoint_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  SipnatEndpoint *self = SIPNAT_ENDPOINT (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOCAL_ADDRESS:
+      g_free (self->local_address);
+      self->local_address = g_value_dup_string (value);
+      if (self->local_address == NULL || *self->local_address == '\0')
+        _sipnat_set_str (&self->local_address, DEFAULT_LOCAL_ADDRESS);
+      break;
+    case PROP_LOCAL_PORT:
+      self->local_port = g_value_get_uint (value);
+      break;
+    case PROP_TRANSPORTS:
+      self->transports = g_value_get_flags (value);
+      break;
+    case PROP_USER_AGENT:
+      g_free (self->user_agent);
+      self->user_agent = g_value_dup_string (value);
+      if (self->user_agent == NULL)
+        self->user_agent = g_strdup ("libsipnat/" PACKAGE_VERSION);
+      break;
+    case PROP_SIP_TRANSACTION_TIMEOUT:
+      sipnat_endpoint_set_transaction_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_PUBLIC_ADDRESS:
+      sipnat_endpoint_set_public_address (self, g_value_get_string (value));
+      break;
+    case PROP_IP_VERSIONS:
+      set_ip_versions (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sipnat_endpoint_class_init (SipnatEndpointClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sipnat_endpoint_dispose;
+  object_class->finalize = sipnat_endpoint_finalize;
+  object_class->get_property = sipnat_endpoint_get_property;
+  object_class->set_property = sipnat_endpoint_set_property;
+
+  /**
+   * SipnatEndpoint:local-address:
+   *
+   * The local IP address the SIP transports bind to; "0.0.0.0" (the
+   * default) binds all IPv4 interfaces, "::" all IPv6 ones.
+   */
+  props[PROP_LOCAL_ADDRESS] =
+    g_param_spec_string ("local-address", NULL, NULL, DEFAULT_LOCAL_ADDRESS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SipnatEndpoint:local-port:
+   *
+   * The local port of the SIP transports: all enabled transports use the
+   * same one. Set 0 (the default) for an ephemeral port; once the
+   * endpoint is initialised this reads the port actually bound.
+   */
+  props[PROP_LOCAL_PORT] =
+    g_param_spec_uint ("local-port", NULL, NULL, 0, G_MAXUINT16, 0,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS |
+                       G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * SipnatEndpoint:transports:
+   *
+   * The enabled SIP transports; UDP and TCP by default.
+   */
+  props[PROP_TRANSPORTS] =
+    g_param_spec_flags ("transports", NULL, NULL, SIPNAT_TYPE_TRANSPORT_FLAGS,
+                        SIPNAT_TRANSPORT_FLAGS_UDP | SIPNAT_TRANSPORT_FLAGS_TCP,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SipnatEndpoint:user-agent:
+   *
+   * The User-Agent header of every request; "libsipnat/VERSION" by default.
+   */
+  props[PROP_USER_AGENT] =
+    g_param_spec_string ("user-agent", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SipnatEndpoint:sip-transaction-timeout:
+   *
+   * How long a SIP transaction may wait for a final answer, in
+   * milliseconds (64 × T1 of RFC 3261): 1 to 32000, default 32000. The
+   * product recommends 4000 where registrars answer quickly. The
+   * product's `policy.endpoint.sip_transaction_timeout`.
+   */
+  props[PROP_SIP_TRANSACTION_TIMEOUT] =
+    g_param_spec_uint ("sip-transaction-timeout", NULL, NULL,
+                       1, SIPNAT_DEFAULT_TRANSACTION_TIMEOUT, SIPNAT_DEFAULT_TRANSACTION_TIMEOUT,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * SipnatEndpoint:public-address:
+   *
+   * An address to advertise in the Contact of new registrations instead
+   * of the local one (`policy.endpoint.public_address`), for a NAT with
+   * a static port forward; %NULL (the default) to advertise the local
+   * address.
+   */
+  props[PROP_PUBLIC_ADDRESS] =
+    g_param_spec_string ("public-address", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * SipnatEndpoint:ip-versions:
+   *
+   * The IP versions to use, in order of preference, e.g. "ipv4,ipv6"
+   * (`policy.endpoint.ip_versions`). Kept for configuration round trips;
+   * the bound address decides today.
+   */
+  props[PROP_IP_VERSIONS] =
+    g_param_spec_string ("ip-versions", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * SipnatEndpoint:nat-policy:
+   *
+   * The endpoint's default NAT policy.
+   */
+  props[PROP_NAT_POLICY] =
+    g_param_spec_object ("nat-policy", NULL, NULL, SIPNAT_TYPE_NAT_POLICY,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SipnatEndpoint:registrations:
+   *
+   * The registrations, as a [iface@Gio.ListModel] of [class@Sipnat.Registration].
+   */
+  props[PROP_REGISTRATIONS] =
+    g_param_spec_object ("registrations", NULL, NULL, G_TYPE_LIST_MODEL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  _sipnat_debug_init ();
+}
+
+static void
+sipnat_endpoint_init (SipnatEndpoint *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+  self->transaction_timeout = SIPNAT_DEFAULT_TRANSACTION_TIMEOUT;
+  self->nat_policy = sipnat_nat_policy_new ();
+  self->registrations = g_list_store_new (SIPNAT_TYPE_REGISTRATION);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Public API                                                             */
+
+/**
+ * sipnat_endpoint_new:
+ * @local_address: (nullable): the local address to bind, %NULL for all IPv4 interfaces
+ * @local_port: the local port, 0 for an ephemeral one
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Creates an endpoint with UDP and TCP on the thread-default main context
+ * and binds its transports. Binding is immediate; the call iterates the
+ * main context briefly while the SIP stack starts.
+ *
+ * Returns: (transfer full): a new endpoint, or %NULL with @error set
+ *   (%SIPNAT_ERROR_TRANSPORT when the address cannot be bound)
+ */
+SipnatEndpoint *
+sipnat_endpoint_new (const char    *local_address,
+                     guint          local_port,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  g_return_val_if_fail (local_port <= G_MAXUINT16, NULL);
+
+  return g_initable_new (SIPNAT_TYPE_ENDPOINT, cancellable, error,
+                         "local-address", local_address,
+                         "local-port", local_port,
+                         NULL);
+}
+
+/**
+ * sipnat_endpoint_get_local_address:
+ * @self: an endpoint
+ *
+ * Returns: the local address the transports are bound to
+ */
+const char *
+sipnat_endpoint_get_local_address (SipnatEndpoint *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ENDPOINT (self), NULL);
+  return self->local_address;
+}
+
+/**
+ * sipnat_endpoint_get_local_port:
+ * @self: an endpoint
+ *
+ * Returns: the bound local port (the requested one before initialisation)
+ */
+guint
+sipnat_endpoint_get_local_port (SipnatEndpoint *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ENDPOINT (self), 0);
+  return self->local_port;
+}
+
+/**
+ * sipnat_endpoint_get_transports:
+ * @self: an endpoint
+ *
+ * Returns: the enabled transports
+ */
+SipnatTransportFlags
+sipnat_endpoint_get_transports (SipnatEndpoint *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ENDPOINT (self), SIPNAT_TRANSPORT_FLAGS_NONE);
+  return self->transports;
+}
+
+/**
+ * sipnat_endpoint_get_user_agent:
+ * @self: an endpoint
+ *
+ * Returns: the User-Agent string
+ */
+const char *
+sipnat_endpoint_get_user_agent (SipnatEndpoint *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ENDPOINT (self), NULL);
+  return self->user_agent;
+}
+
+/**
+ * sipnat_endpoint_get_transaction_timeout:
+ * @self: an endpoint
+ *
+ * Returns: the SIP transaction timeout in milliseconds
+ */
+guint
+sipnat_endpoint_get_transaction_timeout (SipnatEndpoint *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ENDPOINT (self), 0);
+  return self->transaction_timeout;
+}
+
+/**
+ * sipnat_endpoint_set_transaction_timeout:
+ * @self: an endpoint
+ * @timeout_ms: 1 to 32000 milliseconds
+ *
+ * Sets [property@Sipnat.Endpoint:sip-transaction-timeout]; it applies to
+ * transactions started afterwards.
+ */
+void
+sipnat_endpoint_set_transaction_timeout (SipnatEndpoint *self,
+                                         guint           timeout_ms)
+{
+  g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
+  g_return_if_fail (timeout_ms >= 1 && timeout_ms <= SIPNAT_DEFAULT_TRANSACTION_TIMEOUT);
+
+  if (self->transaction_timeout == timeout_ms)
+    return;
+
+  self->transaction_timeout = timeout_ms;
+  if (self->nua != NULL)
+    nua_set_params (self->nua, NTATAG_SIP_T1X64 (timeout_ms), TAG_END ());
+
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_SIP_TRANSACTION_TIMEOUT]);
+}
+
+/**
+ * sipnat_endpoint_get_public_address:
+ * @self: an endpoint
+ *
+ * Returns: (nullable): the configured public address
+ */
+const char *
+sipnat_endpoint_get_public_address (SipnatEndpoint *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ENDPOINT (self), NULL);
+  return self->public_address;
+}
+
+/**
+ * sipnat_endpoint_set_public_address:
+ * @self: an endpoint
+ * @public_address: (nullable): an address to advertise, or %NULL
+ *
+ * Sets [property@Sipnat.Endpoint:public-address]; it applies to the next
+ * REGISTER of each registration.
+ */
+void
+sipnat_endpoint_set_public_address (SipnatEndpoint *self,
+                                    const char     *public_address)
+{
+  g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
+
+  if (public_address != NULL && *public_address == '\0')
+    public_address = NULL;
+
+  if (_sipnat_set_str (&self->public_address, public_address))
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PUBLIC_ADDRESS]);
+}
+
+/**
+ * sipnat_endpoint_get_nat_policy:
+ * @self: an endpoint
+ *
+ * Returns: (transfer none): the endpoint's default NAT policy
+ */
+SipnatNatPolicy *
+sipnat_endpoint_get_nat_policy (SipnatEndpoint *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ENDPOINT (self), NULL);
+  return self->nat_policy;
+}
+
+/**
+ * sipnat_endpoint_get_registrations:
+ * @self: an endpoint
+ *
+ * Returns: (transfer none): a list model of the endpoint's [class@Sipnat.Registration]s
+ */
+GListModel *
+sipnat_endpoint_get_registrations (SipnatEndpoint *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ENDPOINT (self), NULL);
+  return G_LIST_MODEL (self->registrations);
+}
+
+/**
+ * sipnat_endpoint_add_registration:
+ * @self: an endpoint
+ * @server: (nullable): the registrar, as `host[:port]`
+ * @user: (nullable): the user name
+ *
+ * Creates a registration on this endpoint. Configure it further through
+ * its properties, then call [method@Sipnat.Registration.register_async].
+ * Creating a [class@Sipnat.Registration] with its `endpoint` property set
+ * does the same.
+ *
+ * Returns: (transfer none): the new registration, owned by the endpoint
+ */
+SipnatRegistration *
+sipnat_endpoint_add_registration (SipnatEndpoint *self,
+                                  const char     *server,
+                                  const char     *user)
+{
+  g_autoptr(SipnatRegistration) reg = NULL;
+
+  g_return_val_if_fail (SIPNAT_IS_ENDPOINT (self), NULL);
+
+  reg = g_object_new (SIPNAT_TYPE_REGISTRATION,
+                      "endpoint", self,
+                      "server", server,
+                      "user", user,
+                      NULL);
+
+  /* The endpoint's list now holds it. */
+  return reg;
+}
+
+/**
+ * sipnat_endpoint_remove_registration:
+ * @self: an endpoint
+ * @registration: one of its registrations
+ *
+ * Removes a registration from the endpoint without unregistering it; call
+ * [method@Sipnat.Registration.unregister_async] first to remove its
+ * binding from the registrar.
+ */
+void
+sipnat_endpoint_remove_registration (SipnatEndpoint     *self,
+                                     SipnatRegistration *registration)
+{
+  guint position;
+
+  g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
+  g_return_if_fail (SIPNAT_IS_REGISTRATION (registration));
+
+  if (!g_list_store_find (self->registrations, registration, &position))
+    return;
+
+  _sipnat_registration_detach (registration);
+  g_list_store_remove (self->registrations, position);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Registering and unregistering everything                               */
+
+typedef struct {
+  guint pending;
+  GError *error;
+} RegisterAllData;
+
+static void
+register_all_data_free (RegisterAllData *data)
+{
+  g_clear_error (&data->error);
+  g_free (data);
+}
+
+static void
+register_one_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RegisterAllData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!sipnat_registration_register_finish (SIPNAT_REGISTRATION (source), result, &error) &&
+      data->error == NULL)
+    data->error = g_steal_pointer (&error);
+
+  if (--data->pending > 0)
+    return;
+
+  if (data->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&data->error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * sipnat_endpoint_register_all_async:
+ * @self: an endpoint
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when every registration has an outcome
+ * @user_data: data for @callback
+ *
+ * Starts [method@Sipnat.Registration.register_async] on every
+ * registration of the endpoint.
+ */
+void
+sipnat_endpoint_register_all_async (SipnatEndpoint      *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  RegisterAllData *data;
+  guint n;
+
+  g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sipnat_endpoint_register_all_async);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->registrations));
+  if (n == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  data = g_new0 (RegisterAllData, 1);
+  data->pending = n;
+  g_task_set_task_data (task, data, (GDestroyNotify) register_all_data_free);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SipnatRegistration) reg =
+        g_list_model_get_item (G_LIST_MODEL (self->registrations), i);
+
+      sipnat_registration_register_async (reg, cancellable, register_one_cb,
+                                          g_object_ref (task));
+    }
+}
+
+/**
+ * sipnat_endpoint_register_all_finish:
+ * @self: an endpoint
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Sipnat.Endpoint.register_all_async].
+ *
+ * Returns: %TRUE if every registration succeeded (or is standalone);
+ *   otherwise %FALSE with the first failure in @error
+ */
+gboolean
+sipnat_endpoint_register_all_finish (SipnatEndpoint  *self,
+                                     GAsyncResult    *result,
+                                     GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        sipnat_endpoint_register_all_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+start_shutdown (SipnatEndpoint *self)
+{
+  detach_registrations (self);
+
+  if (self->nua == NULL || self->shutdown_done)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&self->close_task);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  nua_shutdown (self->nua);
+}
+
+static void
+unregister_one_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(SipnatEndpoint) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!sipnat_registration_unregister_finish (SIPNAT_REGISTRATION (source), result, &error))
+    g_debug ("Unregistration while closing failed: %s", error->message);
+
+  if (--self->pending_unregistrations == 0)
+    start_shutdown (self);
+}
+
+/**
+ * sipnat_endpoint_close_async:
+ * @self: an endpoint
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the endpoint is closed
+ * @user_data: data for @callback
+ *
+ * Unregisters every active registration, then shuts the SIP stack down
+ * in order. Afterwards the endpoint sends nothing and its registrations
+ * cannot register again.
+ */
+void
+sipnat_endpoint_close_async (SipnatEndpoint      *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  guint n;
+
+  g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sipnat_endpoint_close_async);
+
+  if (self->closed)
+    {
+      g_task_return_new_error (task, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED,
+                               _("The endpoint is already closed"));
+      return;
+    }
+
+  self->closed = TRUE;
+  self->close_task = g_steal_pointer (&task);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->registrations));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SipnatRegistration) reg =
+        g_list_model_get_item (G_LIST_MODEL (self->registrations), i);
+
+      if (!_sipnat_registration_is_active (reg))
+        continue;
+
+      self->pending_unregistrations++;
+      sipnat_registration_unregister_async (reg, NULL, unregister_one_cb, g_object_ref (self));
+    }
+
+  if (self->pending_unregistrations == 0)
+    start_shutdown (self);
+}
+
+/**
+ * sipnat_endpoint_close_finish:
+ * @self: an endpoint
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Sipnat.Endpoint.close_async].
+ *
+ * Returns: %TRUE when the endpoint closed
+ */
+gboolean
+sipnat_endpoint_close_finish (SipnatEndpoint  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        sipnat_endpoint_close_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Private API                                                            */
+
+nua_t *
+_sipnat_endpoint_get_nua (SipnatEndpoint *self)
+{
+  return self->closed ? NULL : self->nua;
+}
+
+GMainContext *
+_sipnat_endpoint_get_context (SipnatEndpoint *self)
+{
+  return self->context;
+}
+
+const char *
+_sipnat_endpoint_get_contact_host (SipnatEndpoint *self)
+{
+  if (self->public_address != NULL)
+    return self->public_address;
+
+  return self->contact_host ? self->contact_host : self->local_address;
+}
+
+void
+_sipnat_endpoint_adopt_registration (SipnatEndpoint     *self,
+                                     SipnatRegistration *registration)
+{
+  g_list_store_append (self->registrations, registration);
+}

@@ -1,0 +1,83 @@
+/* sipnat-fake-registrar.h: a scriptable fake SIP registrar for unit tests
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The fake listens on 127.0.0.1 with an ephemeral port, over UDP and over
+ * TCP on the same port number, and runs on the thread-default GMainContext
+ * of the thread that created it: iterate that context to let it answer.
+ * It shares no code with the library under test (no Sofia-SIP).
+ *
+ * Each request takes the first response queued for its method, or the
+ * default one: a 200 OK with the real received/rport and, for REGISTER,
+ * the request's Contacts echoed back. ACK is never answered.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct _SipnatFakeRegistrar SipnatFakeRegistrar;
+
+/**
+ * SipnatFakeResponse:
+ * @status: the status code, e.g. 200, 401, 423, 500; 0 drops the request
+ *   (no answer at all)
+ * @reason: the reason phrase; %NULL for the standard one
+ * @received: the `received` parameter put in the top Via; %NULL for the
+ *   real source address, "" to leave it out, anything else verbatim
+ * @rport: the `rport` value put in the top Via; %NULL for the real source
+ *   port if the request asked for it with `;rport` (RFC 3581) and nothing
+ *   otherwise, "" to leave it out, anything else ("abc", "0", "70000")
+ *   verbatim
+ * @via_override: if not %NULL, the whole top Via value, verbatim (received
+ *   and rport are then ignored); "" leaves the top Via out
+ * @extra_headers: header lines appended verbatim, each ending in CRLF, e.g.
+ *   "Min-Expires: 60\r\n"
+ * @echo_contact: list the request's Contacts, each with `;expires=N` taken
+ *   from its own expires parameter or the request's Expires (3600 if
+ *   neither); Contacts with an expiry of 0 and `*` are left out
+ *
+ * A scripted response. The From, To (given a tag), Call-ID, CSeq and all
+ * the Vias of the request are always copied into it, as RFC 3261 requires.
+ * The strings are copied by sipnat_fake_registrar_push().
+ */
+typedef struct {
+  guint status;
+  const char *reason;
+  const char *received;
+  const char *rport;
+  const char *via_override;
+  const char *extra_headers;
+  gboolean echo_contact;
+} SipnatFakeResponse;
+
+/* CRLF keep-alives (RFC 5626) are counted under this pseudo-method, and a
+ * double CRLF over TCP is answered with a single one. */
+#define SIPNAT_FAKE_REGISTRAR_KEEPALIVE "CRLF"
+
+SipnatFakeRegistrar *sipnat_fake_registrar_new              (GError                   **error);
+void                 sipnat_fake_registrar_free             (SipnatFakeRegistrar       *self);
+guint16              sipnat_fake_registrar_get_port         (SipnatFakeRegistrar       *self);
+
+void                 sipnat_fake_registrar_push             (SipnatFakeRegistrar       *self,
+                                                             const SipnatFakeResponse  *response);
+void                 sipnat_fake_registrar_push_for         (SipnatFakeRegistrar       *self,
+                                                             const char                *method,
+                                                             const SipnatFakeResponse  *response);
+void                 sipnat_fake_registrar_push_challenge   (SipnatFakeRegistrar       *self,
+                                                             const char                *received,
+                                                             const char                *rport);
+const char          *sipnat_fake_registrar_get_nonce        (SipnatFakeRegistrar       *self);
+guint                sipnat_fake_registrar_get_queued       (SipnatFakeRegistrar       *self);
+
+guint                sipnat_fake_registrar_count            (SipnatFakeRegistrar       *self,
+                                                             const char                *method);
+GPtrArray           *sipnat_fake_registrar_get_requests     (SipnatFakeRegistrar       *self);
+const char          *sipnat_fake_registrar_get_last_request (SipnatFakeRegistrar       *self);
+char               **sipnat_fake_registrar_get_last_contacts (SipnatFakeRegistrar      *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipnatFakeRegistrar, sipnat_fake_registrar_free)
+
+G_END_DECLS

@@ -1,0 +1,587 @@
+/* test-registration.c: SipnatRegistration against a real Kamailio
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <sipnat.h>
+
+#include "sipnat-fake-registrar.h"
+#include "sipnat-test-registrar.h"
+#include "sipnat-test-utils.h"
+
+typedef struct {
+  SipnatTestRegistrar *kamailio;
+  SipnatEndpoint *endpoint;
+  char *server;
+  GPtrArray *changes;   /* "old -> new" strings from public-binding-changed */
+} Fixture;
+
+static void
+binding_changed_cb (SipnatRegistration  *reg,
+                    const SipnatBinding *old_binding,
+                    const SipnatBinding *new_binding,
+                    Fixture             *f)
+{
+  g_autofree char *a = old_binding ? sipnat_binding_to_string (old_binding) : g_strdup ("NULL");
+  g_autofree char *b = sipnat_binding_to_string (new_binding);
+
+  g_ptr_array_add (f->changes, g_strdup_printf ("%s -> %s", a, b));
+}
+
+static void
+fixture_set_up_endpoint (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->changes = g_ptr_array_new_with_free_func (g_free);
+  f->endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sipnat_endpoint_get_local_port (f->endpoint), >, 0);
+}
+
+static void
+fixture_set_up_kamailio (Fixture                          *f,
+                         const SipnatTestRegistrarOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture_set_up_endpoint (f);
+  f->kamailio = sipnat_test_registrar_start (options, &error);
+  if (sipnat_test_skip_if_missing (error))
+    return;
+  g_assert_no_error (error);
+  f->server = g_strdup_printf ("127.0.0.1:%u", sipnat_test_registrar_get_port (f->kamailio));
+}
+
+static void
+set_up_auth (Fixture       *f,
+             gconstpointer  data)
+{
+  SipnatTestRegistrarOptions options = { .auth = TRUE, .min_expires = 2 };
+
+  fixture_set_up_kamailio (f, &options);
+}
+
+static void
+set_up_min_expires (Fixture       *f,
+                    gconstpointer  data)
+{
+  SipnatTestRegistrarOptions options = { .auth = TRUE, .min_expires = 120 };
+
+  fixture_set_up_kamailio (f, &options);
+}
+
+static void
+set_up_endpoint_only (Fixture       *f,
+                      gconstpointer  data)
+{
+  fixture_set_up_endpoint (f);
+}
+
+static void
+tear_down (Fixture       *f,
+           gconstpointer  data)
+{
+  g_clear_object (&f->endpoint);
+  g_clear_pointer (&f->kamailio, sipnat_test_registrar_stop);
+  g_clear_pointer (&f->server, g_free);
+  g_clear_pointer (&f->changes, g_ptr_array_unref);
+}
+
+static SipnatRegistration *
+add_registration (Fixture    *f,
+                  const char *server,
+                  const char *user,
+                  const char *password)
+{
+  SipnatRegistration *reg = sipnat_endpoint_add_registration (f->endpoint, server, user);
+
+  sipnat_registration_set_password (reg, password);
+  g_signal_connect (reg, "public-binding-changed", G_CALLBACK (binding_changed_cb), f);
+  return reg;
+}
+
+static gboolean
+contacts_contain (char      **contacts,
+                  const char *needle)
+{
+  for (guint i = 0; contacts && contacts[i]; i++)
+    if (g_str_has_prefix (contacts[i], needle))
+      return TRUE;
+  return FALSE;
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void
+test_register_unregister (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) contacts = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *contact_prefix = NULL;
+  SipnatRegistration *reg;
+  guint port;
+
+  if (f->kamailio == NULL)
+    return;
+
+  reg = add_registration (f, f->server, "alice", "alicepw");
+  g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_NONE);
+
+  g_assert_true (sipnat_test_register (reg, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_REGISTERED);
+  g_assert_cmpstr (sipnat_registration_get_state_reason (reg), ==, "200 OK");
+
+  /* Kamailio stored our Contact exactly. */
+  port = sipnat_endpoint_get_local_port (f->endpoint);
+  contact_prefix = g_strdup_printf ("sip:alice@127.0.0.1:%u", port);
+  g_assert_cmpstr (sipnat_registration_get_contact (reg), ==, contact_prefix);
+  contacts = sipnat_test_registrar_get_contacts (f->kamailio, "alice");
+  g_assert_true (contacts_contain (contacts, contact_prefix));
+
+  /* The binding was learned from the Via: on loopback, no NAT. The 401
+   * and the 200 carry the same one, so the signal came exactly once. */
+  expected = g_strdup_printf ("NULL -> 127.0.0.1:%u/udp", port);
+  g_assert_cmpuint (f->changes->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (f->changes, 0), ==, expected);
+  g_assert_false (sipnat_registration_get_nat_detected (reg));
+  g_assert_cmpuint (sipnat_registration_get_public_binding (reg)->port, ==, port);
+
+  g_assert_true (sipnat_test_unregister (reg, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_UNREGISTERED);
+  g_strfreev (contacts);
+  contacts = sipnat_test_registrar_get_contacts (f->kamailio, "alice");
+  g_assert_cmpuint (g_strv_length (contacts), ==, 0);
+}
+
+static void
+test_register_tcp (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) contacts = NULL;
+  SipnatRegistration *reg;
+
+  if (f->kamailio == NULL)
+    return;
+
+  reg = add_registration (f, f->server, "bob", "bobpw");
+  sipnat_registration_set_transport (reg, SIPNAT_TRANSPORT_TCP);
+
+  g_assert_true (sipnat_test_register (reg, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (sipnat_registration_get_contact (reg), ";transport=tcp"));
+  g_assert_cmpint (sipnat_registration_get_public_binding (reg)->transport, ==,
+                   SIPNAT_TRANSPORT_TCP);
+  contacts = sipnat_test_registrar_get_contacts (f->kamailio, "bob");
+  g_assert_true (contacts_contain (contacts, sipnat_registration_get_contact (reg)));
+}
+
+static void
+test_refresh (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) contacts = NULL;
+  SipnatRegistration *reg;
+  guint before;
+
+  if (f->kamailio == NULL)
+    return;
+
+  /* Expires 2 s: nua refreshes before expiry. */
+  reg = add_registration (f, f->server, "carol", "carolpw");
+  sipnat_registration_set_reg_timeout (reg, 2);
+  g_assert_true (sipnat_test_register (reg, &error));
+  g_assert_no_error (error);
+  before = sipnat_test_registrar_count_registers (f->kamailio);
+
+  sipnat_test_run_for (4500);
+
+  g_assert_cmpuint (sipnat_test_registrar_count_registers (f->kamailio), >=, before + 2);
+  g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_REGISTERED);
+  contacts = sipnat_test_registrar_get_contacts (f->kamailio, "carol");
+  g_assert_cmpuint (g_strv_length (contacts), ==, 1);
+}
+
+static void
+test_wrong_password (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  SipnatRegistration *reg;
+  gint64 start;
+
+  if (f->kamailio == NULL)
+    return;
+
+  reg = add_registration (f, f->server, "alice", "wrong");
+  sipnat_registration_set_reg_interval (reg, 1);
+
+  start = g_get_monotonic_time ();
+  g_assert_false (sipnat_test_register (reg, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_AUTH_FAILED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_FAILED);
+
+  /* One challenge round: the first REGISTER and the authenticated one.
+   * Nothing more follows, not even after reg-interval. */
+  g_assert_cmpuint (sipnat_test_registrar_count_registers (f->kamailio), ==, 2);
+  sipnat_test_run_for (1500);
+  g_assert_cmpuint (sipnat_test_registrar_count_registers (f->kamailio), ==, 2);
+}
+
+static void
+test_interval_too_brief (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  SipnatRegistration *reg;
+
+  if (f->kamailio == NULL)
+    return;
+
+  /* The registrar wants at least 120 s: a 60 s request gets 423 and is
+   * retried with the Min-Expires value. */
+  reg = add_registration (f, f->server, "bob", "bobpw");
+  sipnat_registration_set_reg_timeout (reg, 60);
+  g_assert_true (sipnat_test_register (reg, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_REGISTERED);
+  g_assert_cmpuint (sipnat_test_registrar_count_registers (f->kamailio), >=, 3);
+}
+
+static void
+test_unreachable (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) sock = NULL;
+  g_autoptr(GSocketAddress) addr = NULL;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autofree char *server = NULL;
+  SipnatTransport transport = GPOINTER_TO_INT (data);
+  SipnatRegistration *reg;
+  guint port;
+
+  /* A port that nobody listens on: bind one, note it, close it. */
+  sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, 0, &error);
+  g_assert_no_error (error);
+  addr = g_inet_socket_address_new (lo, 0);
+  g_socket_bind (sock, addr, FALSE, &error);
+  g_assert_no_error (error);
+  g_clear_object (&addr);
+  addr = g_socket_get_local_address (sock, &error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr));
+  g_socket_close (sock, NULL);
+
+  sipnat_endpoint_set_transaction_timeout (f->endpoint, 2000);
+  server = g_strdup_printf ("127.0.0.1:%u", port);
+  reg = add_registration (f, server, "alice", "alicepw");
+  sipnat_registration_set_transport (reg, transport);
+
+  g_assert_false (sipnat_test_register (reg, &error));
+  g_assert_nonnull (error);
+  g_test_message ("error: %s", error->message);
+  g_assert_true (g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE) ||
+                 g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT));
+  if (transport == SIPNAT_TRANSPORT_TCP)
+    g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE);
+  g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_FAILED);
+}
+
+static void
+test_no_answer (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatFakeRegistrar) fake = sipnat_fake_registrar_new (&error);
+  SipnatFakeResponse drop = { .status = 0 };
+  g_autofree char *server = NULL;
+  SipnatRegistration *reg;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 20; i++)
+    sipnat_fake_registrar_push (fake, &drop);
+
+  sipnat_endpoint_set_transaction_timeout (f->endpoint, 1000);
+  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  reg = add_registration (f, server, "alice", NULL);
+
+  g_assert_false (sipnat_test_register (reg, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT);
+}
+
+static void
+test_rejected (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatFakeRegistrar) fake = sipnat_fake_registrar_new (&error);
+  SipnatFakeResponse forbidden = { .status = 403 };
+  g_autofree char *server = NULL;
+  SipnatRegistration *reg;
+
+  g_assert_no_error (error);
+  sipnat_fake_registrar_push (fake, &forbidden);
+  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  reg = add_registration (f, server, "alice", NULL);
+
+  g_assert_false (sipnat_test_register (reg, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_REJECTED);
+  g_assert_nonnull (strstr (error->message, "403"));
+  g_assert_cmpstr (sipnat_registration_get_error (reg)->message, ==, error->message);
+}
+
+static void
+test_retry_after_interval (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatFakeRegistrar) fake = sipnat_fake_registrar_new (&error);
+  SipnatFakeResponse unavailable = { .status = 503 };
+  g_autofree char *server = NULL;
+  SipnatRegistration *reg;
+
+  g_assert_no_error (error);
+  sipnat_fake_registrar_push (fake, &unavailable);
+  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  reg = add_registration (f, server, "alice", NULL);
+  sipnat_registration_set_reg_interval (reg, 1);
+
+  g_assert_false (sipnat_test_register (reg, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_REJECTED);
+  g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_RETRYING);
+
+  /* After reg-interval, the default 200 of the fake. */
+  sipnat_test_run_for (1600);
+  g_assert_cmpuint (sipnat_fake_registrar_count (fake, "REGISTER"), ==, 2);
+  g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_REGISTERED);
+  g_assert_null (sipnat_registration_get_error (reg));
+}
+
+static void
+test_standalone (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatFakeRegistrar) fake = sipnat_fake_registrar_new (&error);
+  g_autofree char *server = NULL;
+  SipnatRegistration *reg;
+
+  g_assert_no_error (error);
+  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  reg = add_registration (f, server, "alice", NULL);
+  sipnat_registration_set_reg_timeout (reg, 0);
+
+  g_assert_true (sipnat_test_register (reg, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_STANDALONE);
+  sipnat_test_run_for (300);
+  g_assert_cmpuint (sipnat_fake_registrar_count (fake, NULL), ==, 0);
+}
+
+/* The fake registrar plays a NAT: it reports another source address. */
+static void
+check_match_received_rport (Fixture    *f,
+                            gboolean    match,
+                            const char *received,
+                            const char *rport)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatFakeRegistrar) fake = sipnat_fake_registrar_new (&error);
+  SipnatFakeResponse natted = { .status = 200, .received = received, .rport = rport,
+                                .echo_contact = TRUE };
+  g_autofree char *server = NULL;
+  g_autofree char *local_contact = NULL;
+  g_autofree char *public_contact = NULL;
+  g_auto(GStrv) contacts = NULL;
+  SipnatRegistration *reg;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 4; i++)
+    sipnat_fake_registrar_push (fake, &natted);
+
+  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  reg = add_registration (f, server, "alice", NULL);
+  sipnat_registration_set_reg_match_received_rport (reg, match);
+  local_contact = g_strdup_printf ("sip:alice@127.0.0.1:%u",
+                                   sipnat_endpoint_get_local_port (f->endpoint));
+  public_contact = g_strdup_printf ("sip:alice@%s:%s", received, rport);
+
+  g_assert_true (sipnat_test_register (reg, &error));
+  g_assert_no_error (error);
+  sipnat_test_run_for (300);
+
+  g_assert_true (sipnat_registration_get_nat_detected (reg));
+  g_assert_cmpstr (sipnat_registration_get_public_binding (reg)->host, ==, received);
+  g_assert_cmpuint (sipnat_registration_get_public_binding (reg)->port, ==, atoi (rport));
+
+  contacts = sipnat_fake_registrar_get_last_contacts (fake);
+  if (!match)
+    {
+      /* Never rewritten: one REGISTER, the local Contact. */
+      g_assert_cmpuint (sipnat_fake_registrar_count (fake, "REGISTER"), ==, 1);
+      g_assert_cmpstr (sipnat_registration_get_contact (reg), ==, local_contact);
+      return;
+    }
+
+  /* One more REGISTER with the public Contact, the stale one removed in
+   * the same request; then no more. */
+  g_assert_cmpuint (sipnat_fake_registrar_count (fake, "REGISTER"), ==, 2);
+  g_assert_cmpstr (sipnat_registration_get_contact (reg), ==, public_contact);
+  g_assert_cmpuint (g_strv_length (contacts), ==, 2);
+  g_assert_nonnull (strstr (contacts[0], public_contact));
+  g_assert_nonnull (strstr (contacts[1], local_contact));
+  g_assert_nonnull (strstr (contacts[1], "expires=0"));
+  g_assert_true (g_str_has_prefix (contacts[0], "<sip:"));
+  g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_REGISTERED);
+}
+
+static void
+test_match_on (Fixture       *f,
+               gconstpointer  data)
+{
+  check_match_received_rport (f, TRUE, "203.0.113.7", "40000");
+}
+
+static void
+test_match_off (Fixture       *f,
+                gconstpointer  data)
+{
+  check_match_received_rport (f, FALSE, "203.0.113.7", "40000");
+}
+
+static void
+test_match_port_only (Fixture       *f,
+                      gconstpointer  data)
+{
+  /* Same address, other port: Sofia's natify would ignore this. */
+  check_match_received_rport (f, TRUE, "127.0.0.1", "40001");
+}
+
+static void
+test_several_proxies (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) alice = NULL;
+  g_auto(GStrv) bob = NULL;
+  gboolean done = FALSE;
+  SipnatRegistration *a;
+  SipnatRegistration *b;
+
+  if (f->kamailio == NULL)
+    return;
+
+  a = add_registration (f, f->server, "alice", "alicepw");
+  b = add_registration (f, f->server, "bob", "bobpw");
+  g_assert_cmpuint (g_list_model_get_n_items (sipnat_endpoint_get_registrations (f->endpoint)), ==, 2);
+
+  g_assert_true (sipnat_test_register (a, &error));
+  g_assert_true (sipnat_test_register (b, &error));
+  g_assert_no_error (error);
+
+  alice = sipnat_test_registrar_get_contacts (f->kamailio, "alice");
+  bob = sipnat_test_registrar_get_contacts (f->kamailio, "bob");
+  g_assert_cmpuint (g_strv_length (alice), ==, 1);
+  g_assert_cmpuint (g_strv_length (bob), ==, 1);
+
+  /* Closing unregisters both before the stack stops. */
+  g_assert_true (sipnat_test_close (f->endpoint, &error));
+  g_assert_no_error (error);
+  g_strfreev (alice);
+  g_strfreev (bob);
+  alice = sipnat_test_registrar_get_contacts (f->kamailio, "alice");
+  bob = sipnat_test_registrar_get_contacts (f->kamailio, "bob");
+  g_assert_cmpuint (g_strv_length (alice), ==, 0);
+  g_assert_cmpuint (g_strv_length (bob), ==, 0);
+  (void) done;
+}
+
+static void
+test_dispose_while_registered (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  SipnatRegistration *reg;
+  GWeakRef weak;
+
+  if (f->kamailio == NULL)
+    return;
+
+  reg = add_registration (f, f->server, "alice", "alicepw");
+  g_assert_true (sipnat_test_register (reg, &error));
+  g_assert_no_error (error);
+
+  /* Dropped without close: no crash, no leak, everything finalised. */
+  g_weak_ref_init (&weak, reg);
+  g_clear_object (&f->endpoint);
+  g_assert_null (g_weak_ref_get (&weak));
+  g_weak_ref_clear (&weak);
+}
+
+static void
+test_cancel (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatFakeRegistrar) fake = sipnat_fake_registrar_new (&error);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  SipnatFakeResponse drop = { .status = 0 };
+  g_autofree char *server = NULL;
+  SipnatRegistration *reg;
+  struct { gboolean done; GError *error; } r = { 0 };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 10; i++)
+    sipnat_fake_registrar_push (fake, &drop);
+  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  reg = add_registration (f, server, "alice", NULL);
+
+  sipnat_registration_register_async (reg, cancellable,
+                                      (GAsyncReadyCallback) (void (*) (void)) NULL, NULL);
+  sipnat_test_run_for (100);
+  g_cancellable_cancel (cancellable);
+  sipnat_test_run_for (100);
+  g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_NONE);
+  (void) r;
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+#define ADD(path, setup, func, data) \
+  g_test_add (path, Fixture, data, setup, func, tear_down)
+
+  ADD ("/registration/kamailio/register-unregister", set_up_auth, test_register_unregister, NULL);
+  ADD ("/registration/kamailio/tcp", set_up_auth, test_register_tcp, NULL);
+  ADD ("/registration/kamailio/refresh", set_up_auth, test_refresh, NULL);
+  ADD ("/registration/kamailio/wrong-password", set_up_auth, test_wrong_password, NULL);
+  ADD ("/registration/kamailio/interval-too-brief", set_up_min_expires, test_interval_too_brief, NULL);
+  ADD ("/registration/kamailio/several-proxies", set_up_auth, test_several_proxies, NULL);
+  ADD ("/registration/kamailio/dispose-while-registered", set_up_auth,
+       test_dispose_while_registered, NULL);
+  ADD ("/registration/errors/unreachable-udp", set_up_endpoint_only, test_unreachable,
+       GINT_TO_POINTER (SIPNAT_TRANSPORT_UDP));
+  ADD ("/registration/errors/unreachable-tcp", set_up_endpoint_only, test_unreachable,
+       GINT_TO_POINTER (SIPNAT_TRANSPORT_TCP));
+  ADD ("/registration/errors/no-answer", set_up_endpoint_only, test_no_answer, NULL);
+  ADD ("/registration/errors/rejected", set_up_endpoint_only, test_rejected, NULL);
+  ADD ("/registration/errors/retry-after-interval", set_up_endpoint_only,
+       test_retry_after_interval, NULL);
+  ADD ("/registration/standalone", set_up_endpoint_only, test_standalone, NULL);
+  ADD ("/registration/cancel", set_up_endpoint_only, test_cancel, NULL);
+  ADD ("/registration/match-received-rport/on", set_up_endpoint_only, test_match_on, NULL);
+  ADD ("/registration/match-received-rport/off", set_up_endpoint_only, test_match_off, NULL);
+  ADD ("/registration/match-received-rport/port-only", set_up_endpoint_only,
+       test_match_port_only, NULL);
+
+  return g_test_run ();
+}
