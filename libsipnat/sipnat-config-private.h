@@ -49,6 +49,15 @@ gboolean   _sipnat_config_set_property        (GObject        *object,
                                                const char     *value,
                                                GError        **error);
 
+GParamSpec *_sipnat_config_find_pspec          (GObjectClass   *klass,
+                                               const char     *setting_name);
+gboolean   _sipnat_config_parse_value         (GParamSpec     *pspec,
+                                               const char     *setting_name,
+                                               const char     *value,
+                                               GValue         *out,
+                                               GError        **error);
+char      *_sipnat_config_format_value        (const GValue   *value);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipnatSetting, _sipnat_setting_free)
 
 G_END_DECLS

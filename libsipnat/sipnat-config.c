@@ -1068,6 +1068,127 @@ reg_timeout_rule (GParamSpec *pspec,
 }
 
 /*
+ * _sipnat_config_find_pspec:
+ * @klass: an object class
+ * @setting_name: the product's name of a setting, e.g. `reg_timeout`
+ *
+ * Returns: (nullable): the property for the setting (same name, dashes
+ *   for underscores), or %NULL if the class has none
+ */
+GParamSpec *
+_sipnat_config_find_pspec (GObjectClass *klass,
+                           const char   *setting_name)
+{
+  g_autofree char *property_name = g_strdelimit (g_strdup (setting_name), "_", '-');
+
+  return g_object_class_find_property (klass, property_name);
+}
+
+/*
+ * _sipnat_config_format_value:
+ * @value: a property value
+ *
+ * Formats a value as it would be written in a configuration file: the
+ * inverse of _sipnat_config_parse_value().
+ *
+ * Returns: (transfer full): the text
+ */
+char *
+_sipnat_config_format_value (const GValue *value)
+{
+  GType type = G_VALUE_TYPE (value);
+
+  if (type == G_TYPE_STRING)
+    return g_strdup (g_value_get_string (value) ? g_value_get_string (value) : "");
+  if (type == G_TYPE_BOOLEAN)
+    return g_strdup (g_value_get_boolean (value) ? "1" : "0");
+  if (type == G_TYPE_STRV)
+    return g_value_get_boxed (value) ? g_strjoinv (",", g_value_get_boxed (value)) : g_strdup ("");
+  if (G_TYPE_IS_ENUM (type))
+    {
+      GEnumClass *klass = g_type_class_peek (type);
+      GEnumValue *v = g_enum_get_value (klass, g_value_get_enum (value));
+      return g_strdup (v ? v->value_nick : "");
+    }
+  if (G_TYPE_IS_FLAGS (type))
+    {
+      GFlagsClass *klass = g_type_class_peek (type);
+      g_autoptr(GPtrArray) nicks = g_ptr_array_new ();
+      guint flags = g_value_get_flags (value);
+
+      for (guint i = 0; i < klass->n_values; i++)
+        if (klass->values[i].value != 0 && (flags & klass->values[i].value) == klass->values[i].value)
+          g_ptr_array_add (nicks, (gpointer) klass->values[i].value_nick);
+      g_ptr_array_add (nicks, NULL);
+      return g_strjoinv (",", (char **) nicks->pdata);
+    }
+
+  {
+    g_auto(GValue) text = G_VALUE_INIT;
+
+    g_value_init (&text, G_TYPE_STRING);
+    if (g_value_transform (value, &text))
+      return g_value_dup_string (&text);
+  }
+
+  return g_strdup ("");
+}
+
+/*
+ * _sipnat_config_parse_value:
+ * @pspec: the property the value is for
+ * @setting_name: the product's name of the setting, for messages
+ * @value: the value as written in the configuration
+ * @out: an uninitialised #GValue that receives the parsed value
+ * @error: return location for a #GError
+ *
+ * Converts a configuration value to the property's type, checking it
+ * against the property's range, nicks or flags.
+ *
+ * Returns: %TRUE on success; %FALSE with a %SIPNAT_ERROR_CONFIG error
+ */
+gboolean
+_sipnat_config_parse_value (GParamSpec  *pspec,
+                            const char  *setting_name,
+                            const char  *value,
+                            GValue      *out,
+                            GError     **error)
+{
+  g_autofree char *stripped = NULL;
+  GType type;
+  gboolean ok = TRUE;
+
+  if (value == NULL)
+    value = "";
+
+  type = G_PARAM_SPEC_VALUE_TYPE (pspec);
+  g_value_init (out, type);
+  stripped = g_strstrip (g_strdup (value));
+
+  if (type == G_TYPE_STRING)
+    g_value_set_string (out, *value != '\0' ? value : NULL);
+  else if (type == G_TYPE_STRV)
+    parse_strv (stripped, out);
+  else if (type == G_TYPE_BOOLEAN)
+    ok = parse_boolean (pspec, setting_name, stripped, out, error);
+  else if (is_integer_type (type))
+    ok = reg_timeout_rule (pspec, setting_name, stripped, out) ||
+         parse_integer (pspec, setting_name, stripped, out, error);
+  else if (G_TYPE_IS_ENUM (type))
+    ok = parse_enum (pspec, setting_name, stripped, out, error);
+  else if (G_TYPE_IS_FLAGS (type))
+    ok = parse_flags (pspec, setting_name, stripped, out, error);
+  else
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                   _("The setting “%s” cannot be given in a configuration file"), setting_name);
+      ok = FALSE;
+    }
+
+  return ok;
+}
+
+/*
  * _sipnat_config_set_property:
  * @object: the object the setting belongs to
  * @setting_name: the product's name of the setting, e.g. `reg_timeout`
@@ -1100,22 +1221,14 @@ _sipnat_config_set_property (GObject     *object,
                              const char  *value,
                              GError     **error)
 {
-  g_autofree char *property_name = NULL;
-  g_autofree char *stripped = NULL;
   g_auto(GValue) gvalue = G_VALUE_INIT;
   GParamSpec *pspec;
-  GType type;
-  gboolean ok = TRUE;
 
   g_return_val_if_fail (G_IS_OBJECT (object), FALSE);
   g_return_val_if_fail (setting_name != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (value == NULL)
-    value = "";
-
-  property_name = g_strdelimit (g_strdup (setting_name), "_", '-');
-  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), property_name);
+  pspec = _sipnat_config_find_pspec (G_OBJECT_GET_CLASS (object), setting_name);
 
   if (pspec == NULL || (pspec->flags & G_PARAM_WRITABLE) == 0)
     {
@@ -1131,31 +1244,7 @@ _sipnat_config_set_property (GObject     *object,
       return FALSE;
     }
 
-  type = G_PARAM_SPEC_VALUE_TYPE (pspec);
-  g_value_init (&gvalue, type);
-  stripped = g_strstrip (g_strdup (value));
-
-  if (type == G_TYPE_STRING)
-    g_value_set_string (&gvalue, *value != '\0' ? value : NULL);
-  else if (type == G_TYPE_STRV)
-    parse_strv (stripped, &gvalue);
-  else if (type == G_TYPE_BOOLEAN)
-    ok = parse_boolean (pspec, setting_name, stripped, &gvalue, error);
-  else if (is_integer_type (type))
-    ok = reg_timeout_rule (pspec, setting_name, stripped, &gvalue) ||
-         parse_integer (pspec, setting_name, stripped, &gvalue, error);
-  else if (G_TYPE_IS_ENUM (type))
-    ok = parse_enum (pspec, setting_name, stripped, &gvalue, error);
-  else if (G_TYPE_IS_FLAGS (type))
-    ok = parse_flags (pspec, setting_name, stripped, &gvalue, error);
-  else
-    {
-      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
-                   _("The setting “%s” cannot be given in a configuration file"), setting_name);
-      ok = FALSE;
-    }
-
-  if (!ok)
+  if (!_sipnat_config_parse_value (pspec, setting_name, value, &gvalue, error))
     return FALSE;
 
   g_object_set_property (object, pspec->name, &gvalue);

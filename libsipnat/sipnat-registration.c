@@ -1113,6 +1113,19 @@ sipnat_registration_get_endpoint (SipnatRegistration *self)
 }
 
 /**
+ * sipnat_registration_get_name:
+ * @self: a registration
+ *
+ * Returns: the name of the registration's configuration section, e.g. "proxy0"
+ */
+const char *
+sipnat_registration_get_name (SipnatRegistration *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_REGISTRATION (self), NULL);
+  return self->name;
+}
+
+/**
  * sipnat_registration_get_server:
  * @self: a registration
  *

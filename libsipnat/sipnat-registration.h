@@ -59,6 +59,8 @@ G_DECLARE_FINAL_TYPE (SipnatRegistration, sipnat_registration, SIPNAT, REGISTRAT
 SIPNAT_AVAILABLE_IN_ALL
 SipnatEndpoint          *sipnat_registration_get_endpoint                 (SipnatRegistration   *self);
 SIPNAT_AVAILABLE_IN_ALL
+const char              *sipnat_registration_get_name                     (SipnatRegistration   *self);
+SIPNAT_AVAILABLE_IN_ALL
 const char              *sipnat_registration_get_server                   (SipnatRegistration   *self);
 SIPNAT_AVAILABLE_IN_ALL
 void                     sipnat_registration_set_server                   (SipnatRegistration   *self,
