@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 builddir=${SIPNAT_BUILDDIR:-_build}
 
 if [ -d "$builddir" ]; then
-  meson setup --reconfigure "$builddir" >/dev/null
+  meson setup --reconfigure -Ddocs=true "$builddir" >/dev/null
 else
-  meson setup "$builddir" >/dev/null
+  meson setup -Ddocs=true "$builddir" >/dev/null
 fi
 meson compile -C "$builddir"
 
