@@ -65,7 +65,7 @@ test_transport_names (void)
 int
 main (int argc, char *argv[])
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/binding/equal", test_binding_equal);
   g_test_add_func ("/binding/to-string", test_binding_to_string);

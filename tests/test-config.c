@@ -783,7 +783,7 @@ test_examples (void)
 int
 main (int argc, char *argv[])
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/config/key-file/basic", test_key_file_basic);
   g_test_add_func ("/config/key-file/empty", test_key_file_empty);

@@ -78,7 +78,7 @@ test_nat_policy_turn_needs_credentials (void)
 int
 main (int argc, char *argv[])
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/nat-policy/defaults", test_nat_policy_defaults);
   g_test_add_func ("/nat-policy/notify", test_nat_policy_notify);

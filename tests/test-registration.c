@@ -555,7 +555,7 @@ test_cancel (Fixture       *f,
 int
 main (int argc, char *argv[])
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, setup, func, data) \
   g_test_add (path, Fixture, data, setup, func, tear_down)

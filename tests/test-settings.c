@@ -322,7 +322,7 @@ test_settings_dynamic_change (void)
 int
 main (int argc, char *argv[])
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/settings/key-file", test_settings_key_file);
   g_test_add_func ("/settings/xml", test_settings_xml);

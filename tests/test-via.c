@@ -96,7 +96,7 @@ test_via_sent_by (void)
 int
 main (int argc, char *argv[])
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/via/cases", test_via_cases);
   g_test_add_func ("/via/huge-header", test_via_huge_header);
