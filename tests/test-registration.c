@@ -525,6 +525,23 @@ test_dispose_while_registered (Fixture       *f,
   g_weak_ref_clear (&weak);
 }
 
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  GError *error;
+} RegisterResult;
+
+static void
+register_result_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  RegisterResult *r = data;
+
+  r->ok = sipnat_registration_register_finish (SIPNAT_REGISTRATION (source), result, &r->error);
+  r->done = TRUE;
+}
+
 static void
 test_cancel (Fixture       *f,
              gconstpointer  data)
@@ -535,7 +552,7 @@ test_cancel (Fixture       *f,
   SipnatFakeResponse drop = { .status = 0 };
   g_autofree char *server = NULL;
   SipnatRegistration *reg;
-  struct { gboolean done; GError *error; } r = { 0 };
+  RegisterResult r = { 0 };
 
   g_assert_no_error (error);
   for (guint i = 0; i < 10; i++)
@@ -543,13 +560,27 @@ test_cancel (Fixture       *f,
   server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
   reg = add_registration (f, server, "alice", NULL);
 
-  sipnat_registration_register_async (reg, cancellable,
-                                      (GAsyncReadyCallback) (void (*) (void)) NULL, NULL);
+  /* The registrar never answers; cancelling ends the operation at once. */
+  sipnat_registration_register_async (reg, cancellable, register_result_cb, &r);
   sipnat_test_run_for (100);
+  g_assert_false (r.done);
   g_cancellable_cancel (cancellable);
-  sipnat_test_run_for (100);
+  sipnat_test_wait_flag (&r.done, 1000);
+
+  g_assert_false (r.ok);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&r.error);
   g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_NONE);
-  (void) r;
+
+  /* The registration can start again afterwards. */
+  sipnat_fake_registrar_free (g_steal_pointer (&fake));
+  fake = sipnat_fake_registrar_new (&error);
+  g_assert_no_error (error);
+  g_clear_pointer (&server, g_free);
+  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  sipnat_registration_set_server (reg, server);
+  g_assert_true (sipnat_test_register (reg, &error));
+  g_assert_no_error (error);
 }
 
 int
