@@ -243,6 +243,11 @@ nua_callback (nua_event_t         event,
         nua_handle_destroy (nh);    /* a handle a registration let go of */
       break;
 
+    case nua_r_options:
+      if (registration != NULL)
+        _sipnat_registration_handle_options_response (registration, nh, status, phrase, sip);
+      break;
+
     case nua_i_outbound:
       SIPNAT_NOTE (NAT, "outbound: %d %s", status, phrase);
       break;

@@ -19,7 +19,8 @@
  * configuration section (`proxies.proxyN.nat.*`) as properties.
  *
  * Defaults: ICE off, no STUN or TURN server, both ports 3478
- * ([const@Sipnat.DEFAULT_STUN_PORT]), TURN relayed over UDP.
+ * ([const@Sipnat.DEFAULT_STUN_PORT]), TURN relayed over UDP, a keep-alive
+ * every 15 s ([const@Sipnat.DEFAULT_KEEPALIVE_INTERVAL]).
  *
  * A TURN server needs a user name and a password; call
  * [method@Sipnat.NatPolicy.validate] to check a policy as a whole.
@@ -37,6 +38,7 @@ struct _SipnatNatPolicy
   char *turn_user_name;
   char *turn_password;
   SipnatRelayType turn_relay_type;
+  guint keepalive_interval;
 };
 
 G_DEFINE_FINAL_TYPE (SipnatNatPolicy, sipnat_nat_policy, G_TYPE_OBJECT)
@@ -51,6 +53,7 @@ enum {
   PROP_TURN_USER_NAME,
   PROP_TURN_PASSWORD,
   PROP_TURN_RELAY_TYPE,
+  PROP_KEEPALIVE_INTERVAL,
   N_PROPS
 };
 
@@ -132,6 +135,9 @@ sipnat_nat_policy_get_property (GObject    *object,
     case PROP_TURN_RELAY_TYPE:
       g_value_set_enum (value, self->turn_relay_type);
       break;
+    case PROP_KEEPALIVE_INTERVAL:
+      g_value_set_uint (value, self->keepalive_interval);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -170,6 +176,9 @@ sipnat_nat_policy_set_property (GObject      *object,
       break;
     case PROP_TURN_RELAY_TYPE:
       sipnat_nat_policy_set_turn_relay_type (self, g_value_get_enum (value));
+      break;
+    case PROP_KEEPALIVE_INTERVAL:
+      sipnat_nat_policy_set_keepalive_interval (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -262,6 +271,20 @@ sipnat_nat_policy_class_init (SipnatNatPolicyClass *klass)
                        SIPNAT_TYPE_RELAY_TYPE, SIPNAT_RELAY_TYPE_UDP,
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
+  /**
+   * SipnatNatPolicy:keepalive-interval:
+   *
+   * Seconds between keep-alives on each registration's flow
+   * (`keepalive_interval`); 0 turns them off, leaving only the REGISTER
+   * refresh. Each keep-alive is an OPTIONS with Max-Forwards 0 that the
+   * registrar answers itself; its answer also tells whether the public
+   * binding changed. Keep it below the NAT's UDP binding timeout.
+   */
+  props[PROP_KEEPALIVE_INTERVAL] =
+    g_param_spec_uint ("keepalive-interval", NULL, NULL, 0, 3600,
+                       SIPNAT_DEFAULT_KEEPALIVE_INTERVAL,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
@@ -271,6 +294,7 @@ sipnat_nat_policy_init (SipnatNatPolicy *self)
   self->stun_server_port = SIPNAT_DEFAULT_STUN_PORT;
   self->turn_server_port = SIPNAT_DEFAULT_STUN_PORT;
   self->turn_relay_type = SIPNAT_RELAY_TYPE_UDP;
+  self->keepalive_interval = SIPNAT_DEFAULT_KEEPALIVE_INTERVAL;
 }
 
 /**
@@ -520,6 +544,41 @@ sipnat_nat_policy_set_turn_relay_type (SipnatNatPolicy *self,
 
   self->turn_relay_type = relay_type;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_TURN_RELAY_TYPE]);
+}
+
+/**
+ * sipnat_nat_policy_get_keepalive_interval:
+ * @self: a policy
+ *
+ * Returns: seconds between keep-alives, 0 if off
+ */
+guint
+sipnat_nat_policy_get_keepalive_interval (SipnatNatPolicy *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_NAT_POLICY (self), 0);
+  return self->keepalive_interval;
+}
+
+/**
+ * sipnat_nat_policy_set_keepalive_interval:
+ * @self: a policy
+ * @seconds: seconds between keep-alives, 0 to turn them off
+ *
+ * Sets [property@Sipnat.NatPolicy:keepalive-interval]; it applies from the
+ * next registration.
+ */
+void
+sipnat_nat_policy_set_keepalive_interval (SipnatNatPolicy *self,
+                                          guint            seconds)
+{
+  g_return_if_fail (SIPNAT_IS_NAT_POLICY (self));
+  g_return_if_fail (seconds <= 3600);
+
+  if (self->keepalive_interval == seconds)
+    return;
+
+  self->keepalive_interval = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_KEEPALIVE_INTERVAL]);
 }
 
 /**

@@ -36,6 +36,14 @@ typedef enum {
  */
 #define SIPNAT_DEFAULT_STUN_PORT 3478
 
+/**
+ * SIPNAT_DEFAULT_KEEPALIVE_INTERVAL:
+ *
+ * The default keep-alive interval in seconds: short enough to keep a NAT
+ * binding with a 30 s UDP timeout open.
+ */
+#define SIPNAT_DEFAULT_KEEPALIVE_INTERVAL 15
+
 #define SIPNAT_TYPE_NAT_POLICY (sipnat_nat_policy_get_type ())
 
 SIPNAT_AVAILABLE_IN_ALL
@@ -83,6 +91,11 @@ SipnatRelayType  sipnat_nat_policy_get_turn_relay_type  (SipnatNatPolicy  *self)
 SIPNAT_AVAILABLE_IN_ALL
 void             sipnat_nat_policy_set_turn_relay_type  (SipnatNatPolicy  *self,
                                                          SipnatRelayType   relay_type);
+SIPNAT_AVAILABLE_IN_ALL
+guint            sipnat_nat_policy_get_keepalive_interval (SipnatNatPolicy *self);
+SIPNAT_AVAILABLE_IN_ALL
+void             sipnat_nat_policy_set_keepalive_interval (SipnatNatPolicy *self,
+                                                           guint            seconds);
 SIPNAT_AVAILABLE_IN_ALL
 gboolean         sipnat_nat_policy_validate             (SipnatNatPolicy  *self,
                                                          GError          **error);

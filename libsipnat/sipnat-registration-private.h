@@ -15,6 +15,11 @@ void     _sipnat_registration_handle_response (SipnatRegistration *self,
                                                int                 status,
                                                const char         *phrase,
                                                const sip_t        *sip);
+void     _sipnat_registration_handle_options_response (SipnatRegistration *self,
+                                                       nua_handle_t       *nh,
+                                                       int                 status,
+                                                       const char         *phrase,
+                                                       const sip_t        *sip);
 gboolean _sipnat_registration_is_active       (SipnatRegistration *self);
 void     _sipnat_registration_detach          (SipnatRegistration *self);
 

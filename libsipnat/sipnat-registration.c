@@ -7,8 +7,10 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "sipnat-binding-tracker-private.h"
 #include "sipnat-debug-private.h"
 #include "sipnat-endpoint-private.h"
+#include "sipnat-keepalive-private.h"
 #include "sipnat-enums.h"
 #include "sipnat-error-private.h"
 #include "sipnat-registration-private.h"
@@ -77,6 +79,8 @@ struct _SipnatRegistration
   char *stale_contact;             /* to remove with expires=0 */
 
   nua_handle_t *nh;
+  SipnatKeepalive *keepalive;
+  SipnatBindingTracker *tracker;
   gboolean auth_sent;
   gboolean identity_changed;
 
@@ -222,6 +226,15 @@ drop_handle (SipnatRegistration *self,
     nua_unregister (nh, TAG_END ());
   else
     nua_handle_destroy (nh);
+}
+
+static void
+stop_keepalive (SipnatRegistration *self)
+{
+  if (self->keepalive != NULL)
+    _sipnat_keepalive_stop (self->keepalive);
+  if (self->tracker != NULL)
+    _sipnat_binding_tracker_reset (self->tracker);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -377,6 +390,7 @@ fail (SipnatRegistration *self,
   SIPNAT_NOTE (REGISTRATION, "%s: failed: %s", self->name, error->message);
 
   drop_handle (self, FALSE);
+  stop_keepalive (self);
   g_clear_pointer (&self->stale_contact, g_free);
 
   g_clear_error (&self->error);
@@ -507,24 +521,99 @@ update_bindings (SipnatRegistration *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
-/* reg-match-received-rport: after a 2xx, a Contact that differs from the
- * public binding in address or port is replaced at once. */
+/* reg-match-received-rport: after a 2xx or a keep-alive answer, a Contact
+ * that differs from the public binding in address or port is replaced,
+ * once the binding tracker trusts the change (see there). */
 static void
-match_received_rport (SipnatRegistration *self)
+follow_binding (SipnatRegistration *self)
 {
-  if (!self->reg_match_received_rport || self->public_binding == NULL)
+  g_autofree char *registrar_host = NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  if (!self->reg_match_received_rport || self->public_binding == NULL ||
+      self->contact_binding == NULL || self->state != SIPNAT_REGISTRATION_STATE_REGISTERED)
     return;
 
-  if (sipnat_binding_equal (self->contact_binding, self->public_binding))
+  registrar_host = server_host (self->server);
+  switch (_sipnat_binding_tracker_observe (self->tracker, self->public_binding,
+                                           self->contact_binding, registrar_host, now))
+    {
+    case SIPNAT_BINDING_ACTION_NONE:
+      return;
+
+    case SIPNAT_BINDING_ACTION_CONFIRM:
+      SIPNAT_NOTE (NAT, "%s: public binding differs from the Contact; confirming", self->name);
+      _sipnat_keepalive_probe (self->keepalive);
+      return;
+
+    case SIPNAT_BINDING_ACTION_DEFER:
+      SIPNAT_NOTE (NAT, "%s: Contact already rewritten this cycle; waiting", self->name);
+      return;
+
+    case SIPNAT_BINDING_ACTION_REWRITE:
+      SIPNAT_NOTE (NAT, "%s: Contact %s follows the public binding", self->name, self->contact);
+      _sipnat_binding_tracker_rewrote (self->tracker, now);
+      g_free (self->stale_contact);
+      self->stale_contact = g_strdup (self->contact);
+      set_contact_binding (self, self->public_binding);
+      send_register (self);
+      return;
+    }
+}
+
+static void
+start_keepalive (SipnatRegistration *self)
+{
+  g_autofree char *registrar = NULL;
+  g_autofree char *aor = NULL;
+
+  if (_sipnat_keepalive_is_running (self->keepalive))
     return;
 
-  SIPNAT_NOTE (NAT, "%s: Contact %s differs from the public binding; registering again",
-               self->name, self->contact);
+  registrar = build_registrar_url (self);
+  aor = build_aor (self);
+  _sipnat_binding_tracker_set_cycle (self->tracker,
+                                     (gint64) MAX (self->reg_timeout / 2, 1) * G_USEC_PER_SEC);
+  _sipnat_keepalive_start (self->keepalive, _sipnat_endpoint_get_nua (self->endpoint), self,
+                           registrar, aor,
+                           sipnat_nat_policy_get_keepalive_interval (self->nat_policy));
+}
 
-  g_free (self->stale_contact);
-  self->stale_contact = g_strdup (self->contact);
-  set_contact_binding (self, self->public_binding);
-  send_register (self);
+static void
+keepalive_answered (gpointer     data,
+                    int          status,
+                    const char  *phrase,
+                    const sip_t *sip)
+{
+  SipnatRegistration *self = data;
+
+  if (_sipnat_sip_is_from_network (sip))
+    {
+      if (sip->sip_via != NULL)
+        update_bindings (self, sip->sip_via);
+      follow_binding (self);
+      return;
+    }
+
+  /* No answer at all: the flow or the registrar may be gone. A refresh
+   * finds out, and fails into the retry path if so. */
+  if (self->state == SIPNAT_REGISTRATION_STATE_REGISTERED)
+    {
+      SIPNAT_NOTE (NAT, "%s: keep-alive failed (%d %s); refreshing", self->name, status, phrase);
+      send_register (self);
+    }
+}
+
+static void
+keepalive_interval_changed_cb (SipnatNatPolicy    *policy,
+                               GParamSpec         *pspec,
+                               SipnatRegistration *self)
+{
+  if (!_sipnat_keepalive_is_running (self->keepalive))
+    return;
+
+  _sipnat_keepalive_stop (self->keepalive);
+  start_keepalive (self);
 }
 
 static void
@@ -576,7 +665,8 @@ handle_register_response (SipnatRegistration *self,
   set_status_state (self, SIPNAT_REGISTRATION_STATE_REGISTERED, status, phrase);
   complete_register (self, NULL);
 
-  match_received_rport (self);
+  start_keepalive (self);
+  follow_binding (self);
 }
 
 static void
@@ -591,6 +681,7 @@ handle_unregister_response (SipnatRegistration *self,
     error = _sipnat_error_new_from_status (status, phrase, _sipnat_sip_is_from_network (sip));
 
   drop_handle (self, FALSE);
+  stop_keepalive (self);
   set_status_state (self, SIPNAT_REGISTRATION_STATE_UNREGISTERED, status, phrase);
   complete_unregister (self, error);
 }
@@ -618,6 +709,19 @@ _sipnat_registration_handle_response (SipnatRegistration *self,
     handle_register_response (self, status, phrase, sip);
 }
 
+void
+_sipnat_registration_handle_options_response (SipnatRegistration *self,
+                                              nua_handle_t       *nh,
+                                              int                 status,
+                                              const char         *phrase,
+                                              const sip_t        *sip)
+{
+  g_autoptr(SipnatRegistration) hold = g_object_ref (self);
+
+  if (_sipnat_keepalive_owns (self->keepalive, nh))
+    _sipnat_keepalive_handle_response (self->keepalive, status, phrase, sip);
+}
+
 gboolean
 _sipnat_registration_is_active (SipnatRegistration *self)
 {
@@ -632,6 +736,7 @@ _sipnat_registration_detach (SipnatRegistration *self)
 
   clear_sources (self);
   drop_handle (self, FALSE);
+  stop_keepalive (self);
 
   error = g_error_new_literal (SIPNAT_ERROR, SIPNAT_ERROR_CLOSED, _("The endpoint was closed"));
   complete_register (self, error);
@@ -656,12 +761,14 @@ apply_changes_cb (gpointer data)
   if (self->identity_changed)
     {
       drop_handle (self, TRUE);
+      stop_keepalive (self);
       g_clear_pointer (&self->contact_binding, sipnat_binding_free);
     }
 
   if (self->reg_timeout == 0)
     {
       drop_handle (self, TRUE);
+      stop_keepalive (self);
       set_state (self, SIPNAT_REGISTRATION_STATE_STANDALONE, NULL);
       return G_SOURCE_REMOVE;
     }
@@ -726,6 +833,12 @@ sipnat_registration_constructed (GObject *object)
       self->name = g_strdup_printf ("proxy%u", g_list_model_get_n_items (list));
     }
 
+  self->keepalive = _sipnat_keepalive_new (_sipnat_endpoint_get_context (self->endpoint),
+                                           keepalive_answered, self);
+  self->tracker = _sipnat_binding_tracker_new ();
+  g_signal_connect_object (self->nat_policy, "notify::keepalive-interval",
+                           G_CALLBACK (keepalive_interval_changed_cb), self, 0);
+
   _sipnat_endpoint_adopt_registration (self->endpoint, self);
 }
 
@@ -739,6 +852,8 @@ sipnat_registration_dispose (GObject *object)
     g_source_destroy (self->apply_source);
   g_clear_pointer (&self->apply_source, g_source_unref);
   drop_handle (self, FALSE);
+  g_clear_pointer (&self->keepalive, _sipnat_keepalive_free);
+  g_clear_pointer (&self->tracker, _sipnat_binding_tracker_free);
 
   if (self->endpoint != NULL)
     g_object_remove_weak_pointer (G_OBJECT (self->endpoint), (gpointer *) &self->endpoint);
@@ -1529,6 +1644,7 @@ cancelled_cb (GCancellable *cancellable,
                                                  _("Registration was cancelled"));
 
   drop_handle (self, TRUE);
+  stop_keepalive (self);
   set_state (self, SIPNAT_REGISTRATION_STATE_NONE, error->message);
   complete_register (self, error);
 
@@ -1691,6 +1807,7 @@ sipnat_registration_unregister_async (SipnatRegistration  *self,
     }
 
   self->unregister_task = g_steal_pointer (&task);
+  stop_keepalive (self);
   set_state (self, SIPNAT_REGISTRATION_STATE_UNREGISTERING, NULL);
   nua_unregister (self->nh, TAG_END ());
 }

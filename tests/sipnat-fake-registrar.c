@@ -553,8 +553,14 @@ build_response (SipnatFakeRegistrar *self,
     {
       if (i == 0 && script->via_override != NULL)
         {
-          if (*script->via_override != '\0')
-            g_string_append_printf (out, "Via: %s\r\n", script->via_override);
+          g_autofree char *branch = find_param (vias->pdata[0], "branch");
+          g_autoptr(GString) via = g_string_new (script->via_override);
+
+          /* ${branch}: the request's branch, so that the client can match
+           * the response to its transaction. */
+          g_string_replace (via, "${branch}", branch ? branch : "", 0);
+          if (via->len > 0)
+            g_string_append_printf (out, "Via: %s\r\n", via->str);
         }
       else if (i == 0)
         {

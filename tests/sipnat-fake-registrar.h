@@ -32,7 +32,8 @@ typedef struct _SipnatFakeRegistrar SipnatFakeRegistrar;
  *   otherwise, "" to leave it out, anything else ("abc", "0", "70000")
  *   verbatim
  * @via_override: if not %NULL, the whole top Via value, verbatim (received
- *   and rport are then ignored); "" leaves the top Via out
+ *   and rport are then ignored; "${branch}" stands for the request's branch
+ *   parameter); "" leaves the top Via out
  * @extra_headers: header lines appended verbatim, each ending in CRLF, e.g.
  *   "Min-Expires: 60\r\n"
  * @echo_contact: list the request's Contacts, each with `;expires=N` taken

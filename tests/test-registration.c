@@ -404,7 +404,10 @@ check_match_received_rport (Fixture    *f,
 
   g_assert_no_error (error);
   for (guint i = 0; i < 4; i++)
-    sipnat_fake_registrar_push (fake, &natted);
+    {
+      sipnat_fake_registrar_push (fake, &natted);
+      sipnat_fake_registrar_push_for (fake, "OPTIONS", &natted);
+    }
 
   server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
   reg = add_registration (f, server, "alice", NULL);
@@ -430,8 +433,10 @@ check_match_received_rport (Fixture    *f,
       return;
     }
 
-  /* One more REGISTER with the public Contact, the stale one removed in
-   * the same request; then no more. */
+  /* The change was confirmed by one keep-alive probe, then one more
+   * REGISTER carried the public Contact, the stale one removed in the same
+   * request; then no more. */
+  g_assert_cmpuint (sipnat_fake_registrar_count (fake, "OPTIONS"), ==, 1);
   g_assert_cmpuint (sipnat_fake_registrar_count (fake, "REGISTER"), ==, 2);
   g_assert_cmpstr (sipnat_registration_get_contact (reg), ==, public_contact);
   g_assert_cmpuint (g_strv_length (contacts), ==, 2);
