@@ -11,6 +11,8 @@
 G_BEGIN_DECLS
 
 nua_t        *_sipnat_endpoint_get_nua                (SipnatEndpoint     *self);
+gboolean      _sipnat_endpoint_check_usable           (SipnatEndpoint     *self,
+                                                       GError            **error);
 GMainContext *_sipnat_endpoint_get_context            (SipnatEndpoint     *self);
 const char   *_sipnat_endpoint_get_contact_host       (SipnatEndpoint     *self);
 void          _sipnat_endpoint_adopt_registration     (SipnatEndpoint     *self,

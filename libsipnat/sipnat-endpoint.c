@@ -14,6 +14,7 @@
 #include "sipnat-enums.h"
 #include "sipnat-error.h"
 #include "sipnat-registration-private.h"
+#include "sipnat-stack-private.h"
 #include "sipnat-util-private.h"
 
 /**
@@ -38,8 +39,7 @@ struct _SipnatEndpoint
   GObject parent_instance;
 
   GMainContext *context;
-  su_root_t *root;
-  nua_t *nua;
+  SipnatStack *stack;
 
   char *local_address;
   guint local_port;
@@ -48,13 +48,10 @@ struct _SipnatEndpoint
   guint transaction_timeout;
   char *public_address;
   char *ip_versions;
-  char *contact_host;
 
   SipnatNatPolicy *nat_policy;
   GListStore *registrations;
 
-  gboolean have_params;
-  gboolean shutdown_done;
   gboolean closed;
   guint pending_unregistrations;
   GTask *close_task;
@@ -83,101 +80,9 @@ enum {
 static GParamSpec *props[N_PROPS];
 
 #define DEFAULT_LOCAL_ADDRESS "0.0.0.0"
-#define STARTUP_TIMEOUT_MS 5000
-
-/* ---------------------------------------------------------------------- */
-/* Iterating the context until the stack answers                          */
-
-static gboolean
-set_flag_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* The stack answers through messages on its GSource: run the context
- * until @flag is set, at most @timeout_ms. */
-static gboolean
-iterate_until (SipnatEndpoint *self,
-               gboolean       *flag,
-               guint           timeout_ms)
-{
-  gboolean timed_out = FALSE;
-  g_autoptr(GSource) timeout = g_timeout_source_new (timeout_ms);
-
-  g_source_set_callback (timeout, set_flag_cb, &timed_out, NULL);
-  g_source_attach (timeout, self->context);
-
-  while (!*flag && !timed_out)
-    g_main_context_iteration (self->context, TRUE);
-
-  g_source_destroy (timeout);
-  return *flag;
-}
 
 /* ---------------------------------------------------------------------- */
 /* nua events: one flat switch, one small handler per event               */
-
-static void
-handle_get_params (SipnatEndpoint *self,
-                   tagi_t          tags[])
-{
-  const sip_contact_t *contact = NULL;
-
-  tl_gets (tags, NTATAG_CONTACT_REF (contact), TAG_END ());
-
-  if (contact != NULL && contact->m_url->url_host != NULL)
-    {
-      g_free (self->contact_host);
-      self->contact_host = g_strdup (contact->m_url->url_host);
-
-      if (self->local_port == 0 && contact->m_url->url_port != NULL)
-        {
-          self->local_port = (guint) g_ascii_strtoull (contact->m_url->url_port, NULL, 10);
-          g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOCAL_PORT]);
-        }
-    }
-
-  self->have_params = TRUE;
-}
-
-static gboolean
-destroy_stack_cb (gpointer data)
-{
-  SipnatEndpoint *self = data;
-
-  g_clear_pointer (&self->nua, nua_destroy);
-  g_clear_pointer (&self->root, su_root_destroy);
-
-  if (self->close_task != NULL)
-    {
-      g_autoptr(GTask) task = g_steal_pointer (&self->close_task);
-      g_task_return_boolean (task, TRUE);
-    }
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-handle_shutdown (SipnatEndpoint *self,
-                 int             status,
-                 const char     *phrase)
-{
-  if (status < 200)
-    return;
-
-  SIPNAT_NOTE (SIP, "stack shut down: %d %s", status, phrase);
-  self->shutdown_done = TRUE;
-
-  /* nua may not be destroyed from inside its own callback. During
-   * dispose the caller destroys it after iterating. */
-  if (!self->closed)
-    return;
-
-  g_autoptr(GSource) idle = g_idle_source_new ();
-  g_source_set_callback (idle, destroy_stack_cb, g_object_ref (self), g_object_unref);
-  g_source_attach (idle, self->context);
-}
 
 static void
 handle_incoming_request (SipnatEndpoint *self,
@@ -215,26 +120,20 @@ is_incoming_request (nua_event_t event)
 }
 
 static void
-nua_callback (nua_event_t         event,
+nua_event_cb (gpointer            owner,
+              nua_event_t         event,
               int                 status,
               const char         *phrase,
               nua_t              *nua,
-              SipnatEndpoint     *self,
               nua_handle_t       *nh,
               SipnatRegistration *registration,
               const sip_t        *sip,
               tagi_t              tags[])
 {
+  SipnatEndpoint *self = owner;
+
   switch (event)
     {
-    case nua_r_get_params:
-      handle_get_params (self, tags);
-      break;
-
-    case nua_r_shutdown:
-      handle_shutdown (self, status, phrase);
-      break;
-
     case nua_r_register:
     case nua_r_unregister:
       if (registration != NULL)
@@ -268,36 +167,6 @@ nua_callback (nua_event_t         event,
 /* ---------------------------------------------------------------------- */
 /* Construction                                                           */
 
-static void
-ensure_su_init (void)
-{
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done))
-    {
-      su_init ();
-      g_once_init_leave (&done, 1);
-    }
-}
-
-static char *
-build_bind_url (SipnatEndpoint *self)
-{
-  const char *transport_param = "";
-  gboolean ipv6 = strchr (self->local_address, ':') != NULL;
-  SipnatTransportFlags plain = self->transports & (SIPNAT_TRANSPORT_FLAGS_UDP |
-                                                   SIPNAT_TRANSPORT_FLAGS_TCP);
-
-  if (plain == SIPNAT_TRANSPORT_FLAGS_UDP)
-    transport_param = ";transport=udp";
-  else if (plain == SIPNAT_TRANSPORT_FLAGS_TCP)
-    transport_param = ";transport=tcp";
-
-  return g_strdup_printf ("sip:%s%s%s:%u%s",
-                          ipv6 ? "[" : "", self->local_address, ipv6 ? "]" : "",
-                          self->local_port, transport_param);
-}
-
 static gboolean
 check_transports (SipnatEndpoint  *self,
                   GError         **error)
@@ -320,71 +189,42 @@ check_transports (SipnatEndpoint  *self,
 }
 
 static gboolean
-create_stack (SipnatEndpoint  *self,
-              GError         **error)
-{
-  g_autofree char *url = build_bind_url (self);
-  int saved_errno;
-
-  ensure_su_init ();
-
-  self->root = su_glib_root_create (self);
-  if (self->root == NULL)
-    {
-      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED,
-                           _("Cannot create the SIP event loop"));
-      return FALSE;
-    }
-
-  /* One thread: without this nua starts its own pthread. */
-  su_root_threading (self->root, 0);
-  g_source_attach (su_root_gsource (self->root), self->context);
-
-  /* Contact rewriting is ours (reg-match-received-rport), never Sofia's. */
-  errno = 0;
-  self->nua = nua_create (self->root, nua_callback, self,
-                          NUTAG_URL (url),
-                          NUTAG_USER_AGENT (self->user_agent),
-                          NUTAG_OUTBOUND ("no-natify no-validate no-options-keepalive use-rport"),
-                          NTATAG_SIP_T1X64 (self->transaction_timeout),
-                          TAG_END ());
-  saved_errno = errno;
-
-  if (self->nua == NULL)
-    {
-      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
-                   _("Cannot bind the SIP transports to %s: %s"),
-                   url, g_strerror (saved_errno ? saved_errno : EADDRNOTAVAIL));
-      g_clear_pointer (&self->root, su_root_destroy);
-      return FALSE;
-    }
-
-  SIPNAT_NOTE (SIP, "stack created on %s", url);
-  return TRUE;
-}
-
-static gboolean
 sipnat_endpoint_initable_init (GInitable     *initable,
                                GCancellable  *cancellable,
                                GError       **error)
 {
   SipnatEndpoint *self = SIPNAT_ENDPOINT (initable);
+  SipnatStackOptions options = {
+    .local_address = self->local_address,
+    .local_port = self->local_port,
+    .transports = self->transports,
+    .user_agent = self->user_agent,
+    .transaction_timeout = self->transaction_timeout,
+  };
 
-  if (self->nua != NULL)
+  if (self->closed)
+    {
+      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED,
+                           _("The endpoint is closed"));
+      return FALSE;
+    }
+
+  if (self->stack != NULL)
     return TRUE;
 
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+  if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
+      !check_transports (self, error))
     return FALSE;
 
-  if (!check_transports (self, error) || !create_stack (self, error))
+  self->stack = _sipnat_stack_new (self->context, &options,
+                                   (SipnatStackEventFunc) nua_event_cb, self, error);
+  if (self->stack == NULL)
     return FALSE;
 
-  nua_get_params (self->nua, TAG_ANY (), TAG_END ());
-  if (!iterate_until (self, &self->have_params, STARTUP_TIMEOUT_MS))
+  if (self->local_port != _sipnat_stack_get_port (self->stack))
     {
-      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED,
-                           _("The SIP stack did not start"));
-      return FALSE;
+      self->local_port = _sipnat_stack_get_port (self->stack);
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOCAL_PORT]);
     }
 
   return TRUE;
@@ -413,39 +253,18 @@ detach_registrations (SipnatEndpoint *self)
     }
 }
 
-/* Dropped without close: no unregistration, but an orderly shutdown, as
- * nua must never be destroyed before its shutdown completes. */
-static void
-shutdown_now (SipnatEndpoint *self)
-{
-  if (self->nua == NULL)
-    return;
-
-  detach_registrations (self);
-
-  if (!self->shutdown_done)
-    {
-      nua_shutdown (self->nua);
-      iterate_until (self, &self->shutdown_done, STARTUP_TIMEOUT_MS);
-    }
-
-  if (self->shutdown_done)
-    g_clear_pointer (&self->nua, nua_destroy);
-  else
-    {
-      g_warning ("SIP stack did not shut down; leaking it");
-      self->nua = NULL;
-    }
-
-  g_clear_pointer (&self->root, su_root_destroy);
-}
-
 static void
 sipnat_endpoint_dispose (GObject *object)
 {
   SipnatEndpoint *self = SIPNAT_ENDPOINT (object);
 
-  shutdown_now (self);
+  /* Dropped without close: no unregistration, but the stack still shuts
+   * down in order, in the background. */
+  if (self->stack != NULL)
+    {
+      detach_registrations (self);
+      _sipnat_stack_abandon (g_steal_pointer (&self->stack));
+    }
 
   if (self->registrations != NULL)
     g_list_store_remove_all (self->registrations);
@@ -465,7 +284,6 @@ sipnat_endpoint_finalize (GObject *object)
   g_free (self->user_agent);
   g_free (self->public_address);
   g_free (self->ip_versions);
-  g_free (self->contact_host);
 
   G_OBJECT_CLASS (sipnat_endpoint_parent_class)->finalize (object);
 }
@@ -692,8 +510,7 @@ sipnat_endpoint_init (SipnatEndpoint *self)
  * @error: return location for a #GError
  *
  * Creates an endpoint with UDP and TCP on the thread-default main context
- * and binds its transports. Binding is immediate; the call iterates the
- * main context briefly while the SIP stack starts.
+ * and binds its transports: the bound port is known when this returns.
  *
  * Returns: (transfer full): a new endpoint, or %NULL with @error set
  *   (%SIPNAT_ERROR_TRANSPORT when the address cannot be bound)
@@ -796,8 +613,8 @@ sipnat_endpoint_set_transaction_timeout (SipnatEndpoint *self,
     return;
 
   self->transaction_timeout = timeout_ms;
-  if (self->nua != NULL)
-    nua_set_params (self->nua, NTATAG_SIP_T1X64 (timeout_ms), TAG_END ());
+  if (self->stack != NULL && _sipnat_stack_get_nua (self->stack) != NULL)
+    nua_set_params (_sipnat_stack_get_nua (self->stack), NTATAG_SIP_T1X64 (timeout_ms), TAG_END ());
 
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_SIP_TRANSACTION_TIMEOUT]);
 }
@@ -1026,18 +843,27 @@ sipnat_endpoint_register_all_finish (SipnatEndpoint  *self,
 }
 
 static void
+stack_done_cb (gpointer data)
+{
+  g_autoptr(GTask) task = data;
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
 start_shutdown (SipnatEndpoint *self)
 {
+  g_autoptr(GTask) task = g_steal_pointer (&self->close_task);
+
   detach_registrations (self);
 
-  if (self->nua == NULL || self->shutdown_done)
+  if (self->stack == NULL)
     {
-      g_autoptr(GTask) task = g_steal_pointer (&self->close_task);
       g_task_return_boolean (task, TRUE);
       return;
     }
 
-  nua_shutdown (self->nua);
+  _sipnat_stack_shutdown (g_steal_pointer (&self->stack), stack_done_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -1135,7 +961,32 @@ sipnat_endpoint_close_finish (SipnatEndpoint  *self,
 nua_t *
 _sipnat_endpoint_get_nua (SipnatEndpoint *self)
 {
-  return self->closed ? NULL : self->nua;
+  if (self->closed || self->stack == NULL)
+    return NULL;
+
+  return _sipnat_stack_get_nua (self->stack);
+}
+
+/* Whether registrations can use the endpoint now; the error says why not. */
+gboolean
+_sipnat_endpoint_check_usable (SipnatEndpoint  *self,
+                               GError         **error)
+{
+  if (self->closed)
+    {
+      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED, _("The endpoint is closed"));
+      return FALSE;
+    }
+
+  if (self->stack == NULL)
+    {
+      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED,
+                           _("The endpoint was not initialised: create it with "
+                             "sipnat_endpoint_new() or call g_initable_init()"));
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 GMainContext *
@@ -1150,7 +1001,7 @@ _sipnat_endpoint_get_contact_host (SipnatEndpoint *self)
   if (self->public_address != NULL)
     return self->public_address;
 
-  return self->contact_host ? self->contact_host : self->local_address;
+  return self->stack ? _sipnat_stack_get_contact_host (self->stack) : self->local_address;
 }
 
 void

@@ -1704,10 +1704,16 @@ sipnat_registration_register_async (SipnatRegistration  *self,
       return;
     }
 
-  if (self->endpoint == NULL || _sipnat_endpoint_get_nua (self->endpoint) == NULL)
+  if (self->endpoint == NULL)
     {
       g_task_return_new_error (task, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED,
-                               _("The endpoint is closed"));
+                               _("The endpoint is gone"));
+      return;
+    }
+
+  if (!_sipnat_endpoint_check_usable (self->endpoint, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 

@@ -10,9 +10,9 @@
 #include <glib.h>
 
 /* nua's magic pointers are our objects. */
-#define NUA_MAGIC_T  struct _SipnatEndpoint
+#define NUA_MAGIC_T  struct _SipnatStack
 #define NUA_HMAGIC_T struct _SipnatRegistration
-#define SU_ROOT_MAGIC_T struct _SipnatEndpoint
+#define SU_ROOT_MAGIC_T struct _SipnatStack
 
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>

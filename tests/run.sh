@@ -38,7 +38,7 @@ run_suites "$builddir"
 logs+=("$builddir/meson-logs/testlog.json")
 
 if [ "$quick" -eq 0 ]; then
-  run_suites "$builddir" --setup valgrind --suite unit --suite integration --no-rebuild
+  run_suites "$builddir" --setup valgrind --suite unit --suite integration --no-suite script --no-rebuild
   logs+=("$builddir/meson-logs/testlog-valgrind.json")
 
   if configure "$asandir" -Db_sanitize=address,undefined -Dintrospection=disabled &&

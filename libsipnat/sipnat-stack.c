@@ -1,0 +1,415 @@
+/* sipnat-stack.c: Sofia-SIP's nua on a GLib main context
+ *
+ * The stack runs in single-thread mode on a GSource of the owner's
+ * context. It never iterates that context itself: the ports are chosen
+ * and checked with plain sockets before nua binds them, so that the bound
+ * port is known when construction returns, and shutting down completes
+ * in the background, after the owner is gone if need be.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gi18n-lib.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <string.h>
+
+#include "sipnat-debug-private.h"
+#include "sipnat-error.h"
+#include "sipnat-stack-private.h"
+
+struct _SipnatStack
+{
+  GMainContext *context;
+  su_root_t *root;
+  nua_t *nua;
+
+  SipnatStackEventFunc func;
+  gpointer owner;               /* NULL once abandoned */
+
+  guint port;
+  char *contact_host;
+
+  gboolean shutting_down;
+  gboolean shutdown_done;
+  SipnatStackDoneFunc done;
+  gpointer done_data;
+};
+
+#define BIND_ATTEMPTS 20
+
+/* ---------------------------------------------------------------------- */
+/* Choosing the port                                                      */
+
+static GSocket *
+bind_socket (GInetAddress  *address,
+             guint          port,
+             GSocketType    type,
+             GError       **error)
+{
+  g_autoptr(GSocket) sock = NULL;
+  g_autoptr(GSocketAddress) sa = NULL;
+
+  sock = g_socket_new (g_inet_address_get_family (address), type, 0, error);
+  if (sock == NULL)
+    return NULL;
+
+  sa = g_inet_socket_address_new (address, port);
+  if (!g_socket_bind (sock, sa, FALSE, error))
+    return NULL;
+
+  return g_steal_pointer (&sock);
+}
+
+static guint
+socket_port (GSocket *sock)
+{
+  g_autoptr(GSocketAddress) sa = g_socket_get_local_address (sock, NULL);
+
+  return sa ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa)) : 0;
+}
+
+/* One port free for UDP and TCP alike: nua binds every transport to the
+ * same one. An ephemeral port is tried again while TCP finds it taken. */
+static gboolean
+choose_port (GInetAddress          *address,
+             guint                  wanted,
+             SipnatTransportFlags   transports,
+             guint                 *port,
+             GError               **error)
+{
+  for (guint attempt = 0; attempt < BIND_ATTEMPTS; attempt++)
+    {
+      g_autoptr(GSocket) udp = NULL;
+      g_autoptr(GSocket) tcp = NULL;
+      g_autoptr(GError) local = NULL;
+      guint candidate = wanted;
+
+      if (transports & SIPNAT_TRANSPORT_FLAGS_UDP)
+        {
+          udp = bind_socket (address, candidate, G_SOCKET_TYPE_DATAGRAM, &local);
+          if (udp == NULL)
+            goto failed;
+          candidate = socket_port (udp);
+        }
+
+      if (transports & SIPNAT_TRANSPORT_FLAGS_TCP)
+        {
+          tcp = bind_socket (address, candidate, G_SOCKET_TYPE_STREAM, &local);
+          if (tcp == NULL)
+            goto failed;
+          candidate = socket_port (tcp);
+        }
+
+      *port = candidate;
+      return TRUE;
+
+    failed:
+      if (wanted != 0 || !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        {
+          g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
+                       _("Cannot bind the SIP transports to port %u: %s"),
+                       wanted, local->message);
+          return FALSE;
+        }
+    }
+
+  g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
+                       _("Cannot find a port that is free for both UDP and TCP"));
+  return FALSE;
+}
+
+/* What a Contact advertises for a wildcard binding: the first address of
+ * the right family on an interface that is up and not loopback. */
+static char *
+guess_contact_host (GSocketFamily family)
+{
+  struct ifaddrs *list = NULL;
+  char *host = NULL;
+  int af = family == G_SOCKET_FAMILY_IPV6 ? AF_INET6 : AF_INET;
+
+  if (getifaddrs (&list) == 0)
+    {
+      for (struct ifaddrs *ifa = list; ifa != NULL && host == NULL; ifa = ifa->ifa_next)
+        {
+          g_autoptr(GSocketAddress) sa = NULL;
+          GInetAddress *ia;
+
+          if (ifa->ifa_addr == NULL || ifa->ifa_addr->sa_family != af ||
+              !(ifa->ifa_flags & IFF_UP) || (ifa->ifa_flags & IFF_LOOPBACK))
+            continue;
+
+          sa = g_socket_address_new_from_native (ifa->ifa_addr,
+                                                 af == AF_INET ? sizeof (struct sockaddr_in)
+                                                               : sizeof (struct sockaddr_in6));
+          ia = sa ? g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)) : NULL;
+          if (ia != NULL && !g_inet_address_get_is_link_local (ia))
+            host = g_inet_address_to_string (ia);
+        }
+      freeifaddrs (list);
+    }
+
+  if (host == NULL)
+    host = g_strdup (af == AF_INET ? "127.0.0.1" : "::1");
+
+  return host;
+}
+
+/* ---------------------------------------------------------------------- */
+/* nua                                                                    */
+
+static void destroy_later (SipnatStack *self);
+
+static void
+nua_callback (nua_event_t   event,
+              int           status,
+              const char   *phrase,
+              nua_t        *nua,
+              SipnatStack  *self,
+              nua_handle_t *nh,
+              nua_hmagic_t *hmagic,
+              const sip_t  *sip,
+              tagi_t        tags[])
+{
+  if (event == nua_r_shutdown)
+    {
+      SIPNAT_NOTE (SIP, "stack shutdown: %d %s", status, phrase);
+      if (status >= 200 && !self->shutdown_done)
+        {
+          self->shutdown_done = TRUE;
+          destroy_later (self);
+        }
+      return;
+    }
+
+  if (self->owner != NULL)
+    self->func (self->owner, event, status, phrase, nua, nh, hmagic, sip, tags);
+  else if (nh != NULL && hmagic == NULL && event >= nua_i_error && event < nua_r_set_params)
+    nua_handle_destroy (nh);   /* an incoming request nobody will answer */
+}
+
+static void
+ensure_su_init (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      su_init ();
+      g_once_init_leave (&done, 1);
+    }
+}
+
+static char *
+build_bind_url (GInetAddress         *address,
+                guint                 port,
+                SipnatTransportFlags  transports)
+{
+  g_autofree char *host = g_inet_address_to_string (address);
+  gboolean ipv6 = g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6;
+  const char *param = "";
+
+  if (transports == SIPNAT_TRANSPORT_FLAGS_UDP)
+    param = ";transport=udp";
+  else if (transports == SIPNAT_TRANSPORT_FLAGS_TCP)
+    param = ";transport=tcp";
+
+  return g_strdup_printf ("sip:%s%s%s:%u%s", ipv6 ? "[" : "", host, ipv6 ? "]" : "", port, param);
+}
+
+static gboolean
+create_nua (SipnatStack              *self,
+            const SipnatStackOptions *options,
+            const char               *url)
+{
+  ensure_su_init ();
+
+  self->root = su_glib_root_create (self);
+  if (self->root == NULL)
+    return FALSE;
+
+  /* One thread: without this nua starts its own pthread. */
+  su_root_threading (self->root, 0);
+  g_source_attach (su_root_gsource (self->root), self->context);
+
+  /* Contact rewriting is ours (reg-match-received-rport), never Sofia's. */
+  self->nua = nua_create (self->root, nua_callback, self,
+                          NUTAG_URL (url),
+                          NUTAG_USER_AGENT (options->user_agent),
+                          NUTAG_OUTBOUND ("no-natify no-validate no-options-keepalive use-rport"),
+                          NTATAG_SIP_T1X64 (options->transaction_timeout),
+                          TAG_END ());
+  if (self->nua == NULL)
+    {
+      g_clear_pointer (&self->root, su_root_destroy);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+stack_free (SipnatStack *self)
+{
+  g_clear_pointer (&self->nua, nua_destroy);
+  g_clear_pointer (&self->root, su_root_destroy);
+  g_main_context_unref (self->context);
+  g_free (self->contact_host);
+  g_free (self);
+}
+
+/*
+ * _sipnat_stack_new:
+ * @context: the context the stack runs on
+ * @options: where to bind and how
+ * @func: receives every event but the shutdown
+ * @owner: passed to @func
+ * @error: return location for a #GError
+ *
+ * Binds the transports and starts nua. Fails with %SIPNAT_ERROR_CONFIG
+ * when the local address is not an IP address, %SIPNAT_ERROR_TRANSPORT
+ * when it cannot be bound.
+ *
+ * Returns: (transfer full) (nullable): the stack
+ */
+SipnatStack *
+_sipnat_stack_new (GMainContext              *context,
+                   const SipnatStackOptions  *options,
+                   SipnatStackEventFunc       func,
+                   gpointer                   owner,
+                   GError                   **error)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (options->local_address);
+  SipnatStack *self;
+
+  if (address == NULL)
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                   _("The local address “%s” is not an IP address"), options->local_address);
+      return NULL;
+    }
+
+  self = g_new0 (SipnatStack, 1);
+  self->context = g_main_context_ref (context);
+  self->func = func;
+  self->owner = owner;
+
+  /* An ephemeral port can be taken between our check and nua's bind:
+   * then try another. */
+  for (guint attempt = 0; self->nua == NULL; attempt++)
+    {
+      g_autofree char *url = NULL;
+
+      if (!choose_port (address, options->local_port, options->transports, &self->port, error))
+        break;
+
+      url = build_bind_url (address, self->port, options->transports);
+      if (create_nua (self, options, url))
+        {
+          SIPNAT_NOTE (SIP, "stack bound to %s", url);
+          break;
+        }
+
+      if (options->local_port != 0 || attempt + 1 == BIND_ATTEMPTS)
+        {
+          g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
+                       _("Cannot bind the SIP transports to %s"), url);
+          break;
+        }
+    }
+
+  if (self->nua == NULL)
+    {
+      stack_free (self);
+      return NULL;
+    }
+
+  if (g_inet_address_get_is_any (address))
+    self->contact_host = guess_contact_host (g_inet_address_get_family (address));
+  else
+    self->contact_host = g_inet_address_to_string (address);
+
+  return self;
+}
+
+nua_t *
+_sipnat_stack_get_nua (SipnatStack *self)
+{
+  return self->shutting_down ? NULL : self->nua;
+}
+
+guint
+_sipnat_stack_get_port (SipnatStack *self)
+{
+  return self->port;
+}
+
+const char *
+_sipnat_stack_get_contact_host (SipnatStack *self)
+{
+  return self->contact_host;
+}
+
+/* nua may not be destroyed from inside its own callback, nor from
+ * whatever the owner was doing when it let go: always from an idle. */
+static gboolean
+destroy_cb (gpointer data)
+{
+  SipnatStack *self = data;
+  SipnatStackDoneFunc done = self->done;
+  gpointer done_data = self->done_data;
+
+  stack_free (self);
+  if (done != NULL)
+    done (done_data);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+destroy_later (SipnatStack *self)
+{
+  g_autoptr(GSource) idle = g_idle_source_new ();
+
+  g_source_set_callback (idle, destroy_cb, self, NULL);
+  g_source_attach (idle, self->context);
+}
+
+static void
+start_shutdown (SipnatStack *self)
+{
+  if (self->shutting_down)
+    return;
+
+  self->shutting_down = TRUE;
+  nua_shutdown (self->nua);
+}
+
+/*
+ * _sipnat_stack_shutdown:
+ * @done: called once the stack is destroyed
+ *
+ * Shuts nua down in order; the stack frees itself afterwards, and no
+ * event reaches the owner from then on.
+ */
+void
+_sipnat_stack_shutdown (SipnatStack         *self,
+                        SipnatStackDoneFunc  done,
+                        gpointer             data)
+{
+  self->owner = NULL;
+  self->done = done;
+  self->done_data = data;
+  start_shutdown (self);
+}
+
+/* The owner is gone: shut down in the background. */
+void
+_sipnat_stack_abandon (SipnatStack *self)
+{
+  _sipnat_stack_shutdown (self, NULL, NULL);
+}
