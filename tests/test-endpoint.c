@@ -1,0 +1,144 @@
+/* test-endpoint.c: SipnatEndpoint construction and closing
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <sipnat.h>
+
+#include "sipnat-test-utils.h"
+
+static void
+test_endpoint_ephemeral_port (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatEndpoint) a = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
+  g_autoptr(SipnatEndpoint) b = NULL;
+
+  g_assert_no_error (error);
+  b = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
+  g_assert_no_error (error);
+
+  /* Known as soon as the constructor returns, and different each time. */
+  g_assert_cmpuint (sipnat_endpoint_get_local_port (a), >, 1023);
+  g_assert_cmpuint (sipnat_endpoint_get_local_port (a), !=, sipnat_endpoint_get_local_port (b));
+  g_assert_cmpint (sipnat_endpoint_get_transports (a), ==,
+                   SIPNAT_TRANSPORT_FLAGS_UDP | SIPNAT_TRANSPORT_FLAGS_TCP);
+  g_assert_true (g_str_has_prefix (sipnat_endpoint_get_user_agent (a), "libsipnat/"));
+}
+
+static void
+test_endpoint_port_in_use (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatEndpoint) a = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
+  g_autoptr(SipnatEndpoint) b = NULL;
+
+  g_assert_no_error (error);
+  b = sipnat_endpoint_new ("127.0.0.1", sipnat_endpoint_get_local_port (a), NULL, &error);
+  g_assert_null (b);
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "in use"));
+}
+
+static void
+test_endpoint_bad_address (void)
+{
+  const char *bad[] = { "not an address", "256.1.1.1", "sip.example.com" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SipnatEndpoint) e = sipnat_endpoint_new (bad[i], 0, NULL, &error);
+
+      g_assert_null (e);
+      g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG);
+      g_assert_nonnull (strstr (error->message, bad[i]));
+    }
+
+  /* An address of another host: cannot be bound. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SipnatEndpoint) e = sipnat_endpoint_new ("192.0.2.77", 0, NULL, &error);
+
+    g_assert_null (e);
+    g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT);
+  }
+}
+
+static void
+test_endpoint_not_initialised (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatEndpoint) e = g_object_new (SIPNAT_TYPE_ENDPOINT, "local-address", "127.0.0.1", NULL);
+  SipnatRegistration *reg = sipnat_endpoint_add_registration (e, "127.0.0.1:5060", "alice");
+
+  g_assert_false (sipnat_test_register (reg, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "initialised"));
+  g_clear_error (&error);
+
+  /* Initialising it afterwards makes it usable. */
+  g_assert_true (g_initable_init (G_INITABLE (e), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (sipnat_endpoint_get_local_port (e), >, 0);
+}
+
+static void
+test_endpoint_close (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatEndpoint) e = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
+  SipnatRegistration *reg;
+
+  g_assert_no_error (error);
+  reg = sipnat_endpoint_add_registration (e, "127.0.0.1:5060", "alice");
+
+  g_assert_true (sipnat_test_close (e, &error));
+  g_assert_no_error (error);
+
+  /* Closed is closed: no second close, no registering, no re-init. */
+  g_assert_false (sipnat_test_close (e, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED);
+  g_clear_error (&error);
+  g_assert_false (sipnat_test_register (reg, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED);
+  g_clear_error (&error);
+  g_assert_false (g_initable_init (G_INITABLE (e), NULL, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED);
+}
+
+static void
+test_endpoint_port_free_after_close (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatEndpoint) a = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
+  g_autoptr(SipnatEndpoint) b = NULL;
+  guint port;
+
+  g_assert_no_error (error);
+  port = sipnat_endpoint_get_local_port (a);
+
+  /* Dropped without close: the stack shuts down as the context runs,
+   * and the port can be bound again. */
+  g_clear_object (&a);
+  sipnat_test_run_for (100);
+  b = sipnat_endpoint_new ("127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sipnat_endpoint_get_local_port (b), ==, port);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/endpoint/ephemeral-port", test_endpoint_ephemeral_port);
+  g_test_add_func ("/endpoint/port-in-use", test_endpoint_port_in_use);
+  g_test_add_func ("/endpoint/bad-address", test_endpoint_bad_address);
+  g_test_add_func ("/endpoint/not-initialised", test_endpoint_not_initialised);
+  g_test_add_func ("/endpoint/close", test_endpoint_close);
+  g_test_add_func ("/endpoint/port-free-after-close", test_endpoint_port_free_after_close);
+
+  return g_test_run ();
+}
