@@ -63,7 +63,7 @@ class RegisterApp : Object {
         closing = true;
         print ("closing...\n");
         try {
-            yield endpoint.close_async (null);
+            yield endpoint.close ();
             print ("closed\n");
         } catch (Error e) {
             printerr ("close: %s\n", e.message);
@@ -73,7 +73,7 @@ class RegisterApp : Object {
 
     private async void register () {
         try {
-            yield registration.register_async (null);
+            yield registration.register ();
             print ("registered as %s; press Ctrl-C to unregister\n", registration.get_contact ());
         } catch (Sipnat.Error e) {
             /* e.g. Sipnat.Error.AUTH_FAILED for a wrong password,

@@ -142,8 +142,8 @@ async void test_register_signal_close (Kamailio kamailio) throws Error {
         }
     });
 
-    var ok = yield reg.register_async (null);
-    check (ok, "register_async () returned true");
+    var ok = yield reg.register ();
+    check (ok, "register () returned true");
     check (reg.get_state () == Sipnat.RegistrationState.REGISTERED, "state is REGISTERED");
     check (reg.state == Sipnat.RegistrationState.REGISTERED, "state property is REGISTERED");
 
@@ -165,7 +165,7 @@ async void test_register_signal_close (Kamailio kamailio) throws Error {
     bad.set_password ("wrong");
     var before = kamailio.count ();
     try {
-        yield bad.register_async (null);
+        yield bad.register ();
         check (false, "register with a wrong password throws");
     } catch (Sipnat.Error.AUTH_FAILED e) {
         print ("# wrong password: domain %s code %d: %s\n", e.domain.to_string (), e.code, e.message);
@@ -180,7 +180,7 @@ async void test_register_signal_close (Kamailio kamailio) throws Error {
     check_uint (kamailio.count () - before, 2, "one challenge round (2 REGISTERs)");
 
     /* Closing unregisters alice. */
-    check (yield endpoint.close_async (null), "close_async () returned true");
+    check (yield endpoint.close (), "close () returned true");
     check (reg.get_state () == Sipnat.RegistrationState.UNREGISTERED, "state is UNREGISTERED after close");
     var after = kamailio.contacts ("alice");
     check (!contains_in (after, "127.0.0.1:%u".printf (port)),
@@ -216,7 +216,7 @@ async void test_properties () throws Error {
     check_uint (endpoint.local_port, endpoint.get_local_port (), "local-port property");
     check_uint (endpoint.get_registrations ().get_n_items (), 1, "one registration in the list model");
 
-    yield endpoint.close_async (null);
+    yield endpoint.close ();
 }
 
 void test_invalid_address () {
