@@ -13,7 +13,7 @@ typedef enum {
   SIPNAT_BINDING_ACTION_NONE,     /* the Contact is right, or must not follow */
   SIPNAT_BINDING_ACTION_CONFIRM,  /* a new binding: probe once more before trusting it */
   SIPNAT_BINDING_ACTION_REWRITE,  /* confirmed: register the public binding as Contact */
-  SIPNAT_BINDING_ACTION_DEFER,    /* confirmed, but a rewrite happened this cycle already */
+  SIPNAT_BINDING_ACTION_DEFER,    /* confirmed, but it flips back to the Contact of this cycle's rewrite */
 } SipnatBindingAction;
 
 typedef struct _SipnatBindingTracker SipnatBindingTracker;
@@ -29,6 +29,7 @@ SipnatBindingAction   _sipnat_binding_tracker_observe   (SipnatBindingTracker *s
                                                          const char           *registrar_host,
                                                          gint64                now_us);
 void                  _sipnat_binding_tracker_rewrote   (SipnatBindingTracker *self,
+                                                         const SipnatBinding  *old_contact,
                                                          gint64                now_us);
 gboolean              _sipnat_address_is_private        (const char           *host);
 

@@ -7,8 +7,10 @@
  *   probe sent right away, at most one every 5 s). A firewall that flaps
  *   the port once, or a load-balanced registrar whose nodes see different
  *   ports, then costs nothing.
- * - At most one Contact rewrite per cycle (half the registration expiry):
- *   registrars that disagree with each other cannot start a REGISTER loop.
+ * - No flip-flop: going back to the Contact of before the last rewrite
+ *   waits for the next cycle (half the registration expiry), so registrars
+ *   that disagree with each other cannot start a REGISTER loop. A binding
+ *   never seen before (a real rebinding) is followed at once.
  * - A NAT ALG that rewrites `received` to a private address while the
  *   registrar and the Contact are public is ignored: re-registering with a
  *   private Contact would make the endpoint unreachable.
@@ -29,6 +31,7 @@
 struct _SipnatBindingTracker
 {
   SipnatBinding *pending;     /* seen once, awaiting confirmation */
+  SipnatBinding *previous;    /* the Contact before the last rewrite */
   gint64 last_confirm_us;
   gboolean confirmed_once;
   gint64 cycle_us;
@@ -52,6 +55,7 @@ _sipnat_binding_tracker_free (SipnatBindingTracker *self)
     return;
 
   sipnat_binding_free (self->pending);
+  sipnat_binding_free (self->previous);
   g_free (self);
 }
 
@@ -60,6 +64,7 @@ void
 _sipnat_binding_tracker_reset (SipnatBindingTracker *self)
 {
   g_clear_pointer (&self->pending, sipnat_binding_free);
+  g_clear_pointer (&self->previous, sipnat_binding_free);
   self->rewrote = FALSE;
   self->confirmed_once = FALSE;
 }
@@ -130,7 +135,9 @@ _sipnat_binding_tracker_observe (SipnatBindingTracker *self,
 {
   if (sipnat_binding_equal (observed, contact))
     {
+      /* All agree again: the next change may be probed at once. */
       g_clear_pointer (&self->pending, sipnat_binding_free);
+      self->confirmed_once = FALSE;
       return SIPNAT_BINDING_ACTION_NONE;
     }
 
@@ -151,17 +158,21 @@ _sipnat_binding_tracker_observe (SipnatBindingTracker *self,
       return SIPNAT_BINDING_ACTION_CONFIRM;
     }
 
-  if (self->rewrote && now_us - self->last_rewrite_us < self->cycle_us)
+  if (self->rewrote && now_us - self->last_rewrite_us < self->cycle_us &&
+      sipnat_binding_equal (observed, self->previous))
     return SIPNAT_BINDING_ACTION_DEFER;
 
   return SIPNAT_BINDING_ACTION_REWRITE;
 }
 
-/* The Contact now follows the pending binding. */
+/* The Contact, which was @old_contact, now follows the pending binding. */
 void
 _sipnat_binding_tracker_rewrote (SipnatBindingTracker *self,
+                                 const SipnatBinding  *old_contact,
                                  gint64                now_us)
 {
+  sipnat_binding_free (self->previous);
+  self->previous = sipnat_binding_copy (old_contact);
   g_clear_pointer (&self->pending, sipnat_binding_free);
   self->rewrote = TRUE;
   self->last_rewrite_us = now_us;

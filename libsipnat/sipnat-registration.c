@@ -547,12 +547,12 @@ follow_binding (SipnatRegistration *self)
       return;
 
     case SIPNAT_BINDING_ACTION_DEFER:
-      SIPNAT_NOTE (NAT, "%s: Contact already rewritten this cycle; waiting", self->name);
+      SIPNAT_NOTE (NAT, "%s: the binding flips back within a cycle; waiting", self->name);
       return;
 
     case SIPNAT_BINDING_ACTION_REWRITE:
       SIPNAT_NOTE (NAT, "%s: Contact %s follows the public binding", self->name, self->contact);
-      _sipnat_binding_tracker_rewrote (self->tracker, now);
+      _sipnat_binding_tracker_rewrote (self->tracker, self->contact_binding, now);
       g_free (self->stale_contact);
       self->stale_contact = g_strdup (self->contact);
       set_contact_binding (self, self->public_binding);

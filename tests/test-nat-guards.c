@@ -23,6 +23,7 @@ test_tracker_confirm_then_rewrite (void)
   g_autoptr(SipnatBinding) contact = sipnat_binding_new ("192.168.1.2", 5060, SIPNAT_TRANSPORT_UDP);
   g_autoptr(SipnatBinding) pub = sipnat_binding_new ("203.0.113.101", 40000, SIPNAT_TRANSPORT_UDP);
   g_autoptr(SipnatBinding) other = sipnat_binding_new ("203.0.113.101", 40001, SIPNAT_TRANSPORT_UDP);
+  g_autoptr(SipnatBinding) rebound = sipnat_binding_new ("203.0.113.111", 40001, SIPNAT_TRANSPORT_UDP);
   const char *registrar = "203.0.113.10";
 
   _sipnat_binding_tracker_set_cycle (t, 30 * SEC);
@@ -36,15 +37,26 @@ test_tracker_confirm_then_rewrite (void)
                    SIPNAT_BINDING_ACTION_NONE);
   g_assert_cmpint (_sipnat_binding_tracker_observe (t, other, contact, registrar, 2 * SEC), ==,
                    SIPNAT_BINDING_ACTION_REWRITE);
-  _sipnat_binding_tracker_rewrote (t, 2 * SEC);
+  _sipnat_binding_tracker_rewrote (t, contact, 2 * SEC);
 
-  /* Within the cycle, a second confirmed change waits... */
-  g_assert_cmpint (_sipnat_binding_tracker_observe (t, pub, other, registrar, 10 * SEC), ==,
+  /* Stable again; then a real rebinding (a binding never seen) is probed
+   * and followed at once, within the same cycle. */
+  g_assert_cmpint (_sipnat_binding_tracker_observe (t, other, other, registrar, 3 * SEC), ==,
+                   SIPNAT_BINDING_ACTION_NONE);
+  g_assert_cmpint (_sipnat_binding_tracker_observe (t, rebound, other, registrar, 4 * SEC), ==,
                    SIPNAT_BINDING_ACTION_CONFIRM);
-  g_assert_cmpint (_sipnat_binding_tracker_observe (t, pub, other, registrar, 10 * SEC), ==,
+  g_assert_cmpint (_sipnat_binding_tracker_observe (t, rebound, other, registrar, 4 * SEC), ==,
+                   SIPNAT_BINDING_ACTION_REWRITE);
+  _sipnat_binding_tracker_rewrote (t, other, 4 * SEC);
+
+  /* Flipping back to the Contact of before that rewrite waits for the
+   * next cycle... */
+  g_assert_cmpint (_sipnat_binding_tracker_observe (t, other, rebound, registrar, 10 * SEC), ==,
+                   SIPNAT_BINDING_ACTION_CONFIRM);
+  g_assert_cmpint (_sipnat_binding_tracker_observe (t, other, rebound, registrar, 10 * SEC), ==,
                    SIPNAT_BINDING_ACTION_DEFER);
-  /* ...and goes ahead in the next one. */
-  g_assert_cmpint (_sipnat_binding_tracker_observe (t, pub, other, registrar, 33 * SEC), ==,
+  /* ...and goes ahead then. */
+  g_assert_cmpint (_sipnat_binding_tracker_observe (t, other, rebound, registrar, 35 * SEC), ==,
                    SIPNAT_BINDING_ACTION_REWRITE);
 }
 

@@ -1,0 +1,198 @@
+#!/bin/bash
+# test-nat-registration.sh: libsipnat registering through real NATs.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The `sipnat register` program runs in the client namespace of the NAT lab
+# (natlab.sh) against Kamailio on the public segment, which does no NAT
+# fixing of its own: the client alone must make itself reachable. A probe on
+# the public side sends OPTIONS through Kamailio to the registered user to
+# prove it. For every topology: registered, reachable, and reachable again
+# within the keep-alive interval + 2 s after the router rebinds (new public
+# address, all bindings lost). Then keep-alives against a 5 s NAT timeout,
+# and reg_match_received_rport=0 as the product documents it.
+#
+# Env: SIPNAT_TOOL (the sipnat program), and what tap-lib.sh reads.
+
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOOL=${SIPNAT_TOOL:?set SIPNAT_TOOL to the sipnat program}
+KEEPALIVE=2
+PLAN=28
+RESULTS=${SIPNAT_NAT_RESULTS:-}
+
+# shellcheck source=tap-lib.sh
+. "$HERE/tap-lib.sh"
+
+command -v kamailio >/dev/null 2>&1 || PATH=$PATH:/usr/sbin
+command -v kamailio >/dev/null 2>&1 || skip_all "kamailio not installed"
+
+echo "1..$PLAN"
+
+now() { echo "$EPOCHREALTIME"; }
+since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
+
+# write_config FILE USER PASSWORD LOCAL_IP MATCH KEEPALIVE
+write_config() {
+  cat > "$1" <<EOF
+[policy.endpoint]
+local_address = $4
+local_port = 5060
+
+[proxies.proxy0]
+server = $REGISTRAR_IP:$SIP_PORT
+user = $2
+password = $3
+reg_timeout = 600
+reg_match_received_rport = $5
+
+[proxies.proxy0.nat]
+keepalive_interval = $6
+EOF
+}
+
+# client_start ROLE NAME USER PASSWORD LOCAL_IP MATCH KEEPALIVE: runs
+# `sipnat register --json` in ROLE's namespace; its events go to
+# $STATE/NAME.log. Waits until it is registered.
+client_start() {
+  local role=$1 name=$2
+  write_config "$STATE/$name.conf" "$3" "$4" "$5" "$6" "$7"
+  nl spawn "$role" "$name" "$TOOL" register --config "$STATE/$name.conf" --json >/dev/null ||
+    { OUT="spawn failed"; return 1; }
+  wait_for_line "$STATE/$name.log" '"state":"registered"' 100 ||
+    { OUT=$(cat "$STATE/$name.log"); return 1; }
+}
+
+# status USER [TIMEOUT]: the final status of an OPTIONS from the public
+# side through Kamailio to USER ("timeout" if none).
+status() {
+  probe public sip-request OPTIONS "sip:$1@$REGISTRAR_IP" --proxy "$REGISTRAR_IP:$SIP_PORT" \
+    --timeout "${2:-3}" 2>/dev/null | tail -n 1
+}
+
+reachable() {
+  local got
+  got=$(status "$1" "${2:-3}")
+  OUT="OPTIONS to $1 through Kamailio: $got"
+  [ "$got" = 200 ]
+}
+
+unreachable() {
+  ! reachable "$@"
+}
+
+# binding_event LOG ADDRESS: a public-binding-changed event whose new
+# binding is at ADDRESS.
+binding_event() {
+  OUT=$(grep '"public-binding-changed"' "$1")
+  grep -q "\"new\":\"$2:[0-9]*/udp\"" <<<"$OUT"
+}
+
+# After a rebind: seconds until the user is reachable again (polled every
+# 0.25 s with short probes), or "never" after LIMIT seconds.
+RECOVERY=
+time_to_reachable() {
+  local user=$1 limit=$2 start
+  start=$(now)
+  RECOVERY=never
+  while awk -v t="$(since "$start")" -v l="$limit" 'BEGIN { exit !(t < l) }'; do
+    if [ "$(status "$user" 0.5)" = 200 ]; then
+      RECOVERY=$(since "$start")
+      return 0
+    fi
+    sleep 0.25
+  done
+  return 1
+}
+
+record() {
+  [ -z "$RESULTS" ] || echo "$*" >> "$RESULTS"
+}
+
+# cell NAME TOPOLOGY-OPTIONS...: one cell of the scenario table.
+cell() {
+  local name=$1 old limit
+  shift
+  if ! lab_start "$@" || ! OUT=$(nl start-kamailio 2>&1); then
+    not_ok "$name: lab up"; printf '%s\n' "$OUT" | diag
+    not_ok "$name: reachable"; not_ok "$name: recovers after rebind"
+    lab_stop
+    return
+  fi
+
+  if client_start client alice alice alicepw "$CLIENT_IP" 1 "$KEEPALIVE" && binding_event "$STATE/alice.log" "$NAT_WAN_IP"; then
+    ok "$name: registered, public binding $NAT_WAN_IP learned"
+  else
+    not_ok "$name: registered, public binding $NAT_WAN_IP learned"; printf '%s\n' "$OUT" | diag
+  fi
+  check "$name: reachable from the public side" reachable alice
+
+  old=$NAT_WAN_IP
+  nl rebind >/dev/null
+  # shellcheck disable=SC1091
+  . "$STATE/natlab.env"
+  limit=$((KEEPALIVE + 2))
+  if time_to_reachable alice $((limit + 6)) &&
+     awk -v r="$RECOVERY" -v l="$limit" 'BEGIN { exit !(r <= l) }' &&
+     binding_event "$STATE/alice.log" "$NAT_WAN_IP"; then
+    ok "$name: rebind $old -> $NAT_WAN_IP, reachable again after ${RECOVERY} s (limit ${limit} s)"
+  else
+    not_ok "$name: rebind $old -> $NAT_WAN_IP, reachable again after ${RECOVERY} s (limit ${limit} s)"
+    { printf '%s\n' "$OUT"; cat "$STATE/alice.log"; } | diag
+  fi
+  record "$name libsipnat $RECOVERY"
+  lab_stop
+}
+
+lab_stop() {
+  [ -z "$STATE" ] || "$NATLAB" --state "$STATE" down >/dev/null 2>&1
+  STATE=
+}
+
+# ---------------------------------------------------------------------------
+# Section 7: one cell per topology (3 checks each: 18)
+
+cell "cone" cone
+cell "symmetric" symmetric
+cell "double cone+cone" double --home cone --carrier cone
+cell "double, symmetric carrier" double --home cone --carrier symmetric
+cell "cone, 5 s NAT timeout" cone --udp-timeout 5
+cell "cone, fragments dropped" cone --drop-fragments
+
+# ---------------------------------------------------------------------------
+# Keep-alive against a 5 s NAT binding timeout, REGISTER only every 300 s:
+# alice with keep-alives, bob (behind a second, identical router) without.
+
+if lab_start cone --udp-timeout 5 --second-client && OUT=$(nl start-kamailio 2>&1); then
+  check "keep-alive on: alice registered" client_start client alice alice alicepw "$CLIENT_IP" 1 "$KEEPALIVE"
+  check "keep-alive off: bob registered" client_start client2 bob bob bobpw "$CLIENT2_IP" 1 0
+  check "both reachable at first (alice)" reachable alice
+  check "both reachable at first (bob)" reachable bob
+  sleep 20
+  check "after 20 s idle, alice (keep-alive every ${KEEPALIVE} s) is still reachable" reachable alice
+  check "after 20 s idle, bob (no keep-alive) is not: his binding expired" unreachable bob 8
+else
+  for i in 1 2 3 4 5 6; do not_ok "keep-alive lab up"; done
+  printf '%s\n' "$OUT" | diag
+fi
+lab_stop
+
+# ---------------------------------------------------------------------------
+# reg_match_received_rport=0: the Contact stays private (the product's
+# documented behaviour), the binding is still reported.
+
+if lab_start cone && OUT=$(nl start-kamailio 2>&1); then
+  check "match off: registered" client_start client alice alice alicepw "$CLIENT_IP" 0 "$KEEPALIVE"
+  check "match off: the public binding is reported" binding_event "$STATE/alice.log" "$NAT_WAN_IP"
+  OUT=$(grep '"event":"contact"' "$STATE/alice.log")
+  check "match off: the Contact stays private ($CLIENT_IP)" grep -q "\"uri\":\"sip:alice@$CLIENT_IP:5060\"" <<<"$OUT"
+  check "match off: not reachable through this registrar" unreachable alice 8
+else
+  for i in 1 2 3 4; do not_ok "match-off lab up"; done
+  printf '%s\n' "$OUT" | diag
+fi
+lab_stop
+
+[ "$n" -eq "$PLAN" ] || { echo "# ran $n tests, planned $PLAN"; failed=1; }
+exit "$failed"
