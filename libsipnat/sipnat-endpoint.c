@@ -48,12 +48,12 @@ struct _SipnatEndpoint
   guint transaction_timeout;
   char *public_address;
   char *ip_versions;
+  gboolean tcp_for_large_requests;
 
   SipnatNatPolicy *nat_policy;
   GListStore *registrations;
 
   gboolean closed;
-  guint pending_unregistrations;
   GTask *close_task;
 };
 
@@ -72,6 +72,7 @@ enum {
   PROP_SIP_TRANSACTION_TIMEOUT,
   PROP_PUBLIC_ADDRESS,
   PROP_IP_VERSIONS,
+  PROP_TCP_FOR_LARGE_REQUESTS,
   PROP_NAT_POLICY,
   PROP_REGISTRATIONS,
   N_PROPS
@@ -200,6 +201,7 @@ sipnat_endpoint_initable_init (GInitable     *initable,
     .transports = self->transports,
     .user_agent = self->user_agent,
     .transaction_timeout = self->transaction_timeout,
+    .tcp_for_large_requests = self->tcp_for_large_requests,
   };
 
   if (self->closed)
@@ -319,6 +321,9 @@ sipnat_endpoint_get_property (GObject    *object,
     case PROP_IP_VERSIONS:
       g_value_set_string (value, self->ip_versions);
       break;
+    case PROP_TCP_FOR_LARGE_REQUESTS:
+      g_value_set_boolean (value, self->tcp_for_large_requests);
+      break;
     case PROP_NAT_POLICY:
       g_value_set_object (value, self->nat_policy);
       break;
@@ -374,6 +379,9 @@ sipnat_endpoint_set_property (GObject      *object,
       break;
     case PROP_IP_VERSIONS:
       set_ip_versions (self, g_value_get_string (value));
+      break;
+    case PROP_TCP_FOR_LARGE_REQUESTS:
+      sipnat_endpoint_set_tcp_for_large_requests (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -468,6 +476,20 @@ sipnat_endpoint_class_init (SipnatEndpointClass *klass)
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   /**
+   * SipnatEndpoint:tcp-for-large-requests:
+   *
+   * Whether a request of more than 1300 bytes is sent over TCP although
+   * UDP is the transport (RFC 3261 §18.1.1), so that NATs and firewalls
+   * that drop IP fragments cannot swallow it
+   * (`policy.endpoint.tcp_for_large_requests`). On by default; with it on,
+   * a TCP transport is bound even when only UDP is enabled. Smaller
+   * requests keep going over UDP.
+   */
+  props[PROP_TCP_FOR_LARGE_REQUESTS] =
+    g_param_spec_boolean ("tcp-for-large-requests", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
    * SipnatEndpoint:nat-policy:
    *
    * The endpoint's default NAT policy.
@@ -495,6 +517,7 @@ sipnat_endpoint_init (SipnatEndpoint *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->transaction_timeout = SIPNAT_DEFAULT_TRANSACTION_TIMEOUT;
+  self->tcp_for_large_requests = TRUE;
   self->nat_policy = sipnat_nat_policy_new ();
   self->registrations = g_list_store_new (SIPNAT_TYPE_REGISTRATION);
 }
@@ -654,6 +677,44 @@ sipnat_endpoint_set_public_address (SipnatEndpoint *self,
 }
 
 /**
+ * sipnat_endpoint_get_tcp_for_large_requests:
+ * @self: an endpoint
+ *
+ * Returns: whether large requests go over TCP
+ */
+gboolean
+sipnat_endpoint_get_tcp_for_large_requests (SipnatEndpoint *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ENDPOINT (self), FALSE);
+  return self->tcp_for_large_requests;
+}
+
+/**
+ * sipnat_endpoint_set_tcp_for_large_requests:
+ * @self: an endpoint
+ * @enabled: whether requests of more than 1300 bytes go over TCP
+ *
+ * Sets [property@Sipnat.Endpoint:tcp-for-large-requests]. Turning it on
+ * after construction only works if TCP was bound then.
+ */
+void
+sipnat_endpoint_set_tcp_for_large_requests (SipnatEndpoint *self,
+                                            gboolean        enabled)
+{
+  g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
+
+  enabled = !!enabled;
+  if (self->tcp_for_large_requests == enabled)
+    return;
+
+  self->tcp_for_large_requests = enabled;
+  if (self->stack != NULL)
+    _sipnat_stack_set_tcp_for_large_requests (self->stack, enabled);
+
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_TCP_FOR_LARGE_REQUESTS]);
+}
+
+/**
  * sipnat_endpoint_get_nat_policy:
  * @self: an endpoint
  *
@@ -739,38 +800,129 @@ sipnat_endpoint_remove_registration (SipnatEndpoint     *self,
 /* ---------------------------------------------------------------------- */
 /* Registering and unregistering everything                               */
 
-typedef struct {
-  guint pending;
-  GError *error;
-} RegisterAllData;
+/* Many registrations at once are started a few at a time: a burst of a
+ * thousand REGISTERs overflows socket buffers (and Sofia queues at most 64
+ * messages on a TCP connection being set up). */
+#define MAX_IN_FLIGHT 32
+
+typedef void     (*BatchStartFunc)  (SipnatRegistration  *reg,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             data);
+typedef gboolean (*BatchFinishFunc) (SipnatRegistration  *reg,
+                                     GAsyncResult        *result,
+                                     GError             **error);
+
+typedef struct _Batch Batch;
+typedef void     (*BatchDoneFunc)   (Batch               *batch);
+
+struct _Batch {
+  SipnatEndpoint *endpoint;
+  GPtrArray *registrations;
+  guint next;
+  guint in_flight;
+  BatchStartFunc start;
+  BatchFinishFunc finish;
+  BatchDoneFunc done;
+  GCancellable *cancellable;
+  GTask *task;               /* the caller's, if any */
+  GError *error;             /* the first failure */
+};
 
 static void
-register_all_data_free (RegisterAllData *data)
+batch_free (Batch *batch)
 {
-  g_clear_error (&data->error);
-  g_free (data);
+  g_object_unref (batch->endpoint);
+  g_ptr_array_unref (batch->registrations);
+  g_clear_object (&batch->cancellable);
+  g_clear_object (&batch->task);
+  g_clear_error (&batch->error);
+  g_free (batch);
+}
+
+static void batch_one_done (GObject *source, GAsyncResult *result, gpointer data);
+
+static void
+batch_step (Batch *batch)
+{
+  while (batch->in_flight < MAX_IN_FLIGHT && batch->next < batch->registrations->len)
+    {
+      batch->in_flight++;
+      batch->start (g_ptr_array_index (batch->registrations, batch->next++),
+                    batch->cancellable, batch_one_done, batch);
+    }
+
+  if (batch->in_flight == 0)
+    {
+      batch->done (batch);
+      batch_free (batch);
+    }
 }
 
 static void
-register_one_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+batch_one_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
 {
-  g_autoptr(GTask) task = user_data;
-  RegisterAllData *data = g_task_get_task_data (task);
+  Batch *batch = data;
   g_autoptr(GError) error = NULL;
 
-  if (!sipnat_registration_register_finish (SIPNAT_REGISTRATION (source), result, &error) &&
-      data->error == NULL)
-    data->error = g_steal_pointer (&error);
+  if (!batch->finish (SIPNAT_REGISTRATION (source), result, &error) && batch->error == NULL)
+    batch->error = g_steal_pointer (&error);
 
-  if (--data->pending > 0)
-    return;
+  batch->in_flight--;
+  batch_step (batch);
+}
 
-  if (data->error != NULL)
-    g_task_return_error (task, g_steal_pointer (&data->error));
+static void
+batch_run (SipnatEndpoint  *self,
+           GPtrArray       *registrations,   /* (transfer full) */
+           BatchStartFunc   start,
+           BatchFinishFunc  finish,
+           BatchDoneFunc    done,
+           GCancellable    *cancellable,
+           GTask           *task)            /* (transfer full) (nullable) */
+{
+  Batch *batch = g_new0 (Batch, 1);
+
+  batch->endpoint = g_object_ref (self);
+  batch->registrations = registrations;
+  batch->start = start;
+  batch->finish = finish;
+  batch->done = done;
+  batch->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  batch->task = task;
+  batch_step (batch);
+}
+
+/* The registrations, or only those that @keep accepts. */
+static GPtrArray *
+list_registrations (SipnatEndpoint *self,
+                    gboolean        (*keep) (SipnatRegistration *))
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->registrations));
+
+  for (guint i = 0; i < n; i++)
+    {
+      SipnatRegistration *reg = g_list_model_get_item (G_LIST_MODEL (self->registrations), i);
+
+      if (keep == NULL || keep (reg))
+        g_ptr_array_add (list, reg);
+      else
+        g_object_unref (reg);
+    }
+
+  return list;
+}
+
+static void
+register_all_done (Batch *batch)
+{
+  if (batch->error != NULL)
+    g_task_return_error (batch->task, g_steal_pointer (&batch->error));
   else
-    g_task_return_boolean (task, TRUE);
+    g_task_return_boolean (batch->task, TRUE);
 }
 
 /**
@@ -781,7 +933,7 @@ register_one_cb (GObject      *source,
  * @user_data: data for @callback
  *
  * Starts [method@Sipnat.Registration.register_async] on every
- * registration of the endpoint.
+ * registration of the endpoint, a few dozen at a time.
  */
 void
 sipnat_endpoint_register_all_async (SipnatEndpoint      *self,
@@ -789,34 +941,16 @@ sipnat_endpoint_register_all_async (SipnatEndpoint      *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  RegisterAllData *data;
-  guint n;
+  GTask *task;
 
   g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sipnat_endpoint_register_all_async);
 
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->registrations));
-  if (n == 0)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  data = g_new0 (RegisterAllData, 1);
-  data->pending = n;
-  g_task_set_task_data (task, data, (GDestroyNotify) register_all_data_free);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(SipnatRegistration) reg =
-        g_list_model_get_item (G_LIST_MODEL (self->registrations), i);
-
-      sipnat_registration_register_async (reg, cancellable, register_one_cb,
-                                          g_object_ref (task));
-    }
+  batch_run (self, list_registrations (self, NULL),
+             sipnat_registration_register_async, sipnat_registration_register_finish,
+             register_all_done, cancellable, task);
 }
 
 /**
@@ -867,18 +1001,12 @@ start_shutdown (SipnatEndpoint *self)
 }
 
 static void
-unregister_one_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+unregister_all_done (Batch *batch)
 {
-  g_autoptr(SipnatEndpoint) self = user_data;
-  g_autoptr(GError) error = NULL;
+  if (batch->error != NULL)
+    g_debug ("Unregistration while closing failed: %s", batch->error->message);
 
-  if (!sipnat_registration_unregister_finish (SIPNAT_REGISTRATION (source), result, &error))
-    g_debug ("Unregistration while closing failed: %s", error->message);
-
-  if (--self->pending_unregistrations == 0)
-    start_shutdown (self);
+  start_shutdown (batch->endpoint);
 }
 
 /**
@@ -899,7 +1027,6 @@ sipnat_endpoint_close_async (SipnatEndpoint      *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  guint n;
 
   g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
 
@@ -916,21 +1043,9 @@ sipnat_endpoint_close_async (SipnatEndpoint      *self,
   self->closed = TRUE;
   self->close_task = g_steal_pointer (&task);
 
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->registrations));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(SipnatRegistration) reg =
-        g_list_model_get_item (G_LIST_MODEL (self->registrations), i);
-
-      if (!_sipnat_registration_is_active (reg))
-        continue;
-
-      self->pending_unregistrations++;
-      sipnat_registration_unregister_async (reg, NULL, unregister_one_cb, g_object_ref (self));
-    }
-
-  if (self->pending_unregistrations == 0)
-    start_shutdown (self);
+  batch_run (self, list_registrations (self, _sipnat_registration_is_active),
+             sipnat_registration_unregister_async, sipnat_registration_unregister_finish,
+             unregister_all_done, NULL, NULL);
 }
 
 /**

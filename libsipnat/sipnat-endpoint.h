@@ -59,6 +59,11 @@ SIPNAT_AVAILABLE_IN_ALL
 void                  sipnat_endpoint_set_public_address      (SipnatEndpoint       *self,
                                                                const char           *public_address);
 SIPNAT_AVAILABLE_IN_ALL
+gboolean              sipnat_endpoint_get_tcp_for_large_requests (SipnatEndpoint *self);
+SIPNAT_AVAILABLE_IN_ALL
+void                  sipnat_endpoint_set_tcp_for_large_requests (SipnatEndpoint *self,
+                                                                  gboolean        enabled);
+SIPNAT_AVAILABLE_IN_ALL
 SipnatNatPolicy      *sipnat_endpoint_get_nat_policy          (SipnatEndpoint       *self);
 SIPNAT_AVAILABLE_IN_ALL
 GListModel           *sipnat_endpoint_get_registrations       (SipnatEndpoint       *self);

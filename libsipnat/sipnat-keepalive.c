@@ -54,6 +54,8 @@ _sipnat_keepalive_free (SipnatKeepalive *self)
   g_free (self);
 }
 
+static void start_timer (SipnatKeepalive *self);
+
 static void
 send_options (SipnatKeepalive *self)
 {
@@ -71,8 +73,11 @@ send_options (SipnatKeepalive *self)
 static gboolean
 tick_cb (gpointer data)
 {
-  send_options (data);
-  return G_SOURCE_CONTINUE;
+  SipnatKeepalive *self = data;
+
+  send_options (self);
+  start_timer (self);   /* a fresh random interval; this source is gone */
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -83,11 +88,15 @@ stop_timer (SipnatKeepalive *self)
   g_clear_pointer (&self->timer, g_source_unref);
 }
 
+/* RFC 5626 §4.4.1: each interval is drawn between 80 % and 100 % of the
+ * configured one, so that many flows do not send in bursts. */
 static void
 start_timer (SipnatKeepalive *self)
 {
+  guint ms = self->interval_s * 1000;
+
   stop_timer (self);
-  self->timer = g_timeout_source_new (self->interval_s * 1000);
+  self->timer = g_timeout_source_new (g_random_int_range (ms * 4 / 5, ms + 1));
   g_source_set_callback (self->timer, tick_cb, self, NULL);
   g_source_attach (self->timer, self->context);
 }
@@ -122,6 +131,7 @@ _sipnat_keepalive_start (SipnatKeepalive *self,
   self->nh = nua_handle (nua, hmagic,
                          SIPTAG_TO_STR (aor),
                          SIPTAG_FROM_STR (aor),
+                         NUTAG_MEDIA_ENABLE (0),
                          TAG_END ());
   if (interval_s > 0)
     start_timer (self);

@@ -353,6 +353,7 @@ ensure_handle (SipnatRegistration *self)
   self->nh = nua_handle (nua, self,
                          SIPTAG_TO_STR (aor),
                          SIPTAG_FROM_STR (from),
+                         NUTAG_MEDIA_ENABLE (0),
                          TAG_END ());
   return self->nh != NULL;
 }
@@ -402,7 +403,7 @@ fail (SipnatRegistration *self,
 
   if (retry && self->retry_source == NULL)
     {
-      self->retry_source = g_timeout_source_new_seconds (self->reg_interval);
+      self->retry_source = g_timeout_source_new ((guint) MIN (self->reg_interval, G_MAXUINT / 1000) * 1000);
       g_source_set_callback (self->retry_source, retry_cb, self, NULL);
       g_source_attach (self->retry_source, _sipnat_endpoint_get_context (self->endpoint));
     }
@@ -497,6 +498,16 @@ update_bindings (SipnatRegistration *self,
   if (public == NULL)
     {
       g_warning ("%s: ignoring a malformed received/rport: %s", self->name, error->message);
+      return;
+    }
+
+  /* A large request went over TCP although the registration uses UDP:
+   * that connection's binding says nothing about the UDP one. */
+  if (public->transport != self->transport)
+    {
+      SIPNAT_NOTE (NAT, "%s: response over %s, binding not updated", self->name,
+                   sipnat_transport_to_string (public->transport));
+      sipnat_binding_free (public);
       return;
     }
 
@@ -666,6 +677,8 @@ handle_register_response (SipnatRegistration *self,
   complete_register (self, NULL);
 
   start_keepalive (self);
+  if (self->public_binding == NULL)
+    _sipnat_keepalive_probe (self->keepalive);   /* the 2xx came over another transport */
   follow_binding (self);
 }
 

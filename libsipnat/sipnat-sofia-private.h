@@ -22,6 +22,7 @@
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_glib.h>
 #include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
 G_BEGIN_DECLS

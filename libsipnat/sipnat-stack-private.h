@@ -32,6 +32,7 @@ typedef struct {
   SipnatTransportFlags transports;
   const char *user_agent;
   guint transaction_timeout;
+  gboolean tcp_for_large_requests;
 } SipnatStackOptions;
 
 SipnatStack *_sipnat_stack_new              (GMainContext             *context,
@@ -42,6 +43,8 @@ SipnatStack *_sipnat_stack_new              (GMainContext             *context,
 nua_t       *_sipnat_stack_get_nua          (SipnatStack              *self);
 guint        _sipnat_stack_get_port         (SipnatStack              *self);
 const char  *_sipnat_stack_get_contact_host (SipnatStack              *self);
+void         _sipnat_stack_set_tcp_for_large_requests (SipnatStack *self,
+                                                       gboolean     enabled);
 void         _sipnat_stack_shutdown         (SipnatStack              *self,
                                              SipnatStackDoneFunc       done,
                                              gpointer                  data);

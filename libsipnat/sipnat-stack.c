@@ -42,6 +42,16 @@ struct _SipnatStack
 
 #define BIND_ATTEMPTS 20
 
+/* RFC 3261 §18.1.1: a request within 200 bytes of a 1500-byte path MTU, or
+ * larger, goes over a congestion-controlled transport. */
+#define LARGE_REQUEST_BYTES 1300
+#define NEVER_LARGE_BYTES 65535
+
+/* Answers to a burst of requests (closing an endpoint with many
+ * registrations) must not overflow the default 208 KiB receive buffer.
+ * The kernel caps this at net.core.rmem_max. */
+#define UDP_BUFFER_BYTES (2 * 1024 * 1024)
+
 /* ---------------------------------------------------------------------- */
 /* Choosing the port                                                      */
 
@@ -242,6 +252,10 @@ create_nua (SipnatStack              *self,
                           NUTAG_USER_AGENT (options->user_agent),
                           NUTAG_OUTBOUND ("no-natify no-validate no-options-keepalive use-rport"),
                           NTATAG_SIP_T1X64 (options->transaction_timeout),
+                          NTATAG_UDP_MTU (options->tcp_for_large_requests ? LARGE_REQUEST_BYTES
+                                                                          : NEVER_LARGE_BYTES),
+                          TPTAG_UDP_RMEM (UDP_BUFFER_BYTES),
+                          TPTAG_UDP_WMEM (UDP_BUFFER_BYTES),
                           TAG_END ());
   if (self->nua == NULL)
     {
@@ -284,6 +298,7 @@ _sipnat_stack_new (GMainContext              *context,
                    GError                   **error)
 {
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (options->local_address);
+  SipnatTransportFlags transports = options->transports;
   SipnatStack *self;
 
   if (address == NULL)
@@ -298,16 +313,21 @@ _sipnat_stack_new (GMainContext              *context,
   self->func = func;
   self->owner = owner;
 
+  /* Large requests leave over TCP even where only UDP is enabled: a NAT
+   * that drops fragments would otherwise swallow them without a word. */
+  if (options->tcp_for_large_requests && (transports & SIPNAT_TRANSPORT_FLAGS_UDP))
+    transports |= SIPNAT_TRANSPORT_FLAGS_TCP;
+
   /* An ephemeral port can be taken between our check and nua's bind:
    * then try another. */
   for (guint attempt = 0; self->nua == NULL; attempt++)
     {
       g_autofree char *url = NULL;
 
-      if (!choose_port (address, options->local_port, options->transports, &self->port, error))
+      if (!choose_port (address, options->local_port, transports, &self->port, error))
         break;
 
-      url = build_bind_url (address, self->port, options->transports);
+      url = build_bind_url (address, self->port, transports);
       if (create_nua (self, options, url))
         {
           SIPNAT_NOTE (SIP, "stack bound to %s", url);
@@ -352,6 +372,16 @@ const char *
 _sipnat_stack_get_contact_host (SipnatStack *self)
 {
   return self->contact_host;
+}
+
+void
+_sipnat_stack_set_tcp_for_large_requests (SipnatStack *self,
+                                          gboolean     enabled)
+{
+  if (self->nua != NULL && !self->shutting_down)
+    nua_set_params (self->nua,
+                    NTATAG_UDP_MTU (enabled ? LARGE_REQUEST_BYTES : NEVER_LARGE_BYTES),
+                    TAG_END ());
 }
 
 /* nua may not be destroyed from inside its own callback, nor from

@@ -1208,3 +1208,30 @@ sipnat_fake_registrar_get_last_contacts (SipnatFakeRegistrar *self)
 
   return g_strdupv (self->last_contacts);
 }
+
+static gboolean
+wait_timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+sipnat_fake_registrar_wait (SipnatFakeRegistrar *self,
+                            const char          *method,
+                            guint                count,
+                            guint                timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  GSource *timeout = g_timeout_source_new (timeout_ms);
+
+  g_source_set_callback (timeout, wait_timeout_cb, &timed_out, NULL);
+  g_source_attach (timeout, g_main_context_get_thread_default ());
+
+  while (sipnat_fake_registrar_count (self, method) < count && !timed_out)
+    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
+
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
+  return sipnat_fake_registrar_count (self, method) >= count;
+}

@@ -79,6 +79,13 @@ GPtrArray           *sipnat_fake_registrar_get_requests     (SipnatFakeRegistrar
 const char          *sipnat_fake_registrar_get_last_request (SipnatFakeRegistrar       *self);
 char               **sipnat_fake_registrar_get_last_contacts (SipnatFakeRegistrar      *self);
 
+/* Iterates the thread-default context until @count requests of @method
+ * arrived; returns FALSE after @timeout_ms. */
+gboolean             sipnat_fake_registrar_wait             (SipnatFakeRegistrar       *self,
+                                                             const char                *method,
+                                                             guint                      count,
+                                                             guint                      timeout_ms);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipnatFakeRegistrar, sipnat_fake_registrar_free)
 
 G_END_DECLS

@@ -358,7 +358,8 @@ test_retry_after_interval (Fixture       *f,
   g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_RETRYING);
 
   /* After reg-interval, the default 200 of the fake. */
-  sipnat_test_run_for (1600);
+  g_assert_true (sipnat_fake_registrar_wait (fake, "REGISTER", 2, 5000));
+  sipnat_test_run_for (100);
   g_assert_cmpuint (sipnat_fake_registrar_count (fake, "REGISTER"), ==, 2);
   g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_REGISTERED);
   g_assert_null (sipnat_registration_get_error (reg));
@@ -418,6 +419,8 @@ check_match_received_rport (Fixture    *f,
 
   g_assert_true (sipnat_test_register (reg, &error));
   g_assert_no_error (error);
+  if (match)
+    g_assert_true (sipnat_fake_registrar_wait (fake, "REGISTER", 2, 5000));
   sipnat_test_run_for (300);
 
   g_assert_true (sipnat_registration_get_nat_detected (reg));

@@ -283,14 +283,6 @@ test_settings_set_get (void)
   g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG);
 }
 
-static gboolean
-has_registers (gpointer data)
-{
-  gpointer *args = data;
-
-  return sipnat_fake_registrar_count (args[0], "REGISTER") >= GPOINTER_TO_UINT (args[1]);
-}
-
 static void
 test_settings_dynamic_change (void)
 {
@@ -299,7 +291,6 @@ test_settings_dynamic_change (void)
   g_autoptr(SipnatEndpoint) endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
   g_autofree char *server = NULL;
   SipnatRegistration *reg;
-  gpointer args[2];
 
   g_assert_no_error (error);
   server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
@@ -312,9 +303,7 @@ test_settings_dynamic_change (void)
   /* Registered: the change goes out in a REGISTER at once. */
   g_assert_true (sipnat_endpoint_set_setting (endpoint, "proxies.proxy0.reg_timeout", "300", &error));
   g_assert_no_error (error);
-  args[0] = fake;
-  args[1] = GUINT_TO_POINTER (2);
-  sipnat_test_wait_until (has_registers, args, 5000);
+  g_assert_true (sipnat_fake_registrar_wait (fake, "REGISTER", 2, 5000));
   g_assert_nonnull (strstr (sipnat_fake_registrar_get_last_request (fake), "Expires: 300"));
   g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_REGISTERED);
 }

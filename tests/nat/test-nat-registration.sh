@@ -19,7 +19,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOOL=${SIPNAT_TOOL:?set SIPNAT_TOOL to the sipnat program}
 KEEPALIVE=2
-PLAN=28
+PLAN=31
 RESULTS=${SIPNAT_NAT_RESULTS:-}
 
 # shellcheck source=tap-lib.sh
@@ -33,12 +33,14 @@ echo "1..$PLAN"
 now() { echo "$EPOCHREALTIME"; }
 since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
 
-# write_config FILE USER PASSWORD LOCAL_IP MATCH KEEPALIVE
+# write_config FILE USER PASSWORD LOCAL_IP MATCH KEEPALIVE; the variables
+# ENDPOINT_EXTRA and PROXY_EXTRA add lines to those sections.
 write_config() {
   cat > "$1" <<EOF
 [policy.endpoint]
 local_address = $4
-local_port = 5060
+local_port = ${LOCAL_PORT:-5060}
+${ENDPOINT_EXTRA:-}
 
 [proxies.proxy0]
 server = $REGISTRAR_IP:$SIP_PORT
@@ -46,6 +48,7 @@ user = $2
 password = $3
 reg_timeout = 600
 reg_match_received_rport = $5
+${PROXY_EXTRA:-}
 
 [proxies.proxy0.nat]
 keepalive_interval = $6
@@ -190,6 +193,30 @@ if lab_start cone && OUT=$(nl start-kamailio 2>&1); then
   check "match off: not reachable through this registrar" unreachable alice 8
 else
   for i in 1 2 3 4; do not_ok "match-off lab up"; done
+  printf '%s\n' "$OUT" | diag
+fi
+lab_stop
+
+# ---------------------------------------------------------------------------
+# A REGISTER of over 1500 bytes through a router that drops IP fragments
+# (like the Windows RRAS NAT the product gives up on): over TCP it gets
+# through; the control, with the TCP switch off, is lost.
+
+BIG_NAME=$(printf 'x%.0s' $(seq 1500))
+if lab_start cone --drop-fragments && OUT=$(nl start-kamailio 2>&1); then
+  PROXY_EXTRA="display_name = $BIG_NAME" \
+    check "large REGISTER over TCP: registered through the fragment-dropping NAT" \
+    client_start client alice alice alicepw "$CLIENT_IP" 1 "$KEEPALIVE"
+  check "large REGISTER over TCP: reachable (over UDP) afterwards" reachable alice
+  LOCAL_PORT=5070 ENDPOINT_EXTRA=$'tcp_for_large_requests = 0\nsip_transaction_timeout = 3000' \
+    PROXY_EXTRA="display_name = $BIG_NAME" \
+    write_config "$STATE/bob.conf" bob bobpw "$CLIENT_IP" 1 "$KEEPALIVE"
+  OUT=$(nl exec client "$TOOL" register --config "$STATE/bob.conf" --for 10 2>&1)
+  rc=$?
+  check "control, TCP switch off: the large REGISTER is lost, a clear error (exit $rc)" \
+    grep -q "did not answer in time" <<<"$OUT"
+else
+  for i in 1 2 3; do not_ok "fragment lab up"; done
   printf '%s\n' "$OUT" | diag
 fi
 lab_stop
