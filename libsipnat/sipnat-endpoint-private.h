@@ -15,6 +15,7 @@ gboolean      _sipnat_endpoint_check_usable           (SipnatEndpoint     *self,
                                                        GError            **error);
 GMainContext *_sipnat_endpoint_get_context            (SipnatEndpoint     *self);
 const char   *_sipnat_endpoint_get_contact_host       (SipnatEndpoint     *self);
+void          _sipnat_endpoint_update_stream_keepalive (SipnatEndpoint    *self);
 void          _sipnat_endpoint_adopt_registration     (SipnatEndpoint     *self,
                                                        SipnatRegistration *registration);
 

@@ -48,6 +48,7 @@ struct _SipnatEndpoint
   guint transaction_timeout;
   char *public_address;
   char *ip_versions;
+  char *instance_id;
   gboolean tcp_for_large_requests;
 
   SipnatNatPolicy *nat_policy;
@@ -73,6 +74,7 @@ enum {
   PROP_PUBLIC_ADDRESS,
   PROP_IP_VERSIONS,
   PROP_TCP_FOR_LARGE_REQUESTS,
+  PROP_INSTANCE_ID,
   PROP_NAT_POLICY,
   PROP_REGISTRATIONS,
   N_PROPS
@@ -286,6 +288,7 @@ sipnat_endpoint_finalize (GObject *object)
   g_free (self->user_agent);
   g_free (self->public_address);
   g_free (self->ip_versions);
+  g_free (self->instance_id);
 
   G_OBJECT_CLASS (sipnat_endpoint_parent_class)->finalize (object);
 }
@@ -323,6 +326,9 @@ sipnat_endpoint_get_property (GObject    *object,
       break;
     case PROP_TCP_FOR_LARGE_REQUESTS:
       g_value_set_boolean (value, self->tcp_for_large_requests);
+      break;
+    case PROP_INSTANCE_ID:
+      g_value_set_string (value, self->instance_id);
       break;
     case PROP_NAT_POLICY:
       g_value_set_object (value, self->nat_policy);
@@ -382,6 +388,9 @@ sipnat_endpoint_set_property (GObject      *object,
       break;
     case PROP_TCP_FOR_LARGE_REQUESTS:
       sipnat_endpoint_set_tcp_for_large_requests (self, g_value_get_boolean (value));
+      break;
+    case PROP_INSTANCE_ID:
+      sipnat_endpoint_set_instance_id (self, g_value_get_string (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -490,6 +499,19 @@ sipnat_endpoint_class_init (SipnatEndpointClass *klass)
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   /**
+   * SipnatEndpoint:instance-id:
+   *
+   * The endpoint's instance identifier for SIP outbound (RFC 5626
+   * `+sip.instance`), a URN such as `urn:uuid:…`. A random UUID by
+   * default; set it (`policy.endpoint.instance_id`) to one that stays the
+   * same across restarts, so that a registrar replaces the old flows
+   * instead of adding new ones.
+   */
+  props[PROP_INSTANCE_ID] =
+    g_param_spec_string ("instance-id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
    * SipnatEndpoint:nat-policy:
    *
    * The endpoint's default NAT policy.
@@ -512,12 +534,21 @@ sipnat_endpoint_class_init (SipnatEndpointClass *klass)
   _sipnat_debug_init ();
 }
 
+static char *
+random_instance_id (void)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+
+  return g_strconcat ("urn:uuid:", uuid, NULL);
+}
+
 static void
 sipnat_endpoint_init (SipnatEndpoint *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->transaction_timeout = SIPNAT_DEFAULT_TRANSACTION_TIMEOUT;
   self->tcp_for_large_requests = TRUE;
+  self->instance_id = random_instance_id ();
   self->nat_policy = sipnat_nat_policy_new ();
   self->registrations = g_list_store_new (SIPNAT_TYPE_REGISTRATION);
 }
@@ -712,6 +743,43 @@ sipnat_endpoint_set_tcp_for_large_requests (SipnatEndpoint *self,
     _sipnat_stack_set_tcp_for_large_requests (self->stack, enabled);
 
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_TCP_FOR_LARGE_REQUESTS]);
+}
+
+/**
+ * sipnat_endpoint_get_instance_id:
+ * @self: an endpoint
+ *
+ * Returns: the instance identifier, a URN
+ */
+const char *
+sipnat_endpoint_get_instance_id (SipnatEndpoint *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ENDPOINT (self), NULL);
+  return self->instance_id;
+}
+
+/**
+ * sipnat_endpoint_set_instance_id:
+ * @self: an endpoint
+ * @instance_id: (nullable): a URN such as `urn:uuid:…`; %NULL or empty for
+ *   a new random one
+ *
+ * Sets [property@Sipnat.Endpoint:instance-id]; it applies to the next
+ * REGISTER of each registration.
+ */
+void
+sipnat_endpoint_set_instance_id (SipnatEndpoint *self,
+                                 const char     *instance_id)
+{
+  g_autofree char *random = NULL;
+
+  g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
+
+  if (instance_id == NULL || *instance_id == '\0')
+    instance_id = random = random_instance_id ();
+
+  if (_sipnat_set_str (&self->instance_id, instance_id))
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_INSTANCE_ID]);
 }
 
 /**
@@ -1117,6 +1185,38 @@ _sipnat_endpoint_get_contact_host (SipnatEndpoint *self)
     return self->public_address;
 
   return self->stack ? _sipnat_stack_get_contact_host (self->stack) : self->local_address;
+}
+
+/* TCP keep-alive (RFC 5626 §4.4.1: a double CRLF, answered by a single
+ * one) is a property of Sofia's transports, not of a registration: use the
+ * shortest interval that a registered stream registration asks for. A
+ * missing pong closes the connection, and nua registers again at once on a
+ * new one. */
+#define MAX_PONG_WAIT_MS 10000
+
+void
+_sipnat_endpoint_update_stream_keepalive (SipnatEndpoint *self)
+{
+  g_autoptr(GPtrArray) regs = list_registrations (self, NULL);
+  nua_t *nua = _sipnat_endpoint_get_nua (self);
+  guint ms = 0;
+
+  if (nua == NULL)
+    return;
+
+  for (guint i = 0; i < regs->len; i++)
+    {
+      guint reg_ms = _sipnat_registration_get_stream_keepalive_ms (g_ptr_array_index (regs, i));
+
+      if (reg_ms > 0 && (ms == 0 || reg_ms < ms))
+        ms = reg_ms;
+    }
+
+  SIPNAT_NOTE (NAT, "TCP keep-alive every %u ms", ms);
+  nua_set_params (nua,
+                  TPTAG_KEEPALIVE (ms),
+                  TPTAG_PINGPONG (MIN (ms, MAX_PONG_WAIT_MS)),
+                  TAG_END ());
 }
 
 void

@@ -64,6 +64,11 @@ SIPNAT_AVAILABLE_IN_ALL
 void                  sipnat_endpoint_set_tcp_for_large_requests (SipnatEndpoint *self,
                                                                   gboolean        enabled);
 SIPNAT_AVAILABLE_IN_ALL
+const char           *sipnat_endpoint_get_instance_id         (SipnatEndpoint       *self);
+SIPNAT_AVAILABLE_IN_ALL
+void                  sipnat_endpoint_set_instance_id         (SipnatEndpoint       *self,
+                                                               const char           *instance_id);
+SIPNAT_AVAILABLE_IN_ALL
 SipnatNatPolicy      *sipnat_endpoint_get_nat_policy          (SipnatEndpoint       *self);
 SIPNAT_AVAILABLE_IN_ALL
 GListModel           *sipnat_endpoint_get_registrations       (SipnatEndpoint       *self);

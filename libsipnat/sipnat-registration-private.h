@@ -20,6 +20,7 @@ void     _sipnat_registration_handle_options_response (SipnatRegistration *self,
                                                        int                 status,
                                                        const char         *phrase,
                                                        const sip_t        *sip);
+guint    _sipnat_registration_get_stream_keepalive_ms (SipnatRegistration *self);
 gboolean _sipnat_registration_is_active       (SipnatRegistration *self);
 void     _sipnat_registration_detach          (SipnatRegistration *self);
 

@@ -64,6 +64,8 @@ struct _SipnatRegistration
   guint reg_timeout;
   guint reg_interval;
   gboolean reg_match_received_rport;
+  gboolean outbound;
+  guint reg_id;
   SipnatNatPolicy *nat_policy;
 
   SipnatRegistrationState state;
@@ -73,6 +75,8 @@ struct _SipnatRegistration
   SipnatBinding *public_binding;
   SipnatBinding *local_binding;
   gboolean nat_detected;
+  gboolean outbound_active;
+  guint flow_timer;                /* seconds, from the registrar; 0 if none */
 
   SipnatBinding *contact_binding;  /* what our Contact advertises */
   char *contact;
@@ -106,6 +110,8 @@ enum {
   PROP_REG_TIMEOUT,
   PROP_REG_INTERVAL,
   PROP_REG_MATCH_RECEIVED_RPORT,
+  PROP_OUTBOUND,
+  PROP_OUTBOUND_ACTIVE,
   PROP_NAT_POLICY,
   PROP_STATE,
   PROP_STATE_REASON,
@@ -235,6 +241,8 @@ stop_keepalive (SipnatRegistration *self)
     _sipnat_keepalive_stop (self->keepalive);
   if (self->tracker != NULL)
     _sipnat_binding_tracker_reset (self->tracker);
+  if (self->transport != SIPNAT_TRANSPORT_UDP && self->endpoint != NULL)
+    _sipnat_endpoint_update_stream_keepalive (self->endpoint);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -323,13 +331,27 @@ ensure_contact (SipnatRegistration *self)
   set_contact_binding (self, local);
 }
 
+/* RFC 5626 §4.2: the instance and the flow, so that an outbound
+ * registrar keeps one binding per flow and replaces it on a new one. */
+static char *
+outbound_params (SipnatRegistration *self)
+{
+  if (!self->outbound)
+    return g_strdup ("");
+
+  return g_strdup_printf (";+sip.instance=\"<%s>\";reg-id=%u",
+                          sipnat_endpoint_get_instance_id (self->endpoint), self->reg_id);
+}
+
 static char *
 build_contact_header (SipnatRegistration *self)
 {
-  if (self->stale_contact != NULL)
-    return g_strdup_printf ("<%s>, <%s>;expires=0", self->contact, self->stale_contact);
+  g_autofree char *params = outbound_params (self);
 
-  return g_strdup_printf ("<%s>", self->contact);
+  if (self->stale_contact != NULL)
+    return g_strdup_printf ("<%s>%s, <%s>;expires=0", self->contact, params, self->stale_contact);
+
+  return g_strdup_printf ("<%s>%s", self->contact, params);
 }
 
 static gboolean
@@ -435,6 +457,8 @@ send_register (SipnatRegistration *self)
   registrar = build_registrar_url (self);
   contacts = build_contact_header (self);
   expires = g_strdup_printf ("%u", self->reg_timeout);
+  if (self->transport != SIPNAT_TRANSPORT_UDP)
+    _sipnat_endpoint_update_stream_keepalive (self->endpoint);
 
   SIPNAT_NOTE (REGISTRATION, "%s: REGISTER %s Contact %s Expires %s",
                self->name, registrar, contacts, expires);
@@ -443,6 +467,7 @@ send_register (SipnatRegistration *self)
                 NUTAG_REGISTRAR (registrar),
                 SIPTAG_CONTACT_STR (contacts),
                 SIPTAG_EXPIRES_STR (expires),
+                TAG_IF (self->outbound, SIPTAG_SUPPORTED_STR ("outbound")),
                 NUTAG_OUTBOUND (NUA_OUTBOUND_OFF),
                 TAG_END ());
 
@@ -572,11 +597,40 @@ follow_binding (SipnatRegistration *self)
     }
 }
 
+/* The keep-alive period: the registrar's Flow-Timer when it does
+ * outbound (RFC 5626 §4.4.1), the policy's interval otherwise. */
+static guint
+keepalive_interval (SipnatRegistration *self)
+{
+  guint interval = sipnat_nat_policy_get_keepalive_interval (self->nat_policy);
+
+  if (interval > 0 && self->outbound_active && self->flow_timer > 0)
+    return self->flow_timer;
+
+  return interval;
+}
+
+/* Sofia gives a TCP connection a copy of the transport parameters when a
+ * registration first succeeds on it: the keep-alive must be set before
+ * the REGISTER that opens the connection, and applies to new connections
+ * only. */
+guint
+_sipnat_registration_get_stream_keepalive_ms (SipnatRegistration *self)
+{
+  if (self->transport == SIPNAT_TRANSPORT_UDP || self->nh == NULL)
+    return 0;
+
+  return keepalive_interval (self) * 1000;
+}
+
+/* On UDP, OPTIONS keep-alives that also tell the binding; on TCP, the
+ * stream's own CRLF keep-alive, and OPTIONS only as probes. */
 static void
 start_keepalive (SipnatRegistration *self)
 {
   g_autofree char *registrar = NULL;
   g_autofree char *aor = NULL;
+  gboolean stream = self->transport != SIPNAT_TRANSPORT_UDP;
 
   if (_sipnat_keepalive_is_running (self->keepalive))
     return;
@@ -586,8 +640,31 @@ start_keepalive (SipnatRegistration *self)
   _sipnat_binding_tracker_set_cycle (self->tracker,
                                      (gint64) MAX (self->reg_timeout / 2, 1) * G_USEC_PER_SEC);
   _sipnat_keepalive_start (self->keepalive, _sipnat_endpoint_get_nua (self->endpoint), self,
-                           registrar, aor,
-                           sipnat_nat_policy_get_keepalive_interval (self->nat_policy));
+                           registrar, aor, stream ? 0 : keepalive_interval (self));
+}
+
+static void
+set_outbound_active (SipnatRegistration *self,
+                     const sip_t        *sip)
+{
+  gboolean active = sip_has_feature (sip->sip_require, "outbound");
+  guint flow_timer = 0;
+
+  for (const msg_unknown_t *u = sip->sip_unknown; u != NULL; u = u->un_next)
+    if (u->un_name != NULL && g_ascii_strcasecmp (u->un_name, "Flow-Timer") == 0 && u->un_value)
+      flow_timer = (guint) g_ascii_strtoull (u->un_value, NULL, 10);
+
+  if (self->flow_timer != flow_timer && _sipnat_keepalive_is_running (self->keepalive))
+    stop_keepalive (self);   /* restarted with the new period */
+  self->flow_timer = MIN (flow_timer, 3600);
+
+  if (self->outbound_active != active)
+    {
+      self->outbound_active = active;
+      SIPNAT_NOTE (NAT, "%s: outbound %s, Flow-Timer %u", self->name,
+                   active ? "on" : "off", self->flow_timer);
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_OUTBOUND_ACTIVE]);
+    }
 }
 
 static void
@@ -674,6 +751,7 @@ handle_register_response (SipnatRegistration *self,
   g_clear_pointer (&self->stale_contact, g_free);
   g_clear_error (&self->error);
   set_status_state (self, SIPNAT_REGISTRATION_STATE_REGISTERED, status, phrase);
+  set_outbound_active (self, sip);
   complete_register (self, NULL);
 
   start_keepalive (self);
@@ -840,11 +918,10 @@ sipnat_registration_constructed (GObject *object)
       return;
     }
 
+  /* One flow per registration: reg-id counts from 1. */
+  self->reg_id = g_list_model_get_n_items (sipnat_endpoint_get_registrations (self->endpoint)) + 1;
   if (self->name == NULL)
-    {
-      GListModel *list = sipnat_endpoint_get_registrations (self->endpoint);
-      self->name = g_strdup_printf ("proxy%u", g_list_model_get_n_items (list));
-    }
+    self->name = g_strdup_printf ("proxy%u", self->reg_id - 1);
 
   self->keepalive = _sipnat_keepalive_new (_sipnat_endpoint_get_context (self->endpoint),
                                            keepalive_answered, self);
@@ -939,6 +1016,12 @@ sipnat_registration_get_property (GObject    *object,
     case PROP_REG_MATCH_RECEIVED_RPORT:
       g_value_set_boolean (value, self->reg_match_received_rport);
       break;
+    case PROP_OUTBOUND:
+      g_value_set_boolean (value, self->outbound);
+      break;
+    case PROP_OUTBOUND_ACTIVE:
+      g_value_set_boolean (value, self->outbound_active);
+      break;
     case PROP_NAT_POLICY:
       g_value_set_object (value, self->nat_policy);
       break;
@@ -1009,6 +1092,9 @@ sipnat_registration_set_property (GObject      *object,
       break;
     case PROP_REG_MATCH_RECEIVED_RPORT:
       sipnat_registration_set_reg_match_received_rport (self, g_value_get_boolean (value));
+      break;
+    case PROP_OUTBOUND:
+      sipnat_registration_set_outbound (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1135,6 +1221,27 @@ sipnat_registration_class_init (SipnatRegistrationClass *klass)
     g_param_spec_boolean ("reg-match-received-rport", NULL, NULL, FALSE, rw);
 
   /**
+   * SipnatRegistration:outbound:
+   *
+   * Whether to ask for SIP outbound (RFC 5626): the Contact carries the
+   * endpoint's `+sip.instance` and a `reg-id`, and the REGISTER says
+   * `Supported: outbound` (`outbound`). On by default; registrars without
+   * outbound ignore it.
+   */
+  props[PROP_OUTBOUND] =
+    g_param_spec_boolean ("outbound", NULL, NULL, TRUE, rw);
+
+  /**
+   * SipnatRegistration:outbound-active:
+   *
+   * Whether the registrar does outbound for this registration (its 2xx
+   * said `Require: outbound`); its `Flow-Timer`, if any, then sets the
+   * keep-alive period.
+   */
+  props[PROP_OUTBOUND_ACTIVE] =
+    g_param_spec_boolean ("outbound-active", NULL, NULL, FALSE, ro);
+
+  /**
    * SipnatRegistration:nat-policy:
    *
    * The registration's NAT policy: the `proxyN.nat` section.
@@ -1221,6 +1328,7 @@ sipnat_registration_init (SipnatRegistration *self)
 {
   self->reg_timeout = SIPNAT_DEFAULT_REG_TIMEOUT;
   self->transport = SIPNAT_TRANSPORT_UDP;
+  self->outbound = TRUE;
   self->nat_policy = sipnat_nat_policy_new ();
 }
 
@@ -1517,6 +1625,54 @@ sipnat_registration_set_reg_match_received_rport (SipnatRegistration *self,
 
   self->reg_match_received_rport = match;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_REG_MATCH_RECEIVED_RPORT]);
+}
+
+/**
+ * sipnat_registration_get_outbound:
+ * @self: a registration
+ *
+ * Returns: whether SIP outbound is asked for
+ */
+gboolean
+sipnat_registration_get_outbound (SipnatRegistration *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_REGISTRATION (self), FALSE);
+  return self->outbound;
+}
+
+/**
+ * sipnat_registration_set_outbound:
+ * @self: a registration
+ * @outbound: whether to ask for SIP outbound
+ *
+ * Sets [property@Sipnat.Registration:outbound]; it applies from the next
+ * REGISTER.
+ */
+void
+sipnat_registration_set_outbound (SipnatRegistration *self,
+                                  gboolean            outbound)
+{
+  g_return_if_fail (SIPNAT_IS_REGISTRATION (self));
+
+  outbound = !!outbound;
+  if (self->outbound == outbound)
+    return;
+
+  self->outbound = outbound;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_OUTBOUND]);
+}
+
+/**
+ * sipnat_registration_get_outbound_active:
+ * @self: a registration
+ *
+ * Returns: whether the registrar does outbound for this registration
+ */
+gboolean
+sipnat_registration_get_outbound_active (SipnatRegistration *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_REGISTRATION (self), FALSE);
+  return self->outbound_active;
 }
 
 /**

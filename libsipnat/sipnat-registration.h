@@ -104,6 +104,13 @@ SIPNAT_AVAILABLE_IN_ALL
 void                     sipnat_registration_set_reg_match_received_rport (SipnatRegistration   *self,
                                                                            gboolean              match);
 SIPNAT_AVAILABLE_IN_ALL
+gboolean                 sipnat_registration_get_outbound                 (SipnatRegistration   *self);
+SIPNAT_AVAILABLE_IN_ALL
+void                     sipnat_registration_set_outbound                 (SipnatRegistration   *self,
+                                                                           gboolean              outbound);
+SIPNAT_AVAILABLE_IN_ALL
+gboolean                 sipnat_registration_get_outbound_active          (SipnatRegistration   *self);
+SIPNAT_AVAILABLE_IN_ALL
 SipnatNatPolicy         *sipnat_registration_get_nat_policy               (SipnatRegistration   *self);
 SIPNAT_AVAILABLE_IN_ALL
 SipnatRegistrationState  sipnat_registration_get_state                    (SipnatRegistration   *self);

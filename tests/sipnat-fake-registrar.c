@@ -53,6 +53,7 @@ struct _SipnatFakeRegistrar {
   char **last_contacts;
   char *nonce;
   guint tag_serial;
+  gboolean no_pongs;
 
   char *recv_buffer;
 };
@@ -803,7 +804,7 @@ connection_process (Connection *conn)
           g_hash_table_insert (self->counts, g_strdup (SIPNAT_FAKE_REGISTRAR_KEEPALIVE),
                                GUINT_TO_POINTER (count + 1));
           g_byte_array_remove_range (buf, 0, 4);
-          if (!connection_send (conn, "\r\n", 2))
+          if (!self->no_pongs && !connection_send (conn, "\r\n", 2))
             return FALSE;
           continue;
         }
@@ -1234,4 +1235,11 @@ sipnat_fake_registrar_wait (SipnatFakeRegistrar *self,
   g_source_destroy (timeout);
   g_source_unref (timeout);
   return sipnat_fake_registrar_count (self, method) >= count;
+}
+
+void
+sipnat_fake_registrar_set_pongs (SipnatFakeRegistrar *self,
+                                 gboolean             answer)
+{
+  self->no_pongs = !answer;
 }

@@ -79,6 +79,10 @@ GPtrArray           *sipnat_fake_registrar_get_requests     (SipnatFakeRegistrar
 const char          *sipnat_fake_registrar_get_last_request (SipnatFakeRegistrar       *self);
 char               **sipnat_fake_registrar_get_last_contacts (SipnatFakeRegistrar      *self);
 
+/* Whether TCP keep-alive pings (double CRLF) get their pong (default). */
+void                 sipnat_fake_registrar_set_pongs        (SipnatFakeRegistrar       *self,
+                                                             gboolean                   answer);
+
 /* Iterates the thread-default context until @count requests of @method
  * arrived; returns FALSE after @timeout_ms. */
 gboolean             sipnat_fake_registrar_wait             (SipnatFakeRegistrar       *self,
