@@ -209,13 +209,15 @@ pick_free_port (GInetAddress *inet,
 }
 
 static gboolean
-write_config (SipnatTestRegistrar *self,
-              const char          *template_path,
-              guint                min_expires,
-              guint                max_expires,
-              gboolean             auth,
-              GError             **error)
+write_config (SipnatTestRegistrar              *self,
+              const char                       *template_path,
+              const SipnatTestRegistrarOptions *opts,
+              GError                          **error)
 {
+  guint min_expires = opts->min_expires;
+  guint max_expires = opts->max_expires;
+  gboolean auth = opts->auth;
+  gboolean outbound = opts->outbound;
   g_autofree char *contents = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *port = g_strdup_printf ("%u", self->port);
@@ -241,6 +243,8 @@ write_config (SipnatTestRegistrar *self,
   g_string_replace (config, "@MIN_EXPIRES@", min, 0);
   g_string_replace (config, "@MAX_EXPIRES@", max, 0);
   g_string_replace (config, "@AUTH@", auth ? "#!define WITH_AUTH" : "#!undef WITH_AUTH", 0);
+  g_string_replace (config, "@OUTBOUND@",
+                    outbound ? "#!define WITH_OUTBOUND" : "#!undef WITH_OUTBOUND", 0);
 
   leftover = g_regex_new ("@[A-Z_]+@", 0, 0, NULL);
   if (g_regex_match (leftover, config->str, 0, &match))
@@ -483,23 +487,23 @@ sipnat_test_registrar_start (const SipnatTestRegistrarOptions *options,
   g_autoptr(SipnatTestRegistrar) self = NULL;
   g_autoptr(GInetAddress) inet = NULL;
   g_autofree char *template_path = NULL;
-  const char *address = "127.0.0.1";
-  guint min_expires = 10;
-  guint max_expires = 3600;
-  gboolean auth = FALSE;
+  SipnatTestRegistrarOptions opts = { "127.0.0.1", 10, 3600, FALSE, FALSE };
+  const char *address;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (options != NULL)
     {
       if (options->listen_address != NULL)
-        address = options->listen_address;
+        opts.listen_address = options->listen_address;
       if (options->min_expires > 0)
-        min_expires = options->min_expires;
+        opts.min_expires = options->min_expires;
       if (options->max_expires > 0)
-        max_expires = options->max_expires;
-      auth = options->auth;
+        opts.max_expires = options->max_expires;
+      opts.auth = options->auth;
+      opts.outbound = options->outbound;
     }
+  address = opts.listen_address;
 
   inet = g_inet_address_new_from_string (address);
   if (inet == NULL)
@@ -543,7 +547,7 @@ sipnat_test_registrar_start (const SipnatTestRegistrarOptions *options,
       if (self->port == 0)
         return NULL;
 
-      if (!write_config (self, template_path, min_expires, max_expires, auth, error))
+      if (!write_config (self, template_path, &opts, error))
         return NULL;
 
       if (!launch (self, error))

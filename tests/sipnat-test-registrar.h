@@ -37,6 +37,7 @@ typedef struct
   guint       max_expires;    /* 0: default 3600 */
   gboolean    auth;           /* digest auth for REGISTER: alice/alicepw,
                                  bob/bobpw, carol/carolpw, others get 403 */
+  gboolean    outbound;       /* RFC 5626 outbound, Flow-Timer 2 s */
 } SipnatTestRegistrarOptions;
 
 typedef struct _SipnatTestRegistrar SipnatTestRegistrar;

@@ -6,6 +6,7 @@
 #include <sipnat.h>
 
 #include "sipnat-fake-registrar.h"
+#include "sipnat-test-registrar.h"
 #include "sipnat-test-utils.h"
 
 typedef struct {
@@ -144,6 +145,72 @@ test_tcp_dead_flow (Fixture       *f,
   g_assert_cmpint (sipnat_registration_get_state (f->reg), ==, SIPNAT_REGISTRATION_STATE_REGISTERED);
 }
 
+/* Against Kamailio's outbound module (registrar outbound_mode 1,
+ * Flow-Timer 2 s). */
+static guint
+kamailio_statistic (SipnatTestRegistrar *kamailio,
+                    const char          *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = sipnat_test_registrar_kamcmd (kamailio, &error, "stats.get_statistics",
+                                                       name, NULL);
+  const char *equals = out ? strchr (out, '=') : NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (equals);
+  return (guint) g_ascii_strtoull (equals + 1, NULL, 10);
+}
+
+static void
+test_kamailio (gconstpointer data)
+{
+  SipnatTransport transport = GPOINTER_TO_INT (data);
+  SipnatTestRegistrarOptions options = { .auth = TRUE, .outbound = TRUE };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatTestRegistrar) kamailio = sipnat_test_registrar_start (&options, &error);
+  g_autoptr(SipnatEndpoint) endpoint = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *dump = NULL;
+  g_auto(GStrv) contacts = NULL;
+  SipnatRegistration *reg;
+  guint options_before;
+
+  if (sipnat_test_skip_if_missing (error))
+    return;
+  g_assert_no_error (error);
+
+  endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
+  g_assert_no_error (error);
+  server = g_strdup_printf ("127.0.0.1:%u", sipnat_test_registrar_get_port (kamailio));
+  reg = sipnat_endpoint_add_registration (endpoint, server, "alice");
+  sipnat_registration_set_password (reg, "alicepw");
+  sipnat_registration_set_transport (reg, transport);
+
+  g_assert_true (sipnat_test_register (reg, &error));
+  g_assert_no_error (error);
+
+  /* Kamailio does outbound for this flow and stored instance and reg-id. */
+  g_assert_true (sipnat_registration_get_outbound_active (reg));
+  dump = sipnat_test_registrar_kamcmd (kamailio, &error, "ul.lookup", "location", "s:alice", NULL);
+  g_assert_no_error (error);
+  g_test_message ("%s", dump);
+  g_assert_nonnull (strstr (dump, sipnat_endpoint_get_instance_id (endpoint)));
+  g_assert_nonnull (strstr (dump, "Reg-Id: 1"));
+
+  /* Its Flow-Timer (2 s) sets the keep-alive, not the policy's 15 s:
+   * OPTIONS on UDP, CRLF pings on TCP (which Kamailio answers). */
+  options_before = kamailio_statistic (kamailio, "rcv_requests_options");
+  sipnat_test_run_for (4500);
+  if (transport == SIPNAT_TRANSPORT_UDP)
+    g_assert_cmpuint (kamailio_statistic (kamailio, "rcv_requests_options"), >=, options_before + 2);
+  g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_REGISTERED);
+
+  g_assert_true (sipnat_test_close (endpoint, &error));
+  g_assert_no_error (error);
+  contacts = sipnat_test_registrar_get_contacts (kamailio, "alice");
+  g_assert_cmpuint (g_strv_length (contacts), ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -154,6 +221,8 @@ main (int argc, char *argv[])
   ADD ("/outbound/flow-timer", test_flow_timer);
   ADD ("/outbound/tcp-crlf-keepalive", test_tcp_crlf_keepalive);
   ADD ("/outbound/tcp-dead-flow", test_tcp_dead_flow);
+  g_test_add_data_func ("/outbound/kamailio/udp", GINT_TO_POINTER (SIPNAT_TRANSPORT_UDP), test_kamailio);
+  g_test_add_data_func ("/outbound/kamailio/tcp", GINT_TO_POINTER (SIPNAT_TRANSPORT_TCP), test_kamailio);
 
   return g_test_run ();
 }

@@ -730,10 +730,11 @@ find_tool() {
 }
 
 cmd_start_kamailio() {
-  local auth=1 min=10 max=3600 template='' sets=() kamailio dir cfg content i name value
+  local auth=1 outbound=0 min=10 max=3600 template='' sets=() kamailio dir cfg content i name value
   while [ $# -gt 0 ]; do
     case $1 in
       --no-auth) auth=0 ;;
+      --outbound) outbound=1 ;;
       --auth) auth=1 ;;
       --min-expires) min=${2:?}; shift ;;
       --max-expires) max=${2:?}; shift ;;
@@ -771,6 +772,11 @@ cmd_start_kamailio() {
     content=${content//@AUTH@/#!define WITH_AUTH}
   else
     content=${content//@AUTH@/#!undef WITH_AUTH}
+  fi
+  if [ "$outbound" = 1 ]; then
+    content=${content//@OUTBOUND@/#!define WITH_OUTBOUND}
+  else
+    content=${content//@OUTBOUND@/#!undef WITH_OUTBOUND}
   fi
   for i in "${sets[@]}"; do
     name=${i%%=*}
