@@ -53,16 +53,12 @@ sipnat_test_run_for (guint ms)
     g_main_context_iteration (NULL, TRUE);
 }
 
-typedef struct {
-  gboolean done;
-  gboolean ok;
-  GError *error;
-} SyncResult;
+typedef SipnatTestResult SyncResult;
 
-static void
-register_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      data)
+void
+sipnat_test_register_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      data)
 {
   SyncResult *r = data;
 
@@ -70,15 +66,34 @@ register_cb (GObject      *source,
   r->done = TRUE;
 }
 
-static void
-unregister_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
+void
+sipnat_test_unregister_cb (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      data)
 {
   SyncResult *r = data;
 
   r->ok = sipnat_registration_unregister_finish (SIPNAT_REGISTRATION (source), result, &r->error);
   r->done = TRUE;
+}
+
+static void
+binding_changed_cb (SipnatRegistration  *reg,
+                    const SipnatBinding *old_binding,
+                    const SipnatBinding *new_binding,
+                    GPtrArray           *changes)
+{
+  g_autofree char *a = old_binding ? sipnat_binding_to_string (old_binding) : g_strdup ("NULL");
+  g_autofree char *b = sipnat_binding_to_string (new_binding);
+
+  g_ptr_array_add (changes, g_strdup_printf ("%s -> %s", a, b));
+}
+
+void
+sipnat_test_record_binding_changes (SipnatRegistration *registration,
+                                    GPtrArray          *changes)
+{
+  g_signal_connect (registration, "public-binding-changed", G_CALLBACK (binding_changed_cb), changes);
 }
 
 static void
@@ -108,7 +123,7 @@ sipnat_test_register (SipnatRegistration  *registration,
 {
   SyncResult r = { 0 };
 
-  sipnat_registration_register_async (registration, NULL, register_cb, &r);
+  sipnat_registration_register_async (registration, NULL, sipnat_test_register_cb, &r);
   return finish_sync (&r, error);
 }
 
@@ -118,7 +133,7 @@ sipnat_test_unregister (SipnatRegistration  *registration,
 {
   SyncResult r = { 0 };
 
-  sipnat_registration_unregister_async (registration, NULL, unregister_cb, &r);
+  sipnat_registration_unregister_async (registration, NULL, sipnat_test_unregister_cb, &r);
   return finish_sync (&r, error);
 }
 

@@ -21,6 +21,27 @@ void     sipnat_test_wait_flag  (gboolean           *flag,
 /* Iterates the context for @ms whatever happens. */
 void     sipnat_test_run_for    (guint               ms);
 
+/* The outcome of an async call, filled in by the callbacks below. */
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  GError *error;
+} SipnatTestResult;
+
+/* GAsyncReadyCallbacks for register_async and unregister_async that fill
+ * in the SipnatTestResult passed as user data. */
+void     sipnat_test_register_cb   (GObject      *source,
+                                    GAsyncResult *result,
+                                    gpointer      data);
+void     sipnat_test_unregister_cb (GObject      *source,
+                                    GAsyncResult *result,
+                                    gpointer      data);
+
+/* Appends "old -> new" (old "NULL" the first time) to @changes at each
+ * public-binding-changed of @registration. */
+void     sipnat_test_record_binding_changes (SipnatRegistration *registration,
+                                             GPtrArray          *changes);
+
 /* Synchronous wrappers for the async API, for the tests only. */
 gboolean sipnat_test_register   (SipnatRegistration *registration,
                                  GError            **error);

@@ -124,18 +124,6 @@ typedef struct {
 } Fixture;
 
 static void
-binding_changed_cb (SipnatRegistration  *reg,
-                    const SipnatBinding *old_binding,
-                    const SipnatBinding *new_binding,
-                    Fixture             *f)
-{
-  g_autofree char *a = old_binding ? sipnat_binding_to_string (old_binding) : g_strdup ("NULL");
-  g_autofree char *b = sipnat_binding_to_string (new_binding);
-
-  g_ptr_array_add (f->changes, g_strdup_printf ("%s -> %s", a, b));
-}
-
-static void
 set_up (Fixture       *f,
         gconstpointer  data)
 {
@@ -152,7 +140,7 @@ set_up (Fixture       *f,
   server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (f->fake));
   f->reg = sipnat_endpoint_add_registration (f->endpoint, server, "alice");
   sipnat_registration_set_reg_match_received_rport (f->reg, TRUE);
-  g_signal_connect (f->reg, "public-binding-changed", G_CALLBACK (binding_changed_cb), f);
+  sipnat_test_record_binding_changes (f->reg, f->changes);
 }
 
 static void

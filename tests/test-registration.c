@@ -17,18 +17,6 @@ typedef struct {
 } Fixture;
 
 static void
-binding_changed_cb (SipnatRegistration  *reg,
-                    const SipnatBinding *old_binding,
-                    const SipnatBinding *new_binding,
-                    Fixture             *f)
-{
-  g_autofree char *a = old_binding ? sipnat_binding_to_string (old_binding) : g_strdup ("NULL");
-  g_autofree char *b = sipnat_binding_to_string (new_binding);
-
-  g_ptr_array_add (f->changes, g_strdup_printf ("%s -> %s", a, b));
-}
-
-static void
 fixture_set_up_endpoint (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
@@ -97,7 +85,7 @@ add_registration (Fixture    *f,
   SipnatRegistration *reg = sipnat_endpoint_add_registration (f->endpoint, server, user);
 
   sipnat_registration_set_password (reg, password);
-  g_signal_connect (reg, "public-binding-changed", G_CALLBACK (binding_changed_cb), f);
+  sipnat_test_record_binding_changes (reg, f->changes);
   return reg;
 }
 
@@ -533,23 +521,6 @@ test_dispose_while_registered (Fixture       *f,
   g_weak_ref_clear (&weak);
 }
 
-typedef struct {
-  gboolean done;
-  gboolean ok;
-  GError *error;
-} RegisterResult;
-
-static void
-register_result_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      data)
-{
-  RegisterResult *r = data;
-
-  r->ok = sipnat_registration_register_finish (SIPNAT_REGISTRATION (source), result, &r->error);
-  r->done = TRUE;
-}
-
 static void
 test_cancel (Fixture       *f,
              gconstpointer  data)
@@ -560,7 +531,7 @@ test_cancel (Fixture       *f,
   SipnatFakeResponse drop = { .status = 0 };
   g_autofree char *server = NULL;
   SipnatRegistration *reg;
-  RegisterResult r = { 0 };
+  SipnatTestResult r = { 0 };
 
   g_assert_no_error (error);
   for (guint i = 0; i < 10; i++)
@@ -569,7 +540,7 @@ test_cancel (Fixture       *f,
   reg = add_registration (f, server, "alice", NULL);
 
   /* The registrar never answers; cancelling ends the operation at once. */
-  sipnat_registration_register_async (reg, cancellable, register_result_cb, &r);
+  sipnat_registration_register_async (reg, cancellable, sipnat_test_register_cb, &r);
   sipnat_test_run_for (100);
   g_assert_false (r.done);
   g_cancellable_cancel (cancellable);
