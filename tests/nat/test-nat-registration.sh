@@ -19,7 +19,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOOL=${SIPNAT_TOOL:?set SIPNAT_TOOL to the sipnat program}
 KEEPALIVE=2
-PLAN=31
+PLAN=34
 RESULTS=${SIPNAT_NAT_RESULTS:-}
 
 # shellcheck source=tap-lib.sh
@@ -85,11 +85,11 @@ unreachable() {
   ! reachable "$@"
 }
 
-# binding_event LOG ADDRESS: a public-binding-changed event whose new
-# binding is at ADDRESS.
+# binding_event LOG ADDRESS [TRANSPORT]: a public-binding-changed event
+# whose new binding is at ADDRESS.
 binding_event() {
   OUT=$(grep '"public-binding-changed"' "$1")
-  grep -q "\"new\":\"$2:[0-9]*/udp\"" <<<"$OUT"
+  grep -q "\"new\":\"$2:[0-9]*/${3:-udp}\"" <<<"$OUT"
 }
 
 # After a rebind: seconds until the user is reachable again (polled every
@@ -124,7 +124,8 @@ cell() {
     return
   fi
 
-  if client_start client alice alice alicepw "$CLIENT_IP" 1 "$KEEPALIVE" && binding_event "$STATE/alice.log" "$NAT_WAN_IP"; then
+  if client_start client alice alice alicepw "$CLIENT_IP" 1 "$KEEPALIVE" &&
+     binding_event "$STATE/alice.log" "$NAT_WAN_IP" "${TRANSPORT:-udp}"; then
     ok "$name: registered, public binding $NAT_WAN_IP learned"
   else
     not_ok "$name: registered, public binding $NAT_WAN_IP learned"; printf '%s\n' "$OUT" | diag
@@ -135,10 +136,12 @@ cell() {
   nl rebind >/dev/null
   # shellcheck disable=SC1091
   . "$STATE/natlab.env"
-  limit=$((KEEPALIVE + 2))
+  # On TCP a dead connection is noticed when a ping gets no pong in time
+  # (the keep-alive interval at most, PONG_WAIT here).
+  limit=$((KEEPALIVE + 2 + ${PONG_WAIT:-0}))
   if time_to_reachable alice $((limit + 6)) &&
      awk -v r="$RECOVERY" -v l="$limit" 'BEGIN { exit !(r <= l) }' &&
-     binding_event "$STATE/alice.log" "$NAT_WAN_IP"; then
+     binding_event "$STATE/alice.log" "$NAT_WAN_IP" "${TRANSPORT:-udp}"; then
     ok "$name: rebind $old -> $NAT_WAN_IP, reachable again after ${RECOVERY} s (limit ${limit} s)"
   else
     not_ok "$name: rebind $old -> $NAT_WAN_IP, reachable again after ${RECOVERY} s (limit ${limit} s)"
@@ -162,6 +165,7 @@ cell "double cone+cone" double --home cone --carrier cone
 cell "double, symmetric carrier" double --home cone --carrier symmetric
 cell "cone, 5 s NAT timeout" cone --udp-timeout 5
 cell "cone, fragments dropped" cone --drop-fragments
+TRANSPORT=tcp PONG_WAIT=$KEEPALIVE PROXY_EXTRA="transport = tcp" cell "cone, over TCP" cone
 
 # ---------------------------------------------------------------------------
 # Keep-alive against a 5 s NAT binding timeout, REGISTER only every 300 s:
