@@ -56,6 +56,9 @@ struct _SipnatRegistration
   char *name;
 
   char *server;
+  char **servers;                  /* server, split at commas */
+  guint server_index;              /* the one in use */
+  guint failovers;                 /* servers tried since the last success */
   SipnatTransport transport;
   char *user;
   char *password;
@@ -102,6 +105,7 @@ enum {
   PROP_ENDPOINT,
   PROP_NAME,
   PROP_SERVER,
+  PROP_ACTIVE_SERVER,
   PROP_TRANSPORT,
   PROP_USER,
   PROP_PASSWORD,
@@ -263,6 +267,17 @@ server_host (const char *server)
   return colon ? g_strndup (server, colon - server) : g_strdup (server);
 }
 
+static const char *
+active_server (SipnatRegistration *self)
+{
+  if (self->servers == NULL || self->servers[0] == NULL)
+    return NULL;
+
+  return self->servers[self->server_index];
+}
+
+/* The address of record stays the same on every server: its domain is
+ * the first server's host unless configured. */
 static char *
 build_aor (SipnatRegistration *self)
 {
@@ -271,7 +286,7 @@ build_aor (SipnatRegistration *self)
   if (self->domain != NULL)
     return g_strdup_printf ("sip:%s@%s", self->user, self->domain);
 
-  host = server_host (self->server);
+  host = server_host (self->servers[0]);
   return g_strdup_printf ("sip:%s@%s", self->user, host);
 }
 
@@ -279,9 +294,9 @@ static char *
 build_registrar_url (SipnatRegistration *self)
 {
   if (self->transport == SIPNAT_TRANSPORT_UDP)
-    return g_strdup_printf ("sip:%s", self->server);
+    return g_strdup_printf ("sip:%s", active_server (self));
 
-  return g_strdup_printf ("sip:%s;transport=%s", self->server,
+  return g_strdup_printf ("sip:%s;transport=%s", active_server (self),
                           sipnat_transport_to_string (self->transport));
 }
 
@@ -403,6 +418,52 @@ is_retryable (const GError *error)
          !g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED);
 }
 
+/* The server did not answer or could not be reached, or failed itself
+ * (5xx, 6xx): another server may do better. */
+static gboolean
+is_failover_error (const GError *error)
+{
+  return g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT) ||
+         g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE) ||
+         g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_REJECTED);
+}
+
+static void
+schedule_retry (SipnatRegistration *self,
+                guint               delay_ms)
+{
+  if (self->retry_source != NULL)
+    return;
+
+  self->retry_source = g_timeout_source_new (delay_ms);
+  g_source_set_callback (self->retry_source, retry_cb, self, NULL);
+  g_source_attach (self->retry_source, _sipnat_endpoint_get_context (self->endpoint));
+}
+
+/* The product's rule: over TCP the next server is tried at once, over UDP
+ * after reg-interval seconds, and only if that is above 0. */
+static gboolean
+fail_over (SipnatRegistration *self,
+           const GError       *error)
+{
+  guint n = g_strv_length (self->servers);
+
+  if (n < 2 || !is_failover_error (error) || self->failovers + 1 >= n ||
+      (self->transport == SIPNAT_TRANSPORT_UDP && self->reg_interval == 0))
+    return FALSE;
+
+  self->failovers++;
+  self->server_index = (self->server_index + 1) % n;
+  g_clear_pointer (&self->contact_binding, sipnat_binding_free);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ACTIVE_SERVER]);
+
+  SIPNAT_NOTE (REGISTRATION, "%s: failing over to %s", self->name, active_server (self));
+  set_state (self, SIPNAT_REGISTRATION_STATE_RETRYING, error->message);
+  schedule_retry (self, self->transport == SIPNAT_TRANSPORT_UDP
+                        ? (guint) MIN (self->reg_interval, G_MAXUINT / 1000) * 1000 : 0);
+  return TRUE;
+}
+
 static void
 fail (SipnatRegistration *self,
       GError             *error)   /* (transfer full) */
@@ -419,16 +480,17 @@ fail (SipnatRegistration *self,
   g_clear_error (&self->error);
   self->error = error;
 
+  /* A pending register_async waits for the other servers. */
+  if (_sipnat_endpoint_get_nua (self->endpoint) != NULL && fail_over (self, error))
+    return;
+
+  self->failovers = 0;
   set_state (self,
              retry ? SIPNAT_REGISTRATION_STATE_RETRYING : SIPNAT_REGISTRATION_STATE_FAILED,
              error->message);
 
-  if (retry && self->retry_source == NULL)
-    {
-      self->retry_source = g_timeout_source_new ((guint) MIN (self->reg_interval, G_MAXUINT / 1000) * 1000);
-      g_source_set_callback (self->retry_source, retry_cb, self, NULL);
-      g_source_attach (self->retry_source, _sipnat_endpoint_get_context (self->endpoint));
-    }
+  if (retry)
+    schedule_retry (self, (guint) MIN (self->reg_interval, G_MAXUINT / 1000) * 1000);
 
   complete_register (self, error);
 }
@@ -570,7 +632,7 @@ follow_binding (SipnatRegistration *self)
       self->contact_binding == NULL || self->state != SIPNAT_REGISTRATION_STATE_REGISTERED)
     return;
 
-  registrar_host = server_host (self->server);
+  registrar_host = server_host (active_server (self));
   switch (_sipnat_binding_tracker_observe (self->tracker, self->public_binding,
                                            self->contact_binding, registrar_host, now))
     {
@@ -748,6 +810,7 @@ handle_register_response (SipnatRegistration *self,
     }
 
   self->auth_sent = FALSE;
+  self->failovers = 0;
   g_clear_pointer (&self->stale_contact, g_free);
   g_clear_error (&self->error);
   set_status_state (self, SIPNAT_REGISTRATION_STATE_REGISTERED, status, phrase);
@@ -961,6 +1024,7 @@ sipnat_registration_finalize (GObject *object)
 
   g_free (self->name);
   g_free (self->server);
+  g_strfreev (self->servers);
   g_free (self->user);
   g_free (self->password);
   g_free (self->display_name);
@@ -994,6 +1058,9 @@ sipnat_registration_get_property (GObject    *object,
       break;
     case PROP_SERVER:
       g_value_set_string (value, self->server);
+      break;
+    case PROP_ACTIVE_SERVER:
+      g_value_set_string (value, active_server (self));
       break;
     case PROP_TRANSPORT:
       g_value_set_enum (value, self->transport);
@@ -1144,9 +1211,22 @@ sipnat_registration_class_init (SipnatRegistrationClass *klass)
   /**
    * SipnatRegistration:server:
    *
-   * The registrar, as `host[:port]` (`server`).
+   * The registrar, as `host[:port]` (`server`); or several, separated by
+   * commas, to fail over between when one does not answer, cannot be
+   * reached or fails: over TCP the next is tried at once, over UDP after
+   * [property@Sipnat.Registration:reg-interval] seconds (and not at all if
+   * that is 0), as in the product. The address of record's domain is the
+   * first server's host unless [property@Sipnat.Registration:domain] is
+   * set.
    */
   props[PROP_SERVER] = string_param ("server", G_PARAM_READWRITE);
+
+  /**
+   * SipnatRegistration:active-server:
+   *
+   * The server in use, one of [property@Sipnat.Registration:server].
+   */
+  props[PROP_ACTIVE_SERVER] = string_param ("active-server", G_PARAM_READABLE);
 
   /**
    * SipnatRegistration:transport:
@@ -1377,7 +1457,8 @@ sipnat_registration_get_server (SipnatRegistration *self)
 /**
  * sipnat_registration_set_server:
  * @self: a registration
- * @server: (nullable): the registrar as `host[:port]`
+ * @server: (nullable): the registrar as `host[:port]`, or several,
+ *   separated by commas, to fail over between
  *
  * Sets [property@Sipnat.Registration:server]. While registered, the old
  * binding is removed and the new registrar is registered with at once.
@@ -1386,8 +1467,40 @@ void
 sipnat_registration_set_server (SipnatRegistration *self,
                                 const char         *server)
 {
+  g_auto(GStrv) parts = NULL;
+  GStrvBuilder *builder;
+
   g_return_if_fail (SIPNAT_IS_REGISTRATION (self));
+
+  builder = g_strv_builder_new ();
+  parts = g_strsplit (server ? server : "", ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_strstrip (parts[i]);
+      if (*parts[i] != '\0')
+        g_strv_builder_add (builder, parts[i]);
+    }
+  g_strfreev (self->servers);
+  self->servers = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  self->server_index = 0;
+  self->failovers = 0;
+
   set_string_setting (self, &self->server, server, PROP_SERVER, TRUE);
+}
+
+/**
+ * sipnat_registration_get_active_server:
+ * @self: a registration
+ *
+ * Returns: (nullable): the server of [property@Sipnat.Registration:server]
+ *   in use now
+ */
+const char *
+sipnat_registration_get_active_server (SipnatRegistration *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_REGISTRATION (self), NULL);
+  return active_server (self);
 }
 
 /**
@@ -1787,7 +1900,7 @@ static gboolean
 check_settings (SipnatRegistration  *self,
                 GError             **error)
 {
-  if (self->server == NULL)
+  if (active_server (self) == NULL)
     {
       g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
                    _("The registration “%s” has no server"), self->name);

@@ -66,6 +66,8 @@ SIPNAT_AVAILABLE_IN_ALL
 void                     sipnat_registration_set_server                   (SipnatRegistration   *self,
                                                                            const char           *server);
 SIPNAT_AVAILABLE_IN_ALL
+const char              *sipnat_registration_get_active_server            (SipnatRegistration   *self);
+SIPNAT_AVAILABLE_IN_ALL
 SipnatTransport          sipnat_registration_get_transport                (SipnatRegistration   *self);
 SIPNAT_AVAILABLE_IN_ALL
 void                     sipnat_registration_set_transport                (SipnatRegistration   *self,

@@ -562,6 +562,110 @@ test_cancel (Fixture       *f,
   g_assert_no_error (error);
 }
 
+static char *
+closed_port_server (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, &error);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_no_error (error);
+  g_socket_bind (sock, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (sock, &error);
+  g_assert_no_error (error);
+  return g_strdup_printf ("127.0.0.1:%u",
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+}
+
+static void
+test_failover_udp (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatFakeRegistrar) dead = sipnat_fake_registrar_new (&error);
+  g_autoptr(SipnatFakeRegistrar) alive = sipnat_fake_registrar_new (&error);
+  SipnatFakeResponse drop = { .status = 0 };
+  g_autofree char *second = NULL;
+  g_autofree char *servers = NULL;
+  SipnatRegistration *reg;
+  gint64 start;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 20; i++)
+    sipnat_fake_registrar_push (dead, &drop);
+  second = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (alive));
+  servers = g_strdup_printf ("127.0.0.1:%u, %s", sipnat_fake_registrar_get_port (dead), second);
+
+  /* Over UDP: the first server times out; reg-interval later, the second. */
+  sipnat_endpoint_set_transaction_timeout (f->endpoint, 1000);
+  reg = add_registration (f, servers, "alice", NULL);
+  sipnat_registration_set_reg_interval (reg, 1);
+  start = g_get_monotonic_time ();
+
+  g_assert_true (sipnat_test_register (reg, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 1900 * 1000);
+  g_assert_cmpstr (sipnat_registration_get_active_server (reg), ==, second);
+  g_assert_cmpuint (sipnat_fake_registrar_count (alive, "REGISTER"), ==, 1);
+  g_assert_cmpuint (sipnat_fake_registrar_count (dead, "REGISTER"), >=, 1);
+  /* The address of record keeps the first server's host. */
+  g_assert_nonnull (strstr (sipnat_fake_registrar_get_last_request (alive), "To: <sip:alice@127.0.0.1>"));
+}
+
+static void
+test_failover_udp_needs_interval (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatFakeRegistrar) dead = sipnat_fake_registrar_new (&error);
+  g_autoptr(SipnatFakeRegistrar) alive = sipnat_fake_registrar_new (&error);
+  SipnatFakeResponse drop = { .status = 0 };
+  g_autofree char *servers = NULL;
+  SipnatRegistration *reg;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 20; i++)
+    sipnat_fake_registrar_push (dead, &drop);
+  servers = g_strdup_printf ("127.0.0.1:%u,127.0.0.1:%u", sipnat_fake_registrar_get_port (dead),
+                             sipnat_fake_registrar_get_port (alive));
+
+  /* reg-interval 0: no UDP failover, as in the product. */
+  sipnat_endpoint_set_transaction_timeout (f->endpoint, 1000);
+  reg = add_registration (f, servers, "alice", NULL);
+  g_assert_false (sipnat_test_register (reg, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT);
+  g_assert_cmpuint (sipnat_fake_registrar_count (alive, NULL), ==, 0);
+}
+
+static void
+test_failover_tcp (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatFakeRegistrar) alive = sipnat_fake_registrar_new (&error);
+  g_autofree char *closed = closed_port_server ();
+  g_autofree char *second = NULL;
+  g_autofree char *servers = NULL;
+  SipnatRegistration *reg;
+  gint64 start;
+
+  /* Over TCP a refused connection fails over at once, reg-interval 0. */
+  g_assert_no_error (error);
+  second = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (alive));
+  servers = g_strdup_printf ("%s,%s", closed, second);
+  reg = add_registration (f, servers, "alice", NULL);
+  sipnat_registration_set_transport (reg, SIPNAT_TRANSPORT_TCP);
+  start = g_get_monotonic_time ();
+
+  g_assert_true (sipnat_test_register (reg, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 1000 * 1000);
+  g_assert_cmpstr (sipnat_registration_get_active_server (reg), ==, second);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -587,6 +691,10 @@ main (int argc, char *argv[])
   ADD ("/registration/errors/retry-after-interval", set_up_endpoint_only,
        test_retry_after_interval, NULL);
   ADD ("/registration/standalone", set_up_endpoint_only, test_standalone, NULL);
+  ADD ("/registration/failover/udp", set_up_endpoint_only, test_failover_udp, NULL);
+  ADD ("/registration/failover/udp-needs-interval", set_up_endpoint_only,
+       test_failover_udp_needs_interval, NULL);
+  ADD ("/registration/failover/tcp", set_up_endpoint_only, test_failover_tcp, NULL);
   ADD ("/registration/cancel", set_up_endpoint_only, test_cancel, NULL);
   ADD ("/registration/match-received-rport/on", set_up_endpoint_only, test_match_on, NULL);
   ADD ("/registration/match-received-rport/off", set_up_endpoint_only, test_match_off, NULL);
