@@ -174,49 +174,49 @@ set_status_state (SipnatRegistration      *self,
 }
 
 static void
+clear_source (GSource **source)
+{
+  if (*source != NULL)
+    g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
 clear_sources (SipnatRegistration *self)
 {
-  if (self->retry_source != NULL)
-    g_source_destroy (self->retry_source);
-  g_clear_pointer (&self->retry_source, g_source_unref);
+  clear_source (&self->retry_source);
+  clear_source (&self->cancel_source);
+}
 
-  if (self->cancel_source != NULL)
-    g_source_destroy (self->cancel_source);
-  g_clear_pointer (&self->cancel_source, g_source_unref);
+/* Completes a pending operation, if any. */
+static void
+complete_task (GTask        **pending,
+               const GError  *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (pending);
+
+  if (task == NULL)
+    return;
+
+  if (error != NULL)
+    g_task_return_error (task, g_error_copy (error));
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 static void
 complete_register (SipnatRegistration *self,
                    const GError       *error)
 {
-  g_autoptr(GTask) task = g_steal_pointer (&self->register_task);
-
-  if (self->cancel_source != NULL)
-    g_source_destroy (self->cancel_source);
-  g_clear_pointer (&self->cancel_source, g_source_unref);
-
-  if (task == NULL)
-    return;
-
-  if (error != NULL)
-    g_task_return_error (task, g_error_copy (error));
-  else
-    g_task_return_boolean (task, TRUE);
+  clear_source (&self->cancel_source);
+  complete_task (&self->register_task, error);
 }
 
 static void
 complete_unregister (SipnatRegistration *self,
                      const GError       *error)
 {
-  g_autoptr(GTask) task = g_steal_pointer (&self->unregister_task);
-
-  if (task == NULL)
-    return;
-
-  if (error != NULL)
-    g_task_return_error (task, g_error_copy (error));
-  else
-    g_task_return_boolean (task, TRUE);
+  complete_task (&self->unregister_task, error);
 }
 
 /* Stops using the current nua handle. A handle with a registration on it
@@ -1001,9 +1001,7 @@ sipnat_registration_dispose (GObject *object)
   SipnatRegistration *self = SIPNAT_REGISTRATION (object);
 
   clear_sources (self);
-  if (self->apply_source != NULL)
-    g_source_destroy (self->apply_source);
-  g_clear_pointer (&self->apply_source, g_source_unref);
+  clear_source (&self->apply_source);
   drop_handle (self, FALSE);
   g_clear_pointer (&self->keepalive, _sipnat_keepalive_free);
   g_clear_pointer (&self->tracker, _sipnat_binding_tracker_free);
