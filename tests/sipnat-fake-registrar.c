@@ -1243,3 +1243,9 @@ sipnat_fake_registrar_set_pongs (SipnatFakeRegistrar *self,
 {
   self->no_pongs = !answer;
 }
+
+char *
+sipnat_fake_registrar_dup_server (SipnatFakeRegistrar *self)
+{
+  return g_strdup_printf ("127.0.0.1:%u", self->port);
+}

@@ -60,6 +60,8 @@ typedef struct {
 
 SipnatFakeRegistrar *sipnat_fake_registrar_new              (GError                   **error);
 void                 sipnat_fake_registrar_free             (SipnatFakeRegistrar       *self);
+/* "127.0.0.1:PORT", as a registration's server (transfer full) */
+char                *sipnat_fake_registrar_dup_server       (SipnatFakeRegistrar       *self);
 guint16              sipnat_fake_registrar_get_port         (SipnatFakeRegistrar       *self);
 
 void                 sipnat_fake_registrar_push             (SipnatFakeRegistrar       *self,

@@ -50,7 +50,7 @@ test_large_register_over_tcp (void)
   GPtrArray *requests;
 
   g_assert_no_error (error);
-  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  server = sipnat_fake_registrar_dup_server (fake);
   reg = sipnat_endpoint_add_registration (endpoint, server, "alice");
   sipnat_registration_set_display_name (reg, name);
 
@@ -86,7 +86,7 @@ test_small_register_stays_udp (void)
   SipnatRegistration *reg;
 
   g_assert_no_error (error);
-  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  server = sipnat_fake_registrar_dup_server (fake);
   reg = sipnat_endpoint_add_registration (endpoint, server, "alice");
 
   g_assert_true (sipnat_test_register (reg, &error));
@@ -107,7 +107,7 @@ test_switch_off (void)
    * loopback delivers, fragments and all). */
   g_assert_no_error (error);
   g_assert_false (sipnat_endpoint_get_tcp_for_large_requests (endpoint));
-  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  server = sipnat_fake_registrar_dup_server (fake);
   reg = sipnat_endpoint_add_registration (endpoint, server, "alice");
   sipnat_registration_set_display_name (reg, name);
 

@@ -137,7 +137,7 @@ set_up (Fixture       *f,
   f->changes = g_ptr_array_new_with_free_func (g_free);
   f->local = g_strdup_printf ("127.0.0.1:%u", sipnat_endpoint_get_local_port (f->endpoint));
 
-  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (f->fake));
+  server = sipnat_fake_registrar_dup_server (f->fake);
   f->reg = sipnat_endpoint_add_registration (f->endpoint, server, "alice");
   sipnat_registration_set_reg_match_received_rport (f->reg, TRUE);
   sipnat_test_record_binding_changes (f->reg, f->changes);

@@ -26,7 +26,7 @@ set_up (Fixture       *f,
   g_assert_no_error (error);
   f->endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
   g_assert_no_error (error);
-  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (f->fake));
+  server = sipnat_fake_registrar_dup_server (f->fake);
   f->reg = sipnat_endpoint_add_registration (f->endpoint, server, "alice");
 }
 

@@ -297,7 +297,7 @@ test_no_answer (Fixture       *f,
     sipnat_fake_registrar_push (fake, &drop);
 
   sipnat_endpoint_set_transaction_timeout (f->endpoint, 1000);
-  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  server = sipnat_fake_registrar_dup_server (fake);
   reg = add_registration (f, server, "alice", NULL);
 
   g_assert_false (sipnat_test_register (reg, &error));
@@ -316,7 +316,7 @@ test_rejected (Fixture       *f,
 
   g_assert_no_error (error);
   sipnat_fake_registrar_push (fake, &forbidden);
-  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  server = sipnat_fake_registrar_dup_server (fake);
   reg = add_registration (f, server, "alice", NULL);
 
   g_assert_false (sipnat_test_register (reg, &error));
@@ -337,7 +337,7 @@ test_retry_after_interval (Fixture       *f,
 
   g_assert_no_error (error);
   sipnat_fake_registrar_push (fake, &unavailable);
-  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  server = sipnat_fake_registrar_dup_server (fake);
   reg = add_registration (f, server, "alice", NULL);
   sipnat_registration_set_reg_interval (reg, 1);
 
@@ -363,7 +363,7 @@ test_standalone (Fixture       *f,
   SipnatRegistration *reg;
 
   g_assert_no_error (error);
-  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  server = sipnat_fake_registrar_dup_server (fake);
   reg = add_registration (f, server, "alice", NULL);
   sipnat_registration_set_reg_timeout (reg, 0);
 
@@ -398,7 +398,7 @@ check_match_received_rport (Fixture    *f,
       sipnat_fake_registrar_push_for (fake, "OPTIONS", &natted);
     }
 
-  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  server = sipnat_fake_registrar_dup_server (fake);
   reg = add_registration (f, server, "alice", NULL);
   sipnat_registration_set_reg_match_received_rport (reg, match);
   local_contact = g_strdup_printf ("sip:alice@127.0.0.1:%u",
@@ -536,7 +536,7 @@ test_cancel (Fixture       *f,
   g_assert_no_error (error);
   for (guint i = 0; i < 10; i++)
     sipnat_fake_registrar_push (fake, &drop);
-  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  server = sipnat_fake_registrar_dup_server (fake);
   reg = add_registration (f, server, "alice", NULL);
 
   /* The registrar never answers; cancelling ends the operation at once. */
@@ -556,7 +556,7 @@ test_cancel (Fixture       *f,
   fake = sipnat_fake_registrar_new (&error);
   g_assert_no_error (error);
   g_clear_pointer (&server, g_free);
-  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  server = sipnat_fake_registrar_dup_server (fake);
   sipnat_registration_set_server (reg, server);
   g_assert_true (sipnat_test_register (reg, &error));
   g_assert_no_error (error);
@@ -596,7 +596,7 @@ test_failover_udp (Fixture       *f,
   g_assert_no_error (error);
   for (guint i = 0; i < 20; i++)
     sipnat_fake_registrar_push (dead, &drop);
-  second = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (alive));
+  second = sipnat_fake_registrar_dup_server (alive);
   servers = g_strdup_printf ("127.0.0.1:%u, %s", sipnat_fake_registrar_get_port (dead), second);
 
   /* Over UDP: the first server times out; reg-interval later, the second. */
@@ -654,7 +654,7 @@ test_failover_tcp (Fixture       *f,
 
   /* Over TCP a refused connection fails over at once, reg-interval 0. */
   g_assert_no_error (error);
-  second = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (alive));
+  second = sipnat_fake_registrar_dup_server (alive);
   servers = g_strdup_printf ("%s,%s", closed, second);
   reg = add_registration (f, servers, "alice", NULL);
   sipnat_registration_set_transport (reg, SIPNAT_TRANSPORT_TCP);

@@ -293,7 +293,7 @@ test_settings_dynamic_change (void)
   SipnatRegistration *reg;
 
   g_assert_no_error (error);
-  server = g_strdup_printf ("127.0.0.1:%u", sipnat_fake_registrar_get_port (fake));
+  server = sipnat_fake_registrar_dup_server (fake);
   reg = sipnat_endpoint_add_registration (endpoint, server, "alice");
   g_assert_true (sipnat_test_register (reg, &error));
   g_assert_no_error (error);
