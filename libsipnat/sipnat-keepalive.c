@@ -132,6 +132,10 @@ _sipnat_keepalive_start (SipnatKeepalive *self,
                          SIPTAG_TO_STR (aor),
                          SIPTAG_FROM_STR (aor),
                          NUTAG_MEDIA_ENABLE (0),
+                         /* Keep-alives go out often: no more headers than
+                          * they need. */
+                         SIPTAG_ALLOW_STR ("OPTIONS"),
+                         SIPTAG_SUPPORTED_STR (""),
                          TAG_END ());
   if (interval_s > 0)
     start_timer (self);

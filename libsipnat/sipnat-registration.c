@@ -86,6 +86,7 @@ struct _SipnatRegistration
   char *stale_contact;             /* to remove with expires=0 */
 
   nua_handle_t *nh;
+  gsize request_size;              /* about, of the last REGISTER */
   SipnatKeepalive *keepalive;
   SipnatBindingTracker *tracker;
   gboolean auth_sent;
@@ -498,6 +499,51 @@ fail (SipnatRegistration *self,
 /* ---------------------------------------------------------------------- */
 /* Sending REGISTER                                                       */
 
+/* The headers that Sofia adds take about this much (Via, Call-ID, CSeq,
+ * Max-Forwards, Expires, Allow, Supported, Content-Length...). */
+#define FIXED_HEADER_BYTES 400
+#define UDP_SIZE_LIMIT 1300
+
+static gsize
+estimate_request_size (SipnatRegistration *self,
+                       const char         *registrar,
+                       const char         *contacts)
+{
+  g_autofree char *aor = build_aor (self);
+
+  return FIXED_HEADER_BYTES + strlen (registrar) + strlen (contacts) + 2 * strlen (aor) +
+         (self->display_name ? strlen (self->display_name) : 0) +
+         strlen (sipnat_endpoint_get_user_agent (self->endpoint));
+}
+
+/* A large REGISTER that got no answer: Sofia tried TCP, which did not
+ * work, then UDP, whose fragments were lost on the way. Say so, rather
+ * than a bare timeout. */
+static GError *
+explain_failure (SipnatRegistration *self,
+                 GError             *error)   /* (transfer full) */
+{
+  GError *explained;
+
+  if (!g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT) ||
+      self->transport != SIPNAT_TRANSPORT_UDP || self->request_size <= UDP_SIZE_LIMIT)
+    return error;
+
+  if (sipnat_endpoint_get_tcp_for_large_requests (self->endpoint))
+    explained = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
+                             _("No answer to a request of about %zu bytes: too large for UDP "
+                               "through NATs that drop IP fragments, and TCP did not work (%s)"),
+                             self->request_size, error->message);
+  else
+    explained = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
+                             _("No answer to a request of about %zu bytes: too large for UDP "
+                               "through NATs that drop IP fragments, and TCP for large requests "
+                               "is turned off (%s)"),
+                             self->request_size, error->message);
+  g_error_free (error);
+  return explained;
+}
+
 static void
 send_register (SipnatRegistration *self)
 {
@@ -521,6 +567,7 @@ send_register (SipnatRegistration *self)
   expires = g_strdup_printf ("%u", self->reg_timeout);
   if (self->transport != SIPNAT_TRANSPORT_UDP)
     _sipnat_endpoint_update_stream_keepalive (self->endpoint);
+  self->request_size = estimate_request_size (self, registrar, contacts);
 
   SIPNAT_NOTE (REGISTRATION, "%s: REGISTER %s Contact %s Expires %s",
                self->name, registrar, contacts, expires);
@@ -804,8 +851,8 @@ handle_register_response (SipnatRegistration *self,
 
   if (status >= 300)
     {
-      fail (self, _sipnat_error_new_from_status (status, phrase,
-                                                 _sipnat_sip_is_from_network (sip)));
+      fail (self, explain_failure (self, _sipnat_error_new_from_status (status, phrase,
+                                                                        _sipnat_sip_is_from_network (sip))));
       return;
     }
 

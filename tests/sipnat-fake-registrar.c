@@ -1002,20 +1002,11 @@ sipnat_fake_registrar_free (SipnatFakeRegistrar *self)
       g_source_destroy (self->udp_source);
       g_source_unref (self->udp_source);
     }
-  if (self->tcp_source != NULL)
-    {
-      g_source_destroy (self->tcp_source);
-      g_source_unref (self->tcp_source);
-    }
+  sipnat_fake_registrar_close_tcp (self);
   if (self->udp != NULL)
     {
       g_socket_close (self->udp, NULL);
       g_object_unref (self->udp);
-    }
-  if (self->tcp != NULL)
-    {
-      g_socket_close (self->tcp, NULL);
-      g_object_unref (self->tcp);
     }
 
   g_queue_clear_full (&self->queue, (GDestroyNotify) scripted_free);
@@ -1248,4 +1239,16 @@ char *
 sipnat_fake_registrar_dup_server (SipnatFakeRegistrar *self)
 {
   return g_strdup_printf ("127.0.0.1:%u", self->port);
+}
+
+void
+sipnat_fake_registrar_close_tcp (SipnatFakeRegistrar *self)
+{
+  if (self->tcp_source != NULL)
+    g_source_destroy (self->tcp_source);
+  g_clear_pointer (&self->tcp_source, g_source_unref);
+
+  if (self->tcp != NULL)
+    g_socket_close (self->tcp, NULL);
+  g_clear_object (&self->tcp);
 }

@@ -81,6 +81,9 @@ GPtrArray           *sipnat_fake_registrar_get_requests     (SipnatFakeRegistrar
 const char          *sipnat_fake_registrar_get_last_request (SipnatFakeRegistrar       *self);
 char               **sipnat_fake_registrar_get_last_contacts (SipnatFakeRegistrar      *self);
 
+/* Stops listening on TCP: connections to the port are refused. */
+void                 sipnat_fake_registrar_close_tcp        (SipnatFakeRegistrar       *self);
+
 /* Whether TCP keep-alive pings (double CRLF) get their pong (default). */
 void                 sipnat_fake_registrar_set_pongs        (SipnatFakeRegistrar       *self,
                                                              gboolean                   answer);

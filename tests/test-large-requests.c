@@ -116,6 +116,35 @@ test_switch_off (void)
   g_assert_cmpstr (request_transport (sipnat_fake_registrar_get_last_request (fake)), ==, "UDP");
 }
 
+static void
+test_tcp_impossible (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatFakeRegistrar) fake = sipnat_fake_registrar_new (&error);
+  g_autoptr(SipnatEndpoint) endpoint = udp_only_endpoint (TRUE);
+  g_autofree char *server = NULL;
+  g_autofree char *name = g_strnfill (BIG_NAME_LENGTH, 'x');
+  SipnatFakeResponse lost = { .status = 0 };
+  SipnatRegistration *reg;
+
+  /* The registrar refuses TCP, and (as behind a NAT that drops IP
+   * fragments) the large REGISTER over UDP never arrives: a clear
+   * transport error, not a bare timeout. */
+  g_assert_no_error (error);
+  sipnat_fake_registrar_close_tcp (fake);
+  for (guint i = 0; i < 20; i++)
+    sipnat_fake_registrar_push (fake, &lost);
+  sipnat_endpoint_set_transaction_timeout (endpoint, 1000);
+  server = sipnat_fake_registrar_dup_server (fake);
+  reg = sipnat_endpoint_add_registration (endpoint, server, "alice");
+  sipnat_registration_set_display_name (reg, name);
+
+  g_assert_false (sipnat_test_register (reg, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "too large for UDP"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -124,6 +153,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/large-requests/register-over-tcp", test_large_register_over_tcp);
   g_test_add_func ("/large-requests/small-stays-udp", test_small_register_stays_udp);
   g_test_add_func ("/large-requests/switch-off", test_switch_off);
+  g_test_add_func ("/large-requests/tcp-impossible", test_tcp_impossible);
 
   return g_test_run ();
 }
