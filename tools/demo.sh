@@ -73,7 +73,7 @@ EOF
   say "done"
 }
 
-if [ "$(id -u)" -ne 0 ]; then
+if [ "$(id -u)" -ne 0 ] || [ -n "${SIPNAT_DEMO_LOOPBACK:-}" ]; then
   loopback_demo
   exit 0
 fi
