@@ -25,7 +25,9 @@ start_or_skip (const SipnatTestRegistrarOptions *options)
   g_autoptr(GError) error = NULL;
   SipnatTestRegistrar *reg = sipnat_test_registrar_start (options, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+  /* Kamailio missing: a skip, or a failure where it is required (CI). */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) &&
+      g_getenv ("SIPNAT_REQUIRE_NETNS") == NULL)
     {
       g_test_skip (error->message);
       return NULL;
