@@ -1970,8 +1970,11 @@ cancelled_cb (GCancellable *cancellable,
   g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                  _("Registration was cancelled"));
 
+  /* Nothing more goes out: no failover or retry either. */
+  clear_source (&self->retry_source);
   drop_handle (self, TRUE);
   stop_keepalive (self);
+  self->failovers = 0;
   set_state (self, SIPNAT_REGISTRATION_STATE_NONE, error->message);
   complete_register (self, error);
 

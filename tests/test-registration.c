@@ -641,6 +641,40 @@ test_failover_udp_needs_interval (Fixture       *f,
 }
 
 static void
+test_failover_cancelled (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatFakeRegistrar) dead = sipnat_fake_registrar_new (&error);
+  g_autoptr(SipnatFakeRegistrar) alive = sipnat_fake_registrar_new (&error);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  SipnatFakeResponse drop = { .status = 0 };
+  g_autofree char *servers = NULL;
+  SipnatTestResult r = { 0 };
+  SipnatRegistration *reg;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 20; i++)
+    sipnat_fake_registrar_push (dead, &drop);
+  servers = g_strdup_printf ("127.0.0.1:%u,127.0.0.1:%u", sipnat_fake_registrar_get_port (dead),
+                             sipnat_fake_registrar_get_port (alive));
+  sipnat_endpoint_set_transaction_timeout (f->endpoint, 500);
+  reg = add_registration (f, servers, "alice", NULL);
+  sipnat_registration_set_reg_interval (reg, 1);
+
+  /* Cancelled while waiting to fail over: nothing goes to the next server. */
+  sipnat_registration_register_async (reg, cancellable, sipnat_test_register_cb, &r);
+  sipnat_test_run_for (800);
+  g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_RETRYING);
+  g_cancellable_cancel (cancellable);
+  sipnat_test_wait_flag (&r.done, 1000);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&r.error);
+  sipnat_test_run_for (1500);
+  g_assert_cmpuint (sipnat_fake_registrar_count (alive, NULL), ==, 0);
+}
+
+static void
 test_failover_tcp (Fixture       *f,
                    gconstpointer  data)
 {
@@ -695,6 +729,7 @@ main (int argc, char *argv[])
   ADD ("/registration/failover/udp-needs-interval", set_up_endpoint_only,
        test_failover_udp_needs_interval, NULL);
   ADD ("/registration/failover/tcp", set_up_endpoint_only, test_failover_tcp, NULL);
+  ADD ("/registration/failover/cancelled", set_up_endpoint_only, test_failover_cancelled, NULL);
   ADD ("/registration/cancel", set_up_endpoint_only, test_cancel, NULL);
   ADD ("/registration/match-received-rport/on", set_up_endpoint_only, test_match_on, NULL);
   ADD ("/registration/match-received-rport/off", set_up_endpoint_only, test_match_off, NULL);
