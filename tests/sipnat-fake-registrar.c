@@ -1252,3 +1252,13 @@ sipnat_fake_registrar_close_tcp (SipnatFakeRegistrar *self)
     g_socket_close (self->tcp, NULL);
   g_clear_object (&self->tcp);
 }
+
+void
+sipnat_fake_registrar_push_times (SipnatFakeRegistrar      *self,
+                                  const char               *method,
+                                  const SipnatFakeResponse *response,
+                                  guint                     times)
+{
+  for (guint i = 0; i < times; i++)
+    sipnat_fake_registrar_push_for (self, method ? method : "REGISTER", response);
+}

@@ -81,6 +81,12 @@ GPtrArray           *sipnat_fake_registrar_get_requests     (SipnatFakeRegistrar
 const char          *sipnat_fake_registrar_get_last_request (SipnatFakeRegistrar       *self);
 char               **sipnat_fake_registrar_get_last_contacts (SipnatFakeRegistrar      *self);
 
+/* Queues @response @times times for @method ("REGISTER" if NULL). */
+void                 sipnat_fake_registrar_push_times       (SipnatFakeRegistrar       *self,
+                                                             const char                *method,
+                                                             const SipnatFakeResponse  *response,
+                                                             guint                      times);
+
 /* Stops listening on TCP: connections to the port are refused. */
 void                 sipnat_fake_registrar_close_tcp        (SipnatFakeRegistrar       *self);
 

@@ -132,8 +132,7 @@ test_tcp_impossible (void)
    * transport error, not a bare timeout. */
   g_assert_no_error (error);
   sipnat_fake_registrar_close_tcp (fake);
-  for (guint i = 0; i < 20; i++)
-    sipnat_fake_registrar_push (fake, &lost);
+  sipnat_fake_registrar_push_times (fake, NULL, &lost, 20);
   sipnat_endpoint_set_transaction_timeout (endpoint, 1000);
   server = sipnat_fake_registrar_dup_server (fake);
   reg = sipnat_endpoint_add_registration (endpoint, server, "alice");

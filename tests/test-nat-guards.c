@@ -177,8 +177,7 @@ push_options (Fixture    *f,
 {
   SipnatFakeResponse r = { .status = 483, .received = received, .rport = rport };
 
-  for (guint i = 0; i < times; i++)
-    sipnat_fake_registrar_push_for (f->fake, "OPTIONS", &r);
+  sipnat_fake_registrar_push_times (f->fake, "OPTIONS", &r, times);
 }
 
 static void
@@ -297,8 +296,7 @@ test_tcp_keeps_scheme_and_transport (Fixture       *f,
 
   sipnat_registration_set_transport (f->reg, SIPNAT_TRANSPORT_TCP);
   push_options (f, "203.0.113.7", "41000", 3);
-  for (guint i = 0; i < 3; i++)
-    sipnat_fake_registrar_push (f->fake, &natted);
+  sipnat_fake_registrar_push_times (f->fake, NULL, &natted, 3);
 
   register_ok (f);
   g_assert_true (sipnat_fake_registrar_wait (f->fake, "REGISTER", 2, 5000));

@@ -293,8 +293,7 @@ test_no_answer (Fixture       *f,
   SipnatRegistration *reg;
 
   g_assert_no_error (error);
-  for (guint i = 0; i < 20; i++)
-    sipnat_fake_registrar_push (fake, &drop);
+  sipnat_fake_registrar_push_times (fake, NULL, &drop, 20);
 
   sipnat_endpoint_set_transaction_timeout (f->endpoint, 1000);
   server = sipnat_fake_registrar_dup_server (fake);
@@ -534,8 +533,7 @@ test_cancel (Fixture       *f,
   SipnatTestResult r = { 0 };
 
   g_assert_no_error (error);
-  for (guint i = 0; i < 10; i++)
-    sipnat_fake_registrar_push (fake, &drop);
+  sipnat_fake_registrar_push_times (fake, NULL, &drop, 10);
   server = sipnat_fake_registrar_dup_server (fake);
   reg = add_registration (f, server, "alice", NULL);
 
@@ -594,8 +592,7 @@ test_failover_udp (Fixture       *f,
   gint64 start;
 
   g_assert_no_error (error);
-  for (guint i = 0; i < 20; i++)
-    sipnat_fake_registrar_push (dead, &drop);
+  sipnat_fake_registrar_push_times (dead, NULL, &drop, 20);
   second = sipnat_fake_registrar_dup_server (alive);
   servers = g_strdup_printf ("127.0.0.1:%u, %s", sipnat_fake_registrar_get_port (dead), second);
 
@@ -627,8 +624,7 @@ test_failover_udp_needs_interval (Fixture       *f,
   SipnatRegistration *reg;
 
   g_assert_no_error (error);
-  for (guint i = 0; i < 20; i++)
-    sipnat_fake_registrar_push (dead, &drop);
+  sipnat_fake_registrar_push_times (dead, NULL, &drop, 20);
   servers = g_strdup_printf ("127.0.0.1:%u,127.0.0.1:%u", sipnat_fake_registrar_get_port (dead),
                              sipnat_fake_registrar_get_port (alive));
 
@@ -654,8 +650,7 @@ test_failover_cancelled (Fixture       *f,
   SipnatRegistration *reg;
 
   g_assert_no_error (error);
-  for (guint i = 0; i < 20; i++)
-    sipnat_fake_registrar_push (dead, &drop);
+  sipnat_fake_registrar_push_times (dead, NULL, &drop, 20);
   servers = g_strdup_printf ("127.0.0.1:%u,127.0.0.1:%u", sipnat_fake_registrar_get_port (dead),
                              sipnat_fake_registrar_get_port (alive));
   sipnat_endpoint_set_transaction_timeout (f->endpoint, 500);
