@@ -1,4 +1,6 @@
-/* sipnat-endpoint-private.h: what a registration needs from its endpoint
+/* sipnat-endpoint-private.h: what the settings code needs from an endpoint
+ *
+ * Sofia-free, like everything the settings code includes.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -6,17 +8,13 @@
 #pragma once
 
 #include "sipnat-endpoint.h"
-#include "sipnat-sofia-private.h"
+#include "sipnat-registration.h"
 
 G_BEGIN_DECLS
 
-nua_t        *_sipnat_endpoint_get_nua                (SipnatEndpoint     *self);
-gboolean      _sipnat_endpoint_check_usable           (SipnatEndpoint     *self,
-                                                       GError            **error);
-GMainContext *_sipnat_endpoint_get_context            (SipnatEndpoint     *self);
-const char   *_sipnat_endpoint_get_contact_host       (SipnatEndpoint     *self);
-void          _sipnat_endpoint_update_stream_keepalive (SipnatEndpoint    *self);
-void          _sipnat_endpoint_adopt_registration     (SipnatEndpoint     *self,
-                                                       SipnatRegistration *registration);
+SipnatRegistration *_sipnat_endpoint_find_registration      (SipnatEndpoint *self,
+                                                             const char     *name);
+SipnatRegistration *_sipnat_endpoint_add_named_registration (SipnatEndpoint *self,
+                                                             const char     *name);
 
 G_END_DECLS

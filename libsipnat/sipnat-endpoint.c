@@ -13,6 +13,7 @@
 #include "sipnat-endpoint-private.h"
 #include "sipnat-enums.h"
 #include "sipnat-error.h"
+#include "sipnat-endpoint-batch-private.h"
 #include "sipnat-registration-private.h"
 #include "sipnat-stack-private.h"
 #include "sipnat-util-private.h"
@@ -53,9 +54,14 @@ struct _SipnatEndpoint
 
   SipnatNatPolicy *nat_policy;
   GListStore *registrations;
+  guint last_reg_id;
 
   gboolean closed;
+  guint close_timeout;
   GTask *close_task;
+  GCancellable *close_cancellable;
+  GSource *close_deadline;
+  GError *close_error;
 };
 
 static void sipnat_endpoint_initable_iface_init (GInitableIface *iface);
@@ -75,6 +81,7 @@ enum {
   PROP_IP_VERSIONS,
   PROP_TCP_FOR_LARGE_REQUESTS,
   PROP_INSTANCE_ID,
+  PROP_CLOSE_TIMEOUT,
   PROP_NAT_POLICY,
   PROP_REGISTRATIONS,
   N_PROPS
@@ -85,86 +92,21 @@ static GParamSpec *props[N_PROPS];
 #define DEFAULT_LOCAL_ADDRESS "0.0.0.0"
 
 /* ---------------------------------------------------------------------- */
-/* nua events: one flat switch, one small handler per event               */
+/* Requests nobody asked for                                              */
 
+/* No calls yet: INVITEs are refused. nua answers OPTIONS and MESSAGE
+ * itself. */
 static void
-handle_incoming_request (SipnatEndpoint *self,
-                         nua_t          *nua,
-                         nua_handle_t   *nh,
-                         nua_event_t     event)
+handle_incoming (gpointer              data,
+                 const SipnatSipEvent *ev)
 {
-  SIPNAT_NOTE (SIP, "incoming %s", nua_event_name (event));
+  SipnatEndpoint *self = data;
 
-  /* No calls yet: refuse INVITEs. nua answers OPTIONS and MESSAGE itself. */
-  if (event == nua_i_invite)
-    nua_respond (nh, SIP_480_TEMPORARILY_UNAVAILABLE, NUTAG_WITH_THIS (nua), TAG_END ());
+  if (ev->event == nua_i_invite)
+    nua_respond (ev->nh, SIP_480_TEMPORARILY_UNAVAILABLE,
+                 NUTAG_WITH_THIS (_sipnat_stack_get_nua (self->stack)), TAG_END ());
 
-  nua_handle_destroy (nh);
-}
-
-static gboolean
-is_incoming_request (nua_event_t event)
-{
-  switch (event)
-    {
-    case nua_i_invite:
-    case nua_i_options:
-    case nua_i_message:
-    case nua_i_subscribe:
-    case nua_i_notify:
-    case nua_i_refer:
-    case nua_i_publish:
-    case nua_i_info:
-    case nua_i_method:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-static void
-nua_event_cb (gpointer            owner,
-              nua_event_t         event,
-              int                 status,
-              const char         *phrase,
-              nua_t              *nua,
-              nua_handle_t       *nh,
-              SipnatRegistration *registration,
-              const sip_t        *sip,
-              tagi_t              tags[])
-{
-  SipnatEndpoint *self = owner;
-
-  switch (event)
-    {
-    case nua_r_register:
-    case nua_r_unregister:
-      if (registration != NULL)
-        _sipnat_registration_handle_response (registration, event, status, phrase, sip);
-      else if (nh != NULL && status >= 200)
-        nua_handle_destroy (nh);    /* a handle a registration let go of */
-      break;
-
-    case nua_r_options:
-      if (registration != NULL)
-        _sipnat_registration_handle_options_response (registration, nh, status, phrase, sip);
-      break;
-
-    case nua_i_outbound:
-      SIPNAT_NOTE (NAT, "outbound: %d %s", status, phrase);
-      break;
-
-    case nua_i_error:
-      g_warning ("SIP stack error: %d %s", status, phrase);
-      break;
-
-    default:
-      if (nh != NULL && registration == NULL && is_incoming_request (event))
-        handle_incoming_request (self, nua, nh, event);
-      else
-        SIPNAT_NOTE (SIP, "unhandled %s %d %s", nua_event_name (event), status, phrase);
-      break;
-    }
+  nua_handle_destroy (ev->nh);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -189,6 +131,20 @@ check_transports (SipnatEndpoint  *self,
     }
 
   return TRUE;
+}
+
+static void
+attach_registrations (SipnatEndpoint *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->registrations));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SipnatRegistration) reg =
+        g_list_model_get_item (G_LIST_MODEL (self->registrations), i);
+
+      _sipnat_registration_attach (reg, self->stack);
+    }
 }
 
 static gboolean
@@ -220,10 +176,12 @@ sipnat_endpoint_initable_init (GInitable     *initable,
       !check_transports (self, error))
     return FALSE;
 
-  self->stack = _sipnat_stack_new (self->context, &options,
-                                   (SipnatStackEventFunc) nua_event_cb, self, error);
+  self->stack = _sipnat_stack_new (self->context, &options, error);
   if (self->stack == NULL)
     return FALSE;
+
+  _sipnat_stack_set_incoming_handler (self->stack, handle_incoming, self);
+  attach_registrations (self);
 
   if (self->local_port != _sipnat_stack_get_port (self->stack))
     {
@@ -244,7 +202,8 @@ sipnat_endpoint_initable_iface_init (GInitableIface *iface)
 /* GObject                                                                */
 
 static void
-detach_registrations (SipnatEndpoint *self)
+detach_registrations (SipnatEndpoint *self,
+                      gboolean        unregister)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->registrations));
 
@@ -253,7 +212,7 @@ detach_registrations (SipnatEndpoint *self)
       g_autoptr(SipnatRegistration) reg =
         g_list_model_get_item (G_LIST_MODEL (self->registrations), i);
 
-      _sipnat_registration_detach (reg);
+      _sipnat_registration_detach (reg, unregister);
     }
 }
 
@@ -266,10 +225,13 @@ sipnat_endpoint_dispose (GObject *object)
    * down in order, in the background. */
   if (self->stack != NULL)
     {
-      detach_registrations (self);
-      _sipnat_stack_abandon (g_steal_pointer (&self->stack));
+      detach_registrations (self, FALSE);
+      _sipnat_stack_shutdown (g_steal_pointer (&self->stack), NULL, NULL);
     }
 
+  _sipnat_clear_source (&self->close_deadline);
+  g_clear_object (&self->close_cancellable);
+  g_clear_error (&self->close_error);
   if (self->registrations != NULL)
     g_list_store_remove_all (self->registrations);
   g_clear_object (&self->nat_policy);
@@ -329,6 +291,9 @@ sipnat_endpoint_get_property (GObject    *object,
       break;
     case PROP_INSTANCE_ID:
       g_value_set_string (value, self->instance_id);
+      break;
+    case PROP_CLOSE_TIMEOUT:
+      g_value_set_uint (value, self->close_timeout);
       break;
     case PROP_NAT_POLICY:
       g_value_set_object (value, self->nat_policy);
@@ -391,6 +356,9 @@ sipnat_endpoint_set_property (GObject      *object,
       break;
     case PROP_INSTANCE_ID:
       sipnat_endpoint_set_instance_id (self, g_value_get_string (value));
+      break;
+    case PROP_CLOSE_TIMEOUT:
+      sipnat_endpoint_set_close_timeout (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -512,6 +480,19 @@ sipnat_endpoint_class_init (SipnatEndpointClass *klass)
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   /**
+   * SipnatEndpoint:close-timeout:
+   *
+   * The longest [method@Sipnat.Endpoint.close_async] takes, in
+   * milliseconds: unregistrations not answered by then are abandoned (and
+   * the close reports them), so that an application can quit quickly even
+   * when a registrar is gone. 4000 by default
+   * (`policy.endpoint.close_timeout`).
+   */
+  props[PROP_CLOSE_TIMEOUT] =
+    g_param_spec_uint ("close-timeout", NULL, NULL, 1, 600000, SIPNAT_DEFAULT_CLOSE_TIMEOUT,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
    * SipnatEndpoint:nat-policy:
    *
    * The endpoint's default NAT policy.
@@ -547,6 +528,7 @@ sipnat_endpoint_init (SipnatEndpoint *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->transaction_timeout = SIPNAT_DEFAULT_TRANSACTION_TIMEOUT;
+  self->close_timeout = SIPNAT_DEFAULT_CLOSE_TIMEOUT;
   self->tcp_for_large_requests = TRUE;
   self->instance_id = random_instance_id ();
   self->nat_policy = sipnat_nat_policy_new ();
@@ -667,8 +649,8 @@ sipnat_endpoint_set_transaction_timeout (SipnatEndpoint *self,
     return;
 
   self->transaction_timeout = timeout_ms;
-  if (self->stack != NULL && _sipnat_stack_get_nua (self->stack) != NULL)
-    nua_set_params (_sipnat_stack_get_nua (self->stack), NTATAG_SIP_T1X64 (timeout_ms), TAG_END ());
+  if (self->stack != NULL)
+    _sipnat_stack_set_transaction_timeout (self->stack, timeout_ms);
 
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_SIP_TRANSACTION_TIMEOUT]);
 }
@@ -783,6 +765,42 @@ sipnat_endpoint_set_instance_id (SipnatEndpoint *self,
 }
 
 /**
+ * sipnat_endpoint_get_close_timeout:
+ * @self: an endpoint
+ *
+ * Gets [property@Sipnat.Endpoint:close-timeout].
+ *
+ * Returns: the longest a close takes, in milliseconds
+ */
+guint
+sipnat_endpoint_get_close_timeout (SipnatEndpoint *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ENDPOINT (self), 0);
+  return self->close_timeout;
+}
+
+/**
+ * sipnat_endpoint_set_close_timeout:
+ * @self: an endpoint
+ * @timeout_ms: the longest a close may take, in milliseconds (1 to 600000)
+ *
+ * Sets [property@Sipnat.Endpoint:close-timeout].
+ */
+void
+sipnat_endpoint_set_close_timeout (SipnatEndpoint *self,
+                                   guint           timeout_ms)
+{
+  g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
+  g_return_if_fail (timeout_ms >= 1 && timeout_ms <= 600000);
+
+  if (self->close_timeout == timeout_ms)
+    return;
+
+  self->close_timeout = timeout_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CLOSE_TIMEOUT]);
+}
+
+/**
  * sipnat_endpoint_get_nat_policy:
  * @self: an endpoint
  *
@@ -814,10 +832,9 @@ sipnat_endpoint_get_registrations (SipnatEndpoint *self)
  * @server: (nullable): the registrar, as `host[:port]`
  * @user: (nullable): the user name
  *
- * Creates a registration on this endpoint. Configure it further through
+ * Creates a registration on this endpoint, named "proxyN" with N unused
+ * by the endpoint's other registrations. Configure it further through
  * its properties, then call [method@Sipnat.Registration.register_async].
- * Creating a [class@Sipnat.Registration] with its `endpoint` property set
- * does the same.
  *
  * Returns: (transfer none): the new registration, owned by the endpoint
  */
@@ -826,17 +843,14 @@ sipnat_endpoint_add_registration (SipnatEndpoint *self,
                                   const char     *server,
                                   const char     *user)
 {
-  g_autoptr(SipnatRegistration) reg = NULL;
+  SipnatRegistration *reg;
 
   g_return_val_if_fail (SIPNAT_IS_ENDPOINT (self), NULL);
 
-  reg = g_object_new (SIPNAT_TYPE_REGISTRATION,
-                      "endpoint", self,
-                      "server", server,
-                      "user", user,
-                      NULL);
+  reg = _sipnat_endpoint_add_named_registration (self, NULL);
+  sipnat_registration_set_server (reg, server);
+  sipnat_registration_set_user (reg, user);
 
-  /* The endpoint's list now holds it. */
   return reg;
 }
 
@@ -845,9 +859,13 @@ sipnat_endpoint_add_registration (SipnatEndpoint *self,
  * @self: an endpoint
  * @registration: one of its registrations
  *
- * Removes a registration from the endpoint without unregistering it; call
- * [method@Sipnat.Registration.unregister_async] first to remove its
- * binding from the registrar.
+ * Removes a registration from the endpoint: it stops at once (no more
+ * refreshes, keep-alives or retries; its state becomes
+ * %SIPNAT_REGISTRATION_STATE_UNREGISTERED) and a binding it holds is
+ * removed from the registrar in the background, without waiting for the
+ * answer. Call [method@Sipnat.Registration.unregister_async] first to
+ * know whether that worked. It may be called from any signal handler or
+ * callback of the registration.
  */
 void
 sipnat_endpoint_remove_registration (SipnatEndpoint     *self,
@@ -861,107 +879,14 @@ sipnat_endpoint_remove_registration (SipnatEndpoint     *self,
   if (!g_list_store_find (self->registrations, registration, &position))
     return;
 
-  _sipnat_registration_detach (registration);
+  g_object_ref (registration);
   g_list_store_remove (self->registrations, position);
+  _sipnat_registration_detach (registration, TRUE);
+  g_object_unref (registration);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Registering and unregistering everything                               */
-
-/* Many registrations at once are started a few at a time: a burst of a
- * thousand REGISTERs overflows socket buffers (and Sofia queues at most 64
- * messages on a TCP connection being set up). */
-#define MAX_IN_FLIGHT 32
-
-typedef void     (*BatchStartFunc)  (SipnatRegistration  *reg,
-                                     GCancellable        *cancellable,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             data);
-typedef gboolean (*BatchFinishFunc) (SipnatRegistration  *reg,
-                                     GAsyncResult        *result,
-                                     GError             **error);
-
-typedef struct _Batch Batch;
-typedef void     (*BatchDoneFunc)   (Batch               *batch);
-
-struct _Batch {
-  SipnatEndpoint *endpoint;
-  GPtrArray *registrations;
-  guint next;
-  guint in_flight;
-  BatchStartFunc start;
-  BatchFinishFunc finish;
-  BatchDoneFunc done;
-  GCancellable *cancellable;
-  GTask *task;               /* the caller's, if any */
-  GError *error;             /* the first failure */
-};
-
-static void
-batch_free (Batch *batch)
-{
-  g_object_unref (batch->endpoint);
-  g_ptr_array_unref (batch->registrations);
-  g_clear_object (&batch->cancellable);
-  g_clear_object (&batch->task);
-  g_clear_error (&batch->error);
-  g_free (batch);
-}
-
-static void batch_one_done (GObject *source, GAsyncResult *result, gpointer data);
-
-static void
-batch_step (Batch *batch)
-{
-  while (batch->in_flight < MAX_IN_FLIGHT && batch->next < batch->registrations->len)
-    {
-      batch->in_flight++;
-      batch->start (g_ptr_array_index (batch->registrations, batch->next++),
-                    batch->cancellable, batch_one_done, batch);
-    }
-
-  if (batch->in_flight == 0)
-    {
-      batch->done (batch);
-      batch_free (batch);
-    }
-}
-
-static void
-batch_one_done (GObject      *source,
-                GAsyncResult *result,
-                gpointer      data)
-{
-  Batch *batch = data;
-  g_autoptr(GError) error = NULL;
-
-  if (!batch->finish (SIPNAT_REGISTRATION (source), result, &error) && batch->error == NULL)
-    batch->error = g_steal_pointer (&error);
-
-  batch->in_flight--;
-  batch_step (batch);
-}
-
-static void
-batch_run (SipnatEndpoint  *self,
-           GPtrArray       *registrations,   /* (transfer full) */
-           BatchStartFunc   start,
-           BatchFinishFunc  finish,
-           BatchDoneFunc    done,
-           GCancellable    *cancellable,
-           GTask           *task)            /* (transfer full) (nullable) */
-{
-  Batch *batch = g_new0 (Batch, 1);
-
-  batch->endpoint = g_object_ref (self);
-  batch->registrations = registrations;
-  batch->start = start;
-  batch->finish = finish;
-  batch->done = done;
-  batch->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
-  batch->task = task;
-  batch_step (batch);
-}
 
 /* The registrations, or only those that @keep accepts. */
 static GPtrArray *
@@ -985,12 +910,17 @@ list_registrations (SipnatEndpoint *self,
 }
 
 static void
-register_all_done (Batch *batch)
+register_all_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
 {
-  if (batch->error != NULL)
-    g_task_return_error (batch->task, g_steal_pointer (&batch->error));
+  g_autoptr(GTask) task = data;
+  g_autoptr(GError) error = NULL;
+
+  if (_sipnat_batch_finish (result, &error))
+    g_task_return_boolean (task, TRUE);
   else
-    g_task_return_boolean (batch->task, TRUE);
+    g_task_return_error (task, g_steal_pointer (&error));
 }
 
 /**
@@ -1001,7 +931,9 @@ register_all_done (Batch *batch)
  * @user_data: data for @callback
  *
  * Starts [method@Sipnat.Registration.register_async] on every
- * registration of the endpoint, a few dozen at a time.
+ * registration of the endpoint, a few dozen at a time. It fails when any
+ * failed, and the error names each that did and why; once @cancellable is
+ * cancelled no more are started.
  */
 void
 sipnat_endpoint_register_all_async (SipnatEndpoint      *self,
@@ -1016,9 +948,9 @@ sipnat_endpoint_register_all_async (SipnatEndpoint      *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sipnat_endpoint_register_all_async);
 
-  batch_run (self, list_registrations (self, NULL),
-             sipnat_registration_register_async, sipnat_registration_register_finish,
-             register_all_done, cancellable, task);
+  _sipnat_batch_run (G_OBJECT (self), list_registrations (self, NULL),
+                     sipnat_registration_register_async, sipnat_registration_register_finish,
+                     cancellable, register_all_done, task);
 }
 
 /**
@@ -1029,8 +961,7 @@ sipnat_endpoint_register_all_async (SipnatEndpoint      *self,
  *
  * Finishes [method@Sipnat.Endpoint.register_all_async].
  *
- * Returns: %TRUE if every registration succeeded (or is standalone);
- *   otherwise %FALSE with the first failure in @error
+ * Returns: %TRUE if every registration succeeded
  */
 gboolean
 sipnat_endpoint_register_all_finish (SipnatEndpoint  *self,
@@ -1044,49 +975,110 @@ sipnat_endpoint_register_all_finish (SipnatEndpoint  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-static void
-stack_done_cb (gpointer data)
-{
-  g_autoptr(GTask) task = data;
-
-  g_task_return_boolean (task, TRUE);
-}
+/* Closing: unregister what is registered, until the close timeout at
+ * most; then abandon what is left, shut the stack down and complete,
+ * whether or not the stack finished by then (it does in the background). */
 
 static void
-start_shutdown (SipnatEndpoint *self)
+finish_close (SipnatEndpoint *self)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->close_task);
 
-  detach_registrations (self);
+  if (task == NULL)
+    return;
 
-  if (self->stack == NULL)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
+  _sipnat_clear_source (&self->close_deadline);
+  g_cancellable_cancel (self->close_cancellable);
+  g_clear_object (&self->close_cancellable);
 
-  _sipnat_stack_shutdown (g_steal_pointer (&self->stack), stack_done_cb, g_steal_pointer (&task));
+  if (self->close_error != NULL)
+    g_task_return_error (task, g_steal_pointer (&self->close_error));
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 static void
-unregister_all_done (Batch *batch)
+stack_done_cb (gpointer data)
 {
-  if (batch->error != NULL)
-    g_debug ("Unregistration while closing failed: %s", batch->error->message);
+  g_autoptr(SipnatEndpoint) self = data;
 
-  start_shutdown (batch->endpoint);
+  finish_close (self);
+}
+
+static void
+shut_down (SipnatEndpoint *self)
+{
+  detach_registrations (self, FALSE);
+
+  if (self->stack == NULL)
+    {
+      finish_close (self);
+      return;
+    }
+
+  _sipnat_stack_shutdown (g_steal_pointer (&self->stack), stack_done_cb, g_object_ref (self));
+}
+
+static void
+unregister_all_done (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      data)
+{
+  g_autoptr(SipnatEndpoint) self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!_sipnat_batch_finish (result, &error))
+    {
+      SIPNAT_NOTE (REGISTRATION, "closing: %s", error->message);
+      if (self->close_error == NULL)
+        self->close_error = g_steal_pointer (&error);
+    }
+
+  shut_down (self);
+}
+
+static gboolean
+close_deadline_cb (gpointer data)
+{
+  SipnatEndpoint *self = data;
+
+  g_clear_pointer (&self->close_deadline, g_source_unref);
+  if (self->close_error == NULL)
+    self->close_error = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT,
+                                     _("Closing took longer than %u ms: abandoned what was left"),
+                                     self->close_timeout);
+
+  /* The unregistrations give up, then the stack shuts down; the close
+   * completes now, whatever the stack still waits for. */
+  g_cancellable_cancel (self->close_cancellable);
+  finish_close (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+close_cancelled_cb (GCancellable   *cancellable,
+                    SipnatEndpoint *self)
+{
+  g_cancellable_cancel (self->close_cancellable);
 }
 
 /**
  * sipnat_endpoint_close_async:
  * @self: an endpoint
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a #GCancellable: cancelling it gives up the
+ *   unregistrations under way
  * @callback: (scope async): called when the endpoint is closed
  * @user_data: data for @callback
  *
  * Unregisters every active registration, then shuts the SIP stack down
  * in order. Afterwards the endpoint sends nothing and its registrations
- * cannot register again.
+ * cannot register again. It takes at most
+ * [property@Sipnat.Endpoint:close-timeout]: what is not done by then is
+ * abandoned.
+ *
+ * The endpoint is closed whatever the result; the close fails when a
+ * registration could not be removed from its registrar (no answer, a
+ * failure, the timeout, @cancellable), and the error names each.
  */
 void
 sipnat_endpoint_close_async (SipnatEndpoint      *self,
@@ -1110,10 +1102,17 @@ sipnat_endpoint_close_async (SipnatEndpoint      *self,
 
   self->closed = TRUE;
   self->close_task = g_steal_pointer (&task);
+  self->close_cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    g_cancellable_connect (cancellable, G_CALLBACK (close_cancelled_cb),
+                           g_object_ref (self->close_cancellable), g_object_unref);
+  self->close_deadline = g_timeout_source_new (self->close_timeout);
+  g_source_set_callback (self->close_deadline, close_deadline_cb, self, NULL);
+  g_source_attach (self->close_deadline, self->context);
 
-  batch_run (self, list_registrations (self, _sipnat_registration_is_active),
-             sipnat_registration_unregister_async, sipnat_registration_unregister_finish,
-             unregister_all_done, NULL, NULL);
+  _sipnat_batch_run (G_OBJECT (self), list_registrations (self, _sipnat_registration_is_active),
+                     sipnat_registration_unregister_async, sipnat_registration_unregister_finish,
+                     self->close_cancellable, unregister_all_done, g_object_ref (self));
 }
 
 /**
@@ -1124,7 +1123,7 @@ sipnat_endpoint_close_async (SipnatEndpoint      *self,
  *
  * Finishes [method@Sipnat.Endpoint.close_async].
  *
- * Returns: %TRUE when the endpoint closed
+ * Returns: %TRUE if every registration was removed from its registrar
  */
 gboolean
 sipnat_endpoint_close_finish (SipnatEndpoint  *self,
@@ -1141,87 +1140,50 @@ sipnat_endpoint_close_finish (SipnatEndpoint  *self,
 /* ---------------------------------------------------------------------- */
 /* Private API                                                            */
 
-nua_t *
-_sipnat_endpoint_get_nua (SipnatEndpoint *self)
+SipnatRegistration *
+_sipnat_endpoint_find_registration (SipnatEndpoint *self,
+                                    const char     *name)
 {
-  if (self->closed || self->stack == NULL)
-    return NULL;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->registrations));
 
-  return _sipnat_stack_get_nua (self->stack);
-}
-
-/* Whether registrations can use the endpoint now; the error says why not. */
-gboolean
-_sipnat_endpoint_check_usable (SipnatEndpoint  *self,
-                               GError         **error)
-{
-  if (self->closed)
+  for (guint i = 0; i < n; i++)
     {
-      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED, _("The endpoint is closed"));
-      return FALSE;
+      g_autoptr(SipnatRegistration) reg =
+        g_list_model_get_item (G_LIST_MODEL (self->registrations), i);
+
+      if (g_strcmp0 (sipnat_registration_get_name (reg), name) == 0)
+        return reg;   /* the list keeps it alive */
     }
 
-  if (self->stack == NULL)
+  return NULL;
+}
+
+/* A registration named @name (the settings' proxyN), or a new name; its
+ * reg-id comes from a counter that never repeats. */
+SipnatRegistration *
+_sipnat_endpoint_add_named_registration (SipnatEndpoint *self,
+                                         const char     *name)
+{
+  g_autoptr(SipnatRegistration) reg = NULL;
+  g_autofree char *generated = NULL;
+  guint reg_id = ++self->last_reg_id;
+
+  while (name == NULL)
     {
-      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED,
-                           _("The endpoint was not initialised: create it with "
-                             "sipnat_endpoint_new() or call g_initable_init()"));
-      return FALSE;
+      generated = g_strdup_printf ("proxy%u", reg_id - 1);
+      if (_sipnat_endpoint_find_registration (self, generated) == NULL)
+        name = generated;
+      else
+        {
+          g_clear_pointer (&generated, g_free);
+          reg_id = ++self->last_reg_id;
+        }
     }
 
-  return TRUE;
-}
+  reg = _sipnat_registration_new (self, name, reg_id);
+  if (self->stack != NULL)
+    _sipnat_registration_attach (reg, self->stack);
+  g_list_store_append (self->registrations, reg);
 
-GMainContext *
-_sipnat_endpoint_get_context (SipnatEndpoint *self)
-{
-  return self->context;
-}
-
-const char *
-_sipnat_endpoint_get_contact_host (SipnatEndpoint *self)
-{
-  if (self->public_address != NULL)
-    return self->public_address;
-
-  return self->stack ? _sipnat_stack_get_contact_host (self->stack) : self->local_address;
-}
-
-/* TCP keep-alive (RFC 5626 §4.4.1: a double CRLF, answered by a single
- * one) is a property of Sofia's transports, not of a registration: use the
- * shortest interval that a registered stream registration asks for. A
- * missing pong closes the connection, and nua registers again at once on a
- * new one. */
-#define MAX_PONG_WAIT_MS 10000
-
-void
-_sipnat_endpoint_update_stream_keepalive (SipnatEndpoint *self)
-{
-  g_autoptr(GPtrArray) regs = list_registrations (self, NULL);
-  nua_t *nua = _sipnat_endpoint_get_nua (self);
-  guint ms = 0;
-
-  if (nua == NULL)
-    return;
-
-  for (guint i = 0; i < regs->len; i++)
-    {
-      guint reg_ms = _sipnat_registration_get_stream_keepalive_ms (g_ptr_array_index (regs, i));
-
-      if (reg_ms > 0 && (ms == 0 || reg_ms < ms))
-        ms = reg_ms;
-    }
-
-  SIPNAT_NOTE (NAT, "TCP keep-alive every %u ms", ms);
-  nua_set_params (nua,
-                  TPTAG_KEEPALIVE (ms),
-                  TPTAG_PINGPONG (MIN (ms, MAX_PONG_WAIT_MS)),
-                  TAG_END ());
-}
-
-void
-_sipnat_endpoint_adopt_registration (SipnatEndpoint     *self,
-                                     SipnatRegistration *registration)
-{
-  g_list_store_append (self->registrations, registration);
+  return reg;   /* the list holds it */
 }

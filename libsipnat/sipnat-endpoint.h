@@ -24,6 +24,13 @@ G_BEGIN_DECLS
  */
 #define SIPNAT_DEFAULT_TRANSACTION_TIMEOUT 32000
 
+/**
+ * SIPNAT_DEFAULT_CLOSE_TIMEOUT:
+ *
+ * The default [property@Sipnat.Endpoint:close-timeout], in milliseconds.
+ */
+#define SIPNAT_DEFAULT_CLOSE_TIMEOUT 4000
+
 #define SIPNAT_TYPE_ENDPOINT (sipnat_endpoint_get_type ())
 
 SIPNAT_AVAILABLE_IN_ALL
@@ -68,6 +75,11 @@ const char           *sipnat_endpoint_get_instance_id         (SipnatEndpoint   
 SIPNAT_AVAILABLE_IN_ALL
 void                  sipnat_endpoint_set_instance_id         (SipnatEndpoint       *self,
                                                                const char           *instance_id);
+SIPNAT_AVAILABLE_IN_ALL
+guint                 sipnat_endpoint_get_close_timeout       (SipnatEndpoint       *self);
+SIPNAT_AVAILABLE_IN_ALL
+void                  sipnat_endpoint_set_close_timeout       (SipnatEndpoint       *self,
+                                                               guint                 timeout_ms);
 SIPNAT_AVAILABLE_IN_ALL
 SipnatNatPolicy      *sipnat_endpoint_get_nat_policy          (SipnatEndpoint       *self);
 SIPNAT_AVAILABLE_IN_ALL

@@ -1,27 +1,25 @@
 /* sipnat-registration-private.h: the endpoint's view of a registration
  *
+ * Sofia-free: the settings code includes it too.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #pragma once
 
 #include "sipnat-registration.h"
-#include "sipnat-sofia-private.h"
 
 G_BEGIN_DECLS
 
-void     _sipnat_registration_handle_response (SipnatRegistration *self,
-                                               nua_event_t         event,
-                                               int                 status,
-                                               const char         *phrase,
-                                               const sip_t        *sip);
-void     _sipnat_registration_handle_options_response (SipnatRegistration *self,
-                                                       nua_handle_t       *nh,
-                                                       int                 status,
-                                                       const char         *phrase,
-                                                       const sip_t        *sip);
-guint    _sipnat_registration_get_stream_keepalive_ms (SipnatRegistration *self);
-gboolean _sipnat_registration_is_active       (SipnatRegistration *self);
-void     _sipnat_registration_detach          (SipnatRegistration *self);
+typedef struct _SipnatStack SipnatStack;
+
+SipnatRegistration *_sipnat_registration_new (SipnatEndpoint     *endpoint,
+                                              const char         *name,
+                                              guint               reg_id);
+void     _sipnat_registration_attach     (SipnatRegistration *self,
+                                          SipnatStack        *stack);
+gboolean _sipnat_registration_is_active  (SipnatRegistration *self);
+void     _sipnat_registration_detach     (SipnatRegistration *self,
+                                          gboolean            unregister);
 
 G_END_DECLS

@@ -121,6 +121,8 @@ const char              *sipnat_registration_get_state_reason             (Sipna
 SIPNAT_AVAILABLE_IN_ALL
 const GError            *sipnat_registration_get_error                    (SipnatRegistration   *self);
 SIPNAT_AVAILABLE_IN_ALL
+guint                    sipnat_registration_get_status_code              (SipnatRegistration   *self);
+SIPNAT_AVAILABLE_IN_ALL
 const SipnatBinding     *sipnat_registration_get_public_binding           (SipnatRegistration   *self);
 SIPNAT_AVAILABLE_IN_ALL
 const SipnatBinding     *sipnat_registration_get_local_binding            (SipnatRegistration   *self);

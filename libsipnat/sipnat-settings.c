@@ -58,27 +58,12 @@ find_registration (SipnatEndpoint *self,
                    const char     *name,
                    gboolean        create)
 {
-  GListModel *list = sipnat_endpoint_get_registrations (self);
-  guint n = g_list_model_get_n_items (list);
+  SipnatRegistration *reg = _sipnat_endpoint_find_registration (self, name);
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(SipnatRegistration) reg = g_list_model_get_item (list, i);
+  if (reg == NULL && create)
+    reg = _sipnat_endpoint_add_named_registration (self, name);
 
-      if (g_strcmp0 (sipnat_registration_get_name (reg), name) == 0)
-        return reg;   /* the endpoint's list keeps it alive */
-    }
-
-  if (!create)
-    return NULL;
-
-  {
-    g_autoptr(SipnatRegistration) reg = g_object_new (SIPNAT_TYPE_REGISTRATION,
-                                                      "endpoint", self,
-                                                      "name", name,
-                                                      NULL);
-    return reg;
-  }
+  return reg;
 }
 
 /* Finds the object a key addresses. On failure, *unknown tells whether

@@ -1,6 +1,8 @@
 /* sipnat-sofia-private.h: Sofia-SIP headers and cleanup functions
  *
- * Only the library's .c files include this; public headers never do.
+ * Only the library's .c files that drive Sofia include this (directly or
+ * through another *-private.h that is Sofia's too); public headers and
+ * the settings code never do.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -9,13 +11,16 @@
 
 #include <glib.h>
 
+#include "sipnat-handle-owner-private.h"
+
 /* nua's magic pointers are our objects. */
 #define NUA_MAGIC_T  struct _SipnatStack
-#define NUA_HMAGIC_T struct _SipnatRegistration
+#define NUA_HMAGIC_T struct _SipnatHandleOwner
 #define SU_ROOT_MAGIC_T struct _SipnatStack
 
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
+#include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/sip.h>
 #include <sofia-sip/sip_header.h>
@@ -27,15 +32,19 @@
 
 G_BEGIN_DECLS
 
-/* nta marks the responses it makes up itself (timeouts, transport errors)
- * with this message flag (nta_internal.h, not installed). */
-#define SIPNAT_NTA_INTERNAL_MSG (1 << 15)
-
-static inline gboolean
-_sipnat_sip_is_from_network (const sip_t *sip)
+/* One nua event, as the stack hands it to the owner of its handle. */
+struct _SipnatSipEvent
 {
-  return sip != NULL && !(sip->sip_flags & SIPNAT_NTA_INTERNAL_MSG);
-}
+  nua_event_t event;
+  int status;
+  const char *phrase;
+  nua_handle_t *nh;
+  const sip_t *sip;
+  tagi_t *tags;
+  /* The message came from the network: not a response that nta made up
+   * itself (a timeout, a transport error). */
+  gboolean from_network;
+};
 
 static inline void
 _sipnat_su_home_unref (su_home_t *home)

@@ -1,5 +1,9 @@
 /* sipnat-stack-private.h: Sofia-SIP's nua on a GLib main context
  *
+ * The narrow interface that registrations, keep-alives and calls use:
+ * they create their handles on the stack's nua with themselves as the
+ * owner (sipnat-handle-owner-private.h) and never see the endpoint.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -12,19 +16,11 @@ G_BEGIN_DECLS
 
 typedef struct _SipnatStack SipnatStack;
 
-/* Every nua event, on the stack's context; @hmagic is whatever the
- * handle was created with. */
-typedef void (*SipnatStackEventFunc) (gpointer      owner,
-                                      nua_event_t   event,
-                                      int           status,
-                                      const char   *phrase,
-                                      nua_t        *nua,
-                                      nua_handle_t *nh,
-                                      nua_hmagic_t *hmagic,
-                                      const sip_t  *sip,
-                                      tagi_t        tags[]);
-
-typedef void (*SipnatStackDoneFunc)  (gpointer      data);
+/* A request that opened a new handle: the callee answers it or destroys
+ * the handle. */
+typedef void (*SipnatStackIncomingFunc) (gpointer              data,
+                                         const SipnatSipEvent *event);
+typedef void (*SipnatStackDoneFunc)     (gpointer              data);
 
 typedef struct {
   const char *local_address;
@@ -35,19 +31,30 @@ typedef struct {
   gboolean tcp_for_large_requests;
 } SipnatStackOptions;
 
-SipnatStack *_sipnat_stack_new              (GMainContext             *context,
-                                             const SipnatStackOptions *options,
-                                             SipnatStackEventFunc      func,
-                                             gpointer                  owner,
-                                             GError                  **error);
-nua_t       *_sipnat_stack_get_nua          (SipnatStack              *self);
-guint        _sipnat_stack_get_port         (SipnatStack              *self);
-const char  *_sipnat_stack_get_contact_host (SipnatStack              *self);
-void         _sipnat_stack_set_tcp_for_large_requests (SipnatStack *self,
-                                                       gboolean     enabled);
-void         _sipnat_stack_shutdown         (SipnatStack              *self,
-                                             SipnatStackDoneFunc       done,
-                                             gpointer                  data);
-void         _sipnat_stack_abandon          (SipnatStack              *self);
+SipnatStack  *_sipnat_stack_new              (GMainContext             *context,
+                                              const SipnatStackOptions *options,
+                                              GError                  **error);
+SipnatStack  *_sipnat_stack_ref              (SipnatStack              *self);
+void          _sipnat_stack_unref            (SipnatStack              *self);
+nua_t        *_sipnat_stack_get_nua          (SipnatStack              *self);
+GMainContext *_sipnat_stack_get_context      (SipnatStack              *self);
+guint         _sipnat_stack_get_port         (SipnatStack              *self);
+const char   *_sipnat_stack_get_contact_host (SipnatStack              *self);
+void          _sipnat_stack_set_incoming_handler (SipnatStack             *self,
+                                                  SipnatStackIncomingFunc  func,
+                                                  gpointer                 data);
+void          _sipnat_stack_set_tcp_for_large_requests (SipnatStack *self,
+                                                        gboolean     enabled);
+gboolean      _sipnat_stack_get_tcp_for_large_requests (SipnatStack *self);
+void          _sipnat_stack_set_transaction_timeout    (SipnatStack *self,
+                                                        guint        timeout_ms);
+void          _sipnat_stack_set_stream_keepalive       (SipnatStack   *self,
+                                                        gconstpointer  who,
+                                                        guint          ms);
+void          _sipnat_stack_shutdown         (SipnatStack              *self,
+                                              SipnatStackDoneFunc       done,
+                                              gpointer                  data);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipnatStack, _sipnat_stack_unref)
 
 G_END_DECLS

@@ -28,8 +28,13 @@ struct _SipnatStack
   su_root_t *root;
   nua_t *nua;
 
-  SipnatStackEventFunc func;
-  gpointer owner;               /* NULL once abandoned */
+  gatomicrefcount ref_count;
+
+  SipnatStackIncomingFunc incoming;
+  gpointer incoming_data;       /* NULL once shutting down */
+
+  GHashTable *stream_keepalives;   /* who → ms */
+  gboolean tcp_for_large_requests;
 
   guint port;
   char *contact_host;
@@ -174,6 +179,64 @@ guess_contact_host (GSocketFamily family)
 
 static void destroy_later (SipnatStack *self);
 
+static gboolean
+is_incoming_request (nua_event_t event)
+{
+  switch (event)
+    {
+    case nua_i_invite:
+    case nua_i_options:
+    case nua_i_message:
+    case nua_i_subscribe:
+    case nua_i_notify:
+    case nua_i_refer:
+    case nua_i_publish:
+    case nua_i_info:
+    case nua_i_method:
+    case nua_i_register:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* Events on a handle go to its owner; a request on a new handle to
+ * whoever takes incoming requests; the final answer on a handle that its
+ * owner let go of destroys it. */
+static void
+dispatch (SipnatStack          *self,
+          const SipnatSipEvent *ev,
+          SipnatHandleOwner    *owner)
+{
+  if (owner != NULL)
+    {
+      owner->handle_event (owner, ev);
+      return;
+    }
+
+  if (ev->nh == NULL)
+    {
+      if (ev->event == nua_i_error)
+        g_warning ("SIP stack error: %d %s", ev->status, ev->phrase);
+      else
+        SIPNAT_NOTE (SIP, "%s %d %s", nua_event_name (ev->event), ev->status, ev->phrase);
+      return;
+    }
+
+  if (is_incoming_request (ev->event))
+    {
+      SIPNAT_NOTE (SIP, "incoming %s", nua_event_name (ev->event));
+      if (self->incoming != NULL)
+        self->incoming (self->incoming_data, ev);
+      else
+        nua_handle_destroy (ev->nh);   /* nobody will answer it */
+      return;
+    }
+
+  if (ev->status >= 200 && ev->event >= nua_r_set_params && ev->event < nua_i_network_changed)
+    nua_handle_destroy (ev->nh);       /* a handle its owner let go of */
+}
+
 static void
 nua_callback (nua_event_t   event,
               int           status,
@@ -196,10 +259,15 @@ nua_callback (nua_event_t   event,
       return;
     }
 
-  if (self->owner != NULL)
-    self->func (self->owner, event, status, phrase, nua, nh, hmagic, sip, tags);
-  else if (nh != NULL && hmagic == NULL && event >= nua_i_error && event < nua_r_set_params)
-    nua_handle_destroy (nh);   /* an incoming request nobody will answer */
+  dispatch (self, &(SipnatSipEvent) {
+    .event = event,
+    .status = status,
+    .phrase = phrase ? phrase : "",
+    .nh = nh,
+    .sip = sip,
+    .tags = tags,
+    .from_network = sip != NULL && !nta_is_internal_msg (nua_current_request (nua)),
+  }, hmagic);
 }
 
 static void
@@ -267,11 +335,18 @@ create_nua (SipnatStack              *self,
 }
 
 static void
-stack_free (SipnatStack *self)
+destroy_nua (SipnatStack *self)
 {
   g_clear_pointer (&self->nua, nua_destroy);
   g_clear_pointer (&self->root, su_root_destroy);
+}
+
+static void
+stack_free (SipnatStack *self)
+{
+  destroy_nua (self);
   g_main_context_unref (self->context);
+  g_hash_table_unref (self->stream_keepalives);
   g_free (self->contact_host);
   g_free (self);
 }
@@ -293,8 +368,6 @@ stack_free (SipnatStack *self)
 SipnatStack *
 _sipnat_stack_new (GMainContext              *context,
                    const SipnatStackOptions  *options,
-                   SipnatStackEventFunc       func,
-                   gpointer                   owner,
                    GError                   **error)
 {
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (options->local_address);
@@ -309,9 +382,10 @@ _sipnat_stack_new (GMainContext              *context,
     }
 
   self = g_new0 (SipnatStack, 1);
+  g_atomic_ref_count_init (&self->ref_count);
   self->context = g_main_context_ref (context);
-  self->func = func;
-  self->owner = owner;
+  self->stream_keepalives = g_hash_table_new (NULL, NULL);
+  self->tcp_for_large_requests = options->tcp_for_large_requests;
 
   /* Large requests leave over TCP even where only UDP is enabled: a NAT
    * that drops fragments would otherwise swallow them without a word. */
@@ -378,10 +452,94 @@ void
 _sipnat_stack_set_tcp_for_large_requests (SipnatStack *self,
                                           gboolean     enabled)
 {
-  if (self->nua != NULL && !self->shutting_down)
+  self->tcp_for_large_requests = enabled;
+  if (_sipnat_stack_get_nua (self) != NULL)
     nua_set_params (self->nua,
                     NTATAG_UDP_MTU (enabled ? LARGE_REQUEST_BYTES : NEVER_LARGE_BYTES),
                     TAG_END ());
+}
+
+gboolean
+_sipnat_stack_get_tcp_for_large_requests (SipnatStack *self)
+{
+  return self->tcp_for_large_requests;
+}
+
+void
+_sipnat_stack_set_transaction_timeout (SipnatStack *self,
+                                       guint        timeout_ms)
+{
+  if (_sipnat_stack_get_nua (self) != NULL)
+    nua_set_params (self->nua, NTATAG_SIP_T1X64 (timeout_ms), TAG_END ());
+}
+
+GMainContext *
+_sipnat_stack_get_context (SipnatStack *self)
+{
+  return self->context;
+}
+
+void
+_sipnat_stack_set_incoming_handler (SipnatStack             *self,
+                                    SipnatStackIncomingFunc  func,
+                                    gpointer                 data)
+{
+  self->incoming = func;
+  self->incoming_data = data;
+}
+
+/* TCP keep-alive (RFC 5626 §4.4.1: a double CRLF, answered by a single
+ * one) is a transport parameter in Sofia: one value for all
+ * connections, the shortest that anyone asked for. A missing pong
+ * within the wait closes the connection. */
+#define MAX_PONG_WAIT_MS 10000
+
+void
+_sipnat_stack_set_stream_keepalive (SipnatStack   *self,
+                                    gconstpointer  who,
+                                    guint          ms)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint min = 0;
+
+  if (ms > 0)
+    g_hash_table_insert (self->stream_keepalives, (gpointer) who, GUINT_TO_POINTER (ms));
+  else
+    g_hash_table_remove (self->stream_keepalives, who);
+
+  if (_sipnat_stack_get_nua (self) == NULL)
+    return;
+
+  g_hash_table_iter_init (&iter, self->stream_keepalives);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (min == 0 || GPOINTER_TO_UINT (value) < min)
+      min = GPOINTER_TO_UINT (value);
+
+  SIPNAT_NOTE (NAT, "TCP keep-alive every %u ms", min);
+  nua_set_params (self->nua,
+                  TPTAG_KEEPALIVE (min),
+                  TPTAG_PINGPONG (MIN (min, MAX_PONG_WAIT_MS)),
+                  TAG_END ());
+}
+
+SipnatStack *
+_sipnat_stack_ref (SipnatStack *self)
+{
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+_sipnat_stack_unref (SipnatStack *self)
+{
+  if (g_atomic_ref_count_dec (&self->ref_count))
+    {
+      /* The last reference goes after the shutdown destroyed nua. */
+      if (self->nua != NULL)
+        g_critical ("A SIP stack was dropped without a shutdown");
+      stack_free (self);
+    }
 }
 
 /* nua may not be destroyed from inside its own callback, nor from
@@ -393,9 +551,10 @@ destroy_cb (gpointer data)
   SipnatStackDoneFunc done = self->done;
   gpointer done_data = self->done_data;
 
-  stack_free (self);
+  destroy_nua (self);
   if (done != NULL)
     done (done_data);
+  _sipnat_stack_unref (self);   /* the shutdown's */
 
   return G_SOURCE_REMOVE;
 }
@@ -409,37 +568,26 @@ destroy_later (SipnatStack *self)
   g_source_attach (idle, self->context);
 }
 
-static void
-start_shutdown (SipnatStack *self)
-{
-  if (self->shutting_down)
-    return;
-
-  self->shutting_down = TRUE;
-  nua_shutdown (self->nua);
-}
-
 /*
  * _sipnat_stack_shutdown:
- * @done: called once the stack is destroyed
+ * @self: (transfer full): the stack
+ * @done: (nullable): called once nua is destroyed
  *
- * Shuts nua down in order; the stack frees itself afterwards, and no
- * event reaches the owner from then on.
+ * Shuts nua down in order and destroys it; no event reaches anyone from
+ * then on. Takes over the caller's reference; others may keep theirs
+ * (the stack then only says it is gone).
  */
 void
 _sipnat_stack_shutdown (SipnatStack         *self,
                         SipnatStackDoneFunc  done,
                         gpointer             data)
 {
-  self->owner = NULL;
+  g_return_if_fail (!self->shutting_down);
+
+  self->incoming = NULL;
+  self->incoming_data = NULL;
   self->done = done;
   self->done_data = data;
-  start_shutdown (self);
-}
-
-/* The owner is gone: shut down in the background. */
-void
-_sipnat_stack_abandon (SipnatStack *self)
-{
-  _sipnat_stack_shutdown (self, NULL, NULL);
+  self->shutting_down = TRUE;
+  nua_shutdown (self->nua);
 }

@@ -12,4 +12,6 @@ G_BEGIN_DECLS
 gboolean _sipnat_set_str (char       **field,
                           const char  *value);
 
+void     _sipnat_clear_source (GSource **source);
+
 G_END_DECLS

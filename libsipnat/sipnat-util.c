@@ -29,3 +29,12 @@ _sipnat_set_str (char       **field,
 
   return TRUE;
 }
+
+/* Destroys and forgets a source, if any. */
+void
+_sipnat_clear_source (GSource **source)
+{
+  if (*source != NULL)
+    g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}

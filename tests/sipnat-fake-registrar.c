@@ -50,7 +50,7 @@ struct _SipnatFakeRegistrar {
   GQueue queue;
   GPtrArray *requests;
   GHashTable *counts;
-  char **last_contacts;
+  GPtrArray *register_contacts;   /* of GStrv, one per REGISTER */
   char *nonce;
   guint tag_serial;
   gboolean no_pongs;
@@ -645,8 +645,7 @@ handle_message (SipnatFakeRegistrar *self,
       g_autoptr(GPtrArray) contacts = message_get_list (request, "contact");
 
       g_ptr_array_add (contacts, NULL);
-      g_strfreev (self->last_contacts);
-      self->last_contacts = (char **) g_ptr_array_free (g_steal_pointer (&contacts), FALSE);
+      g_ptr_array_add (self->register_contacts, g_ptr_array_free (g_steal_pointer (&contacts), FALSE));
     }
 
   if (strcmp (request->method, "ACK") == 0)
@@ -967,6 +966,7 @@ sipnat_fake_registrar_new (GError **error)
   self->context = g_main_context_ref_thread_default ();
   g_queue_init (&self->queue);
   self->requests = g_ptr_array_new_with_free_func (g_free);
+  self->register_contacts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   self->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->recv_buffer = g_malloc (MAX_DATAGRAM);
 
@@ -1012,7 +1012,7 @@ sipnat_fake_registrar_free (SipnatFakeRegistrar *self)
   g_queue_clear_full (&self->queue, (GDestroyNotify) scripted_free);
   g_ptr_array_unref (self->requests);
   g_hash_table_unref (self->counts);
-  g_strfreev (self->last_contacts);
+  g_ptr_array_unref (self->register_contacts);
   g_free (self->nonce);
   g_free (self->recv_buffer);
   g_main_context_unref (self->context);
@@ -1195,10 +1195,32 @@ sipnat_fake_registrar_get_last_contacts (SipnatFakeRegistrar *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  if (self->last_contacts == NULL)
+  if (self->register_contacts->len == 0)
     return g_new0 (char *, 1);
 
-  return g_strdupv (self->last_contacts);
+  return g_strdupv (g_ptr_array_index (self->register_contacts,
+                                       self->register_contacts->len - 1));
+}
+
+/**
+ * sipnat_fake_registrar_get_contacts:
+ * @self: a fake registrar
+ * @n: which REGISTER, from 0
+ *
+ * Returns: (transfer full): the Contact values of the @n-th REGISTER, as
+ *   sipnat_fake_registrar_get_last_contacts() gives them; empty if there
+ *   was no such REGISTER
+ */
+char **
+sipnat_fake_registrar_get_contacts (SipnatFakeRegistrar *self,
+                                    guint                n)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (n >= self->register_contacts->len)
+    return g_new0 (char *, 1);
+
+  return g_strdupv (g_ptr_array_index (self->register_contacts, n));
 }
 
 static gboolean

@@ -80,6 +80,8 @@ guint                sipnat_fake_registrar_count            (SipnatFakeRegistrar
 GPtrArray           *sipnat_fake_registrar_get_requests     (SipnatFakeRegistrar       *self);
 const char          *sipnat_fake_registrar_get_last_request (SipnatFakeRegistrar       *self);
 char               **sipnat_fake_registrar_get_last_contacts (SipnatFakeRegistrar      *self);
+char               **sipnat_fake_registrar_get_contacts     (SipnatFakeRegistrar       *self,
+                                                             guint                      n);
 
 /* Queues @response @times times for @method ("REGISTER" if NULL). */
 void                 sipnat_fake_registrar_push_times       (SipnatFakeRegistrar       *self,

@@ -73,7 +73,7 @@ write_config "$work/bad.conf" wrong
 "$tool" register --config "$work/bad.conf" --for 5 >"$work/out.txt" 2>"$work/err"
 [ $? -eq 1 ]
 ok $? "a wrong password exits 1"
-grep -q "Authentication failed" "$work/err"
+grep -qi "authentication failed" "$work/err"
 ok $? "the error message is on stderr"
 
 # 7: a bad configuration file names the file and the line

@@ -1,0 +1,303 @@
+/* sipnat-flow.c: keep a registration's flow and NAT binding open
+ *
+ * On UDP, every interval an OPTIONS with Max-Forwards 0 goes to the
+ * registrar on the registration's own transport, so it leaves by the
+ * same NAT binding as the REGISTERs. The first proxy answers it itself
+ * (483 Too Many Hops), and the Via of that answer carries received/rport:
+ * a changed binding is seen at the next keep-alive, not at the next
+ * REGISTER. On TCP the connection's own CRLF ping/pong keeps the flow
+ * (RFC 5626 §4.4.1), and OPTIONS go only as probes.
+ *
+ * The period is the NAT policy's keep-alive interval, or the registrar's
+ * Flow-Timer when it does outbound (RFC 5626 §4.4.1).
+ *
+ * (CRLF and STUN keep-alives would be smaller on UDP, but Sofia-SIP gives
+ * no way to send them on its SIP socket, and they do not tell the
+ * binding.)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "sipnat-debug-private.h"
+#include "sipnat-flow-private.h"
+
+struct _SipnatFlow
+{
+  SipnatHandleOwner owner;      /* of nh */
+  SipnatStack *stack;
+  SipnatFlowAnsweredFunc func;
+  gpointer data;
+
+  guint interval_s;             /* the policy's */
+  gboolean outbound_active;
+  guint flow_timer;             /* seconds, from the registrar; 0 if none */
+
+  nua_handle_t *nh;
+  char *registrar_url;
+  SipnatTransport transport;
+  GSource *timer;
+  gboolean in_flight;
+  gboolean stream_claimed;
+};
+
+#define MAX_FLOW_TIMER_S 3600
+
+static void
+handle_event (SipnatHandleOwner    *owner,
+              const SipnatSipEvent *ev)
+{
+  SipnatFlow *self = SIPNAT_HANDLE_OWNER_CONTAINER (owner, SipnatFlow, owner);
+
+  if (ev->event != nua_r_options || ev->status < 200)
+    return;
+
+  self->in_flight = FALSE;
+  SIPNAT_NOTE (NAT, "keep-alive answered: %d %s", ev->status, ev->phrase);
+  self->func (self->data, ev);   /* last: it may free us */
+}
+
+SipnatFlow *
+_sipnat_flow_new (SipnatStack            *stack,
+                  SipnatFlowAnsweredFunc  func,
+                  gpointer                data)
+{
+  SipnatFlow *self = g_new0 (SipnatFlow, 1);
+
+  self->owner.handle_event = handle_event;
+  self->stack = _sipnat_stack_ref (stack);
+  self->func = func;
+  self->data = data;
+
+  return self;
+}
+
+void
+_sipnat_flow_free (SipnatFlow *self)
+{
+  if (self == NULL)
+    return;
+
+  _sipnat_flow_stop (self);
+  _sipnat_stack_unref (self->stack);
+  g_free (self);
+}
+
+static guint
+period (SipnatFlow *self)
+{
+  if (self->interval_s > 0 && self->outbound_active && self->flow_timer > 0)
+    return self->flow_timer;
+
+  return self->interval_s;
+}
+
+static gboolean
+is_stream (SipnatFlow *self)
+{
+  return self->transport != SIPNAT_TRANSPORT_UDP;
+}
+
+static void
+send_options (SipnatFlow *self)
+{
+  if (self->nh == NULL || self->in_flight)
+    return;
+
+  SIPNAT_NOTE (NAT, "keep-alive OPTIONS to %s", self->registrar_url);
+  self->in_flight = TRUE;
+  nua_options (self->nh,
+               NUTAG_URL (self->registrar_url),
+               SIPTAG_MAX_FORWARDS_STR ("0"),
+               TAG_END ());
+}
+
+static void start_timer (SipnatFlow *self);
+
+static gboolean
+tick_cb (gpointer data)
+{
+  SipnatFlow *self = data;
+
+  send_options (self);
+  start_timer (self);   /* a fresh random interval; this source is gone */
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stop_timer (SipnatFlow *self)
+{
+  if (self->timer != NULL)
+    g_source_destroy (self->timer);
+  g_clear_pointer (&self->timer, g_source_unref);
+}
+
+/* RFC 5626 §4.4.1: each interval is drawn between 80 % and 100 % of the
+ * period, so that many flows do not send in bursts. Streams have their
+ * own ping. */
+static void
+start_timer (SipnatFlow *self)
+{
+  guint ms = period (self) * 1000;
+
+  stop_timer (self);
+  if (ms == 0 || is_stream (self) || self->nh == NULL)
+    return;
+
+  self->timer = g_timeout_source_new (g_random_int_range (ms * 4 / 5, ms + 1));
+  g_source_set_callback (self->timer, tick_cb, self, NULL);
+  g_source_attach (self->timer, _sipnat_stack_get_context (self->stack));
+}
+
+/* Sofia gives a TCP connection a copy of the transport parameters when a
+ * registration first succeeds on it: the ping period must be set before
+ * the REGISTER that opens the connection, and applies to new connections
+ * only. */
+void
+_sipnat_flow_claim_stream (SipnatFlow *self)
+{
+  self->stream_claimed = TRUE;
+  _sipnat_stack_set_stream_keepalive (self->stack, self, period (self) * 1000);
+}
+
+static void
+release_stream (SipnatFlow *self)
+{
+  if (!self->stream_claimed)
+    return;
+
+  self->stream_claimed = FALSE;
+  _sipnat_stack_set_stream_keepalive (self->stack, self, 0);
+}
+
+static void
+restart (SipnatFlow *self)
+{
+  if (self->stream_claimed)
+    _sipnat_flow_claim_stream (self);
+  if (self->nh != NULL)
+    start_timer (self);
+}
+
+void
+_sipnat_flow_set_interval (SipnatFlow *self,
+                           guint       interval_s)
+{
+  if (self->interval_s == interval_s)
+    return;
+
+  self->interval_s = interval_s;
+  restart (self);
+}
+
+/* From a 2xx to REGISTER: whether the registrar does outbound for us
+ * (Require: outbound) and its Flow-Timer. TRUE if outbound-active
+ * changed. */
+gboolean
+_sipnat_flow_update_outbound (SipnatFlow  *self,
+                              const sip_t *sip)
+{
+  gboolean active = sip_has_feature (sip->sip_require, "outbound");
+  gboolean changed = active != self->outbound_active;
+  guint flow_timer = 0;
+
+  for (const msg_unknown_t *u = sip->sip_unknown; u != NULL; u = u->un_next)
+    if (u->un_name != NULL && g_ascii_strcasecmp (u->un_name, "Flow-Timer") == 0 && u->un_value)
+      flow_timer = (guint) MIN (g_ascii_strtoull (u->un_value, NULL, 10), MAX_FLOW_TIMER_S);
+
+  if (!changed && flow_timer == self->flow_timer)
+    return FALSE;
+
+  self->outbound_active = active;
+  self->flow_timer = flow_timer;
+  SIPNAT_NOTE (NAT, "outbound %s, Flow-Timer %u", active ? "on" : "off", flow_timer);
+  restart (self);
+
+  return changed;
+}
+
+gboolean
+_sipnat_flow_get_outbound_active (SipnatFlow *self)
+{
+  return self->outbound_active;
+}
+
+guint
+_sipnat_flow_get_flow_timer (SipnatFlow *self)
+{
+  return self->flow_timer;
+}
+
+/*
+ * _sipnat_flow_start:
+ * @registrar_url: where the registration's REGISTERs go
+ * @aor: the address of record (From and To)
+ *
+ * Starts keep-alives on the registration's flow, if not running; the
+ * first goes out after one period. With a period of 0 nothing is sent by
+ * itself, but _sipnat_flow_probe() still works.
+ */
+void
+_sipnat_flow_start (SipnatFlow      *self,
+                    const char      *registrar_url,
+                    const char      *aor,
+                    SipnatTransport  transport)
+{
+  nua_t *nua = _sipnat_stack_get_nua (self->stack);
+
+  if (self->nh != NULL || nua == NULL)
+    return;
+
+  self->transport = transport;
+  self->registrar_url = g_strdup (registrar_url);
+  self->nh = nua_handle (nua, &self->owner,
+                         SIPTAG_TO_STR (aor),
+                         SIPTAG_FROM_STR (aor),
+                         NUTAG_MEDIA_ENABLE (0),
+                         /* Keep-alives go out often: no more headers
+                          * than they need. */
+                         SIPTAG_ALLOW_STR ("OPTIONS"),
+                         SIPTAG_SUPPORTED_STR (""),
+                         TAG_END ());
+  start_timer (self);
+}
+
+/* Stops keep-alives, releases the flow's stream keep-alive and forgets
+ * what the registrar said about outbound. */
+void
+_sipnat_flow_stop (SipnatFlow *self)
+{
+  stop_timer (self);
+  release_stream (self);
+
+  /* Once the stack is gone, so are its handles. */
+  if (self->nh != NULL && _sipnat_stack_get_nua (self->stack) != NULL)
+    {
+      nua_handle_bind (self->nh, NULL);
+      nua_handle_destroy (self->nh);
+    }
+  self->nh = NULL;
+
+  g_clear_pointer (&self->registrar_url, g_free);
+  self->in_flight = FALSE;
+}
+
+gboolean
+_sipnat_flow_is_running (SipnatFlow *self)
+{
+  return self->nh != NULL;
+}
+
+/* A keep-alive now (to confirm a binding), and the next one a period
+ * later. */
+void
+_sipnat_flow_probe (SipnatFlow *self)
+{
+  if (self->nh == NULL)
+    return;
+
+  send_options (self);
+  start_timer (self);
+}

@@ -1,0 +1,129 @@
+/* sipnat-registration-impl-private.h: what the two halves of a
+ * registration share
+ *
+ * sipnat-registration.c is the GObject: settings, properties, the async
+ * API and the order in which the application hears of things.
+ * sipnat-registration-requests.c sends the REGISTERs and handles their
+ * answers: challenges, failover, retry, refresh, the public binding.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "sipnat-account-private.h"
+#include "sipnat-binding-follower-private.h"
+#include "sipnat-flow-private.h"
+#include "sipnat-outbox-private.h"
+#include "sipnat-registration-private.h"
+#include "sipnat-server-list-private.h"
+#include "sipnat-stack-private.h"
+#include "sipnat-util-private.h"
+
+G_BEGIN_DECLS
+
+struct _SipnatRegistration
+{
+  GObject parent_instance;
+
+  SipnatHandleOwner owner;         /* of nh */
+  SipnatEndpoint *endpoint;        /* weak */
+  SipnatStack *stack;              /* NULL until attached and once detached */
+  gboolean detached;
+  char *name;
+  guint reg_id;
+
+  /* Settings */
+  char *server;
+  SipnatServerList *servers;
+  SipnatTransport transport;
+  char *user;
+  SipnatAccount *account;
+  char *display_name;
+  char *domain;
+  guint reg_timeout;
+  guint reg_interval;
+  gboolean reg_match_received_rport;
+  gboolean outbound;
+  SipnatNatPolicy *nat_policy;
+
+  /* Where it stands */
+  SipnatRegistrationState state;
+  char *state_reason;
+  guint status_code;
+  char *status_phrase;
+  GError *error;
+  SipnatBindingFollower *follower;
+  SipnatFlow *flow;
+  SipnatBinding *contact_binding;  /* what our Contact advertises */
+  char *contact;
+  char *stale_contact;             /* to remove with expires=0 */
+  gboolean bound;                  /* the registrar may hold our Contact */
+  gboolean stale_sent;             /* the last REGISTER removed one */
+
+  /* The REGISTER under way */
+  nua_handle_t *nh;
+  char *registrar_url;
+  gsize request_size;              /* about */
+  guint auth_rounds;
+  char *auth_header;               /* our own digest, when Sofia's cannot */
+  gboolean identity_changed;
+
+  GTask *register_task;
+  GTask *unregister_task;
+  GSource *retry_source;
+  GSource *apply_source;
+  GSource *cancel_source;
+  GSource *unregister_cancel_source;
+
+  SipnatOutbox *outbox;
+};
+
+/* Every entry point runs between these (sipnat-outbox-private.h). */
+static inline void
+_sipnat_registration_enter (SipnatRegistration *self)
+{
+  _sipnat_outbox_enter (self->outbox, (GObject *) self->endpoint);
+}
+
+static inline void
+_sipnat_registration_leave (SipnatRegistration *self)
+{
+  _sipnat_outbox_leave (self->outbox);
+}
+
+/* sipnat-registration.c */
+void _sipnat_registration_set_state      (SipnatRegistration      *self,
+                                          SipnatRegistrationState  state,
+                                          const char              *reason);
+void _sipnat_registration_set_status     (SipnatRegistration      *self,
+                                          guint                    status,
+                                          const char              *phrase);
+void _sipnat_registration_set_error      (SipnatRegistration      *self,
+                                          const GError            *error);
+void _sipnat_registration_notify         (SipnatRegistration      *self,
+                                          const char              *property);
+void _sipnat_registration_queue_binding_change (SipnatRegistration  *self,
+                                                SipnatBinding       *old_binding,
+                                                const SipnatBinding *new_binding);
+void _sipnat_registration_complete       (SipnatRegistration      *self,
+                                          GTask                  **task,
+                                          const GError            *error);
+void _sipnat_registration_clear_source   (GSource                **source);
+
+/* sipnat-registration-requests.c */
+void _sipnat_registration_handle_event   (SipnatHandleOwner       *owner,
+                                          const SipnatSipEvent    *event);
+void _sipnat_registration_flow_answered  (gpointer                 data,
+                                          const SipnatSipEvent    *event);
+void _sipnat_registration_send           (SipnatRegistration      *self);
+void _sipnat_registration_drop_handle    (SipnatRegistration      *self,
+                                          gboolean                 unregister);
+void _sipnat_registration_stop_flow      (SipnatRegistration      *self);
+gboolean _sipnat_registration_start_unregister (SipnatRegistration *self,
+                                                GError            **error);
+void _sipnat_registration_setting_changed (SipnatRegistration     *self,
+                                           gboolean                identity);
+void _sipnat_registration_apply_changes  (SipnatRegistration      *self);
+
+G_END_DECLS

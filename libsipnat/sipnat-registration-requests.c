@@ -1,0 +1,734 @@
+/* sipnat-registration-requests.c: the REGISTERs of a registration and
+ * their answers
+ *
+ * One nua handle per registration carries its REGISTERs; nua refreshes
+ * it before it expires. Each answer's Via tells the public binding
+ * (sipnat-binding-follower.c); a 401/407 is answered with the account's
+ * credentials (sipnat-account.c); a failure moves on to the next server
+ * (sipnat-server-list.c) or retries later; a 2xx starts the keep-alives
+ * on the flow (sipnat-flow.c).
+ *
+ * Every function here runs between _sipnat_registration_enter() and
+ * _sipnat_registration_leave() (sipnat-outbox-private.h): it changes
+ * state and queues what the application must hear of, and leaving tells
+ * it once everything is consistent.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "sipnat-debug-private.h"
+#include "sipnat-error-private.h"
+#include "sipnat-register-request-private.h"
+#include "sipnat-registration-impl-private.h"
+
+#define UDP_SIZE_LIMIT 1300
+
+/* What a registrar may grant: shorter means a refresh storm, longer an
+ * overflow in nua's refresh timer (and a binding nobody would notice
+ * lost for days). */
+#define MIN_GRANTED_EXPIRES_S 10
+#define MAX_GRANTED_EXPIRES_S (7 * 24 * 3600)
+
+static const char *
+active_server (SipnatRegistration *self)
+{
+  return _sipnat_server_list_get_active (self->servers);
+}
+
+static SipnatRegisterIdentity
+identity (SipnatRegistration *self)
+{
+  return (SipnatRegisterIdentity) {
+    .user = self->user,
+    .domain = self->domain,
+    .display_name = self->display_name,
+    .first_server = _sipnat_server_list_get_first (self->servers),
+  };
+}
+
+/* ---------------------------------------------------------------------- */
+/* The handle                                                             */
+
+/* Stops using the current nua handle. A handle with a registration on it
+ * is unbound and unregistered in the background; the stack destroys it
+ * when the answer comes. */
+void
+_sipnat_registration_drop_handle (SipnatRegistration *self,
+                                  gboolean            unregister)
+{
+  nua_handle_t *nh = g_steal_pointer (&self->nh);
+
+  g_clear_pointer (&self->auth_header, g_free);
+  if (nh == NULL || self->stack == NULL || _sipnat_stack_get_nua (self->stack) == NULL)
+    return;   /* once the stack is gone, so are its handles */
+
+  nua_handle_bind (nh, NULL);
+  if (unregister)
+    nua_unregister (nh, TAG_END ());
+  else
+    nua_handle_destroy (nh);
+}
+
+static gboolean
+ensure_handle (SipnatRegistration *self)
+{
+  nua_t *nua = self->stack ? _sipnat_stack_get_nua (self->stack) : NULL;
+  SipnatRegisterIdentity id = identity (self);
+  g_autofree char *aor = NULL;
+  g_autofree char *from = NULL;
+
+  if (self->nh != NULL)
+    return TRUE;
+  if (nua == NULL)
+    return FALSE;
+
+  aor = _sipnat_register_build_aor (&id);
+  from = _sipnat_register_build_from (&id);
+  self->nh = nua_handle (nua, &self->owner,
+                         SIPTAG_TO_STR (aor),
+                         SIPTAG_FROM_STR (from),
+                         NUTAG_MEDIA_ENABLE (0),
+                         TAG_END ());
+  return self->nh != NULL;
+}
+
+void
+_sipnat_registration_stop_flow (SipnatRegistration *self)
+{
+  if (self->flow != NULL)
+    _sipnat_flow_stop (self->flow);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Failure and retry                                                      */
+
+static gboolean
+retry_cb (gpointer data)
+{
+  SipnatRegistration *self = data;
+  _sipnat_registration_enter (self);
+
+  g_clear_pointer (&self->retry_source, g_source_unref);
+  SIPNAT_NOTE (REGISTRATION, "%s: retrying", self->name);
+  _sipnat_registration_send (self);
+
+  _sipnat_registration_leave (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retry (SipnatRegistration *self,
+                guint               delay_ms)
+{
+  if (self->retry_source != NULL)
+    return;
+
+  self->retry_source = g_timeout_source_new (delay_ms);
+  g_source_set_callback (self->retry_source, retry_cb, self, NULL);
+  g_source_attach (self->retry_source, _sipnat_stack_get_context (self->stack));
+}
+
+static gboolean
+is_retryable (const GError *error)
+{
+  return !g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_AUTH_FAILED) &&
+         !g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG) &&
+         !g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED);
+}
+
+/* The server did not answer or could not be reached, or failed itself
+ * (5xx, 6xx): another server may do better. */
+static gboolean
+is_failover_error (const GError *error)
+{
+  return g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT) ||
+         g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE) ||
+         g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_REJECTED);
+}
+
+static gboolean
+stack_alive (SipnatRegistration *self)
+{
+  return self->stack != NULL && _sipnat_stack_get_nua (self->stack) != NULL;
+}
+
+static gboolean
+fail_over (SipnatRegistration *self,
+           const GError       *error)
+{
+  guint delay_ms = 0;
+
+  if (!is_failover_error (error) ||
+      !_sipnat_server_list_fail_over (self->servers, self->transport, self->reg_interval, &delay_ms))
+    return FALSE;
+
+  g_clear_pointer (&self->contact_binding, sipnat_binding_free);
+  _sipnat_registration_notify (self, "active-server");
+  SIPNAT_NOTE (REGISTRATION, "%s: failing over to %s", self->name, active_server (self));
+  _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_RETRYING, error->message);
+  schedule_retry (self, delay_ms);
+  return TRUE;
+}
+
+/* A failed REGISTER: the next server, or a retry after a back-off
+ * (RFC 5626 §4.5), or failed for good (credentials, configuration). */
+static void
+fail (SipnatRegistration *self,
+      GError             *error)   /* (transfer full) */
+{
+  g_autoptr(GError) owned = error;
+  gboolean retry = is_retryable (error) && stack_alive (self);
+
+  SIPNAT_NOTE (REGISTRATION, "%s: failed: %s", self->name, error->message);
+
+  _sipnat_registration_drop_handle (self, FALSE);
+  _sipnat_registration_stop_flow (self);
+  g_clear_pointer (&self->stale_contact, g_free);
+  _sipnat_registration_set_error (self, error);
+
+  /* A pending register_async waits for the other servers. */
+  if (stack_alive (self) && fail_over (self, error))
+    return;
+
+  _sipnat_registration_set_state (self,
+                                  retry ? SIPNAT_REGISTRATION_STATE_RETRYING
+                                        : SIPNAT_REGISTRATION_STATE_FAILED,
+                                  error->message);
+  if (retry)
+    schedule_retry (self, _sipnat_server_list_retry_delay_ms (self->servers, self->reg_interval));
+
+  _sipnat_registration_complete (self, &self->register_task, error);
+}
+
+/* A large REGISTER that got no answer: Sofia tried TCP, which did not
+ * work, then UDP, whose fragments were lost on the way. Say so, rather
+ * than a bare timeout. */
+static GError *
+explain_failure (SipnatRegistration *self,
+                 GError             *error)   /* (transfer full) */
+{
+  GError *explained;
+
+  if (!g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT) ||
+      self->transport != SIPNAT_TRANSPORT_UDP || self->request_size <= UDP_SIZE_LIMIT)
+    return error;
+
+  if (_sipnat_stack_get_tcp_for_large_requests (self->stack))
+    explained = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
+                             _("No answer to a request of about %zu bytes: too large for UDP "
+                               "through NATs that drop IP fragments, and TCP did not work (%s)"),
+                             self->request_size, error->message);
+  else
+    explained = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
+                             _("No answer to a request of about %zu bytes: too large for UDP "
+                               "through NATs that drop IP fragments, and TCP for large requests "
+                               "is turned off (%s)"),
+                             self->request_size, error->message);
+  g_error_free (error);
+  return explained;
+}
+
+/* The error for a final failure, naming the server and saying whether
+ * the failure was ours (no answer, no route) or the server's answer. */
+static GError *
+failure_error (SipnatRegistration   *self,
+               const SipnatSipEvent *ev)
+{
+  g_autoptr(GError) base = _sipnat_error_new_from_status (ev->status, ev->phrase,
+                                                          ev->from_network);
+  GError *error;
+
+  if (ev->from_network)
+    error = g_error_new (base->domain, base->code, _("%s: %s"), active_server (self),
+                         base->message);
+  else
+    error = g_error_new (base->domain, base->code, _("%s over %s: %s"), active_server (self),
+                         sipnat_transport_to_string (self->transport), base->message);
+
+  return explain_failure (self, error);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Sending REGISTER                                                       */
+
+static void
+set_contact_binding (SipnatRegistration  *self,
+                     const SipnatBinding *binding)
+{
+  g_autofree char *contact = _sipnat_register_build_contact (self->user, binding);
+
+  sipnat_binding_free (self->contact_binding);
+  self->contact_binding = sipnat_binding_copy (binding);
+
+  if (g_strcmp0 (self->contact, contact) != 0)
+    {
+      g_free (self->contact);
+      self->contact = g_steal_pointer (&contact);
+      _sipnat_registration_notify (self, "contact");
+    }
+}
+
+static void
+ensure_contact (SipnatRegistration *self)
+{
+  const char *public_address = self->endpoint ? sipnat_endpoint_get_public_address (self->endpoint)
+                                              : NULL;
+  g_autoptr(SipnatBinding) local = NULL;
+
+  if (self->contact_binding != NULL && !self->identity_changed)
+    return;
+
+  local = sipnat_binding_new (public_address ? public_address
+                                             : _sipnat_stack_get_contact_host (self->stack),
+                              _sipnat_stack_get_port (self->stack),
+                              self->transport);
+  set_contact_binding (self, local);
+}
+
+static char *
+contact_header (SipnatRegistration *self)
+{
+  const char *instance = NULL;
+
+  if (self->outbound && self->endpoint != NULL)
+    instance = sipnat_endpoint_get_instance_id (self->endpoint);
+
+  return _sipnat_register_build_contact_header (self->contact, instance, self->reg_id,
+                                                self->stale_contact);
+}
+
+void
+_sipnat_registration_send (SipnatRegistration *self)
+{
+  SipnatRegisterIdentity id = identity (self);
+  g_autofree char *contacts = NULL;
+  g_autofree char *expires = NULL;
+
+  if (!ensure_handle (self))
+    {
+      fail (self, g_error_new_literal (SIPNAT_ERROR, SIPNAT_ERROR_CLOSED,
+                                       _("The endpoint is closed")));
+      return;
+    }
+
+  ensure_contact (self);
+  self->identity_changed = FALSE;
+  self->auth_rounds = 0;
+  g_clear_pointer (&self->auth_header, g_free);
+
+  g_free (self->registrar_url);
+  self->registrar_url = _sipnat_register_build_registrar_url (active_server (self),
+                                                              self->transport);
+  contacts = contact_header (self);
+  expires = g_strdup_printf ("%u", self->reg_timeout);
+  if (self->transport != SIPNAT_TRANSPORT_UDP)
+    _sipnat_flow_claim_stream (self->flow);
+  self->request_size = _sipnat_register_estimate_size (&id, self->registrar_url, contacts,
+                                                       self->endpoint
+                                                       ? sipnat_endpoint_get_user_agent (self->endpoint)
+                                                       : NULL);
+
+  SIPNAT_NOTE (REGISTRATION, "%s: REGISTER %s Contact %s Expires %s",
+               self->name, self->registrar_url, contacts, expires);
+
+  nua_register (self->nh,
+                NUTAG_REGISTRAR (self->registrar_url),
+                SIPTAG_CONTACT_STR (contacts),
+                SIPTAG_EXPIRES_STR (expires),
+                TAG_IF (self->outbound, SIPTAG_SUPPORTED_STR ("outbound")),
+                NUTAG_OUTBOUND ("no-natify no-validate no-options-keepalive use-rport"),
+                TAG_END ());
+
+  self->stale_sent = self->stale_contact != NULL;
+  g_clear_pointer (&self->stale_contact, g_free);
+
+  if (self->state != SIPNAT_REGISTRATION_STATE_REGISTERED)
+    _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_REGISTERING, NULL);
+}
+
+/*
+ * _sipnat_registration_start_unregister:
+ *
+ * Sends the un-REGISTER: on the registration's handle, or, when a failed
+ * refresh took that away while the registrar may still hold our Contact,
+ * on a new one naming that Contact.
+ *
+ * Returns: %TRUE if it went out; %FALSE with @error unset when there was
+ *   nothing to remove, with @error set when it could not be sent
+ */
+gboolean
+_sipnat_registration_start_unregister (SipnatRegistration  *self,
+                                       GError             **error)
+{
+  g_autofree char *contact = NULL;
+
+  if (self->nh == NULL && !self->bound)
+    return FALSE;
+
+  _sipnat_registration_stop_flow (self);
+  if (self->nh != NULL)
+    {
+      _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_UNREGISTERING, NULL);
+      nua_unregister (self->nh,
+                      TAG_IF (self->auth_header != NULL, SIPTAG_HEADER_STR (self->auth_header)),
+                      TAG_END ());
+      return TRUE;
+    }
+
+  if (!ensure_handle (self) || self->contact == NULL || self->registrar_url == NULL)
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED,
+                   _("The registration “%s” was not removed: the endpoint is closed"),
+                   self->name);
+      return FALSE;
+    }
+
+  contact = g_strdup_printf ("<%s>", self->contact);
+  _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_UNREGISTERING, NULL);
+  nua_unregister (self->nh,
+                  NUTAG_REGISTRAR (self->registrar_url),
+                  SIPTAG_CONTACT_STR (contact),
+                  TAG_END ());
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The public binding                                                     */
+
+static void
+observe_via (SipnatRegistration   *self,
+             const SipnatSipEvent *ev)
+{
+  SipnatBinding *old = NULL;
+  SipnatBindingChanges changes;
+
+  if (!ev->from_network || ev->sip->sip_via == NULL)
+    return;
+
+  changes = _sipnat_binding_follower_observe (self->follower, ev->sip->sip_via,
+                                              self->transport, &old);
+  if (changes & SIPNAT_BINDING_CHANGED_LOCAL)
+    _sipnat_registration_notify (self, "local-binding");
+  if (changes & SIPNAT_BINDING_CHANGED_NAT_DETECTED)
+    _sipnat_registration_notify (self, "nat-detected");
+  if (changes & SIPNAT_BINDING_CHANGED_PUBLIC)
+    {
+      _sipnat_registration_notify (self, "public-binding");
+      _sipnat_registration_queue_binding_change (self, old,
+                                                 _sipnat_binding_follower_get_public (self->follower));
+    }
+}
+
+/* reg-match-received-rport: after a 2xx or a keep-alive answer, a Contact
+ * that differs from the public binding in address or port is replaced,
+ * once the binding tracker trusts the change. */
+static void
+follow_binding (SipnatRegistration *self)
+{
+  g_autofree char *registrar_host = NULL;
+
+  if (!self->reg_match_received_rport || self->contact_binding == NULL ||
+      self->state != SIPNAT_REGISTRATION_STATE_REGISTERED)
+    return;
+
+  registrar_host = _sipnat_server_host (active_server (self));
+  switch (_sipnat_binding_follower_decide (self->follower, self->contact_binding, registrar_host))
+    {
+    case SIPNAT_BINDING_ACTION_NONE:
+      return;
+
+    case SIPNAT_BINDING_ACTION_CONFIRM:
+      SIPNAT_NOTE (NAT, "%s: public binding differs from the Contact; confirming", self->name);
+      _sipnat_flow_probe (self->flow);
+      return;
+
+    case SIPNAT_BINDING_ACTION_DEFER:
+      SIPNAT_NOTE (NAT, "%s: the binding flips back within a cycle; waiting", self->name);
+      return;
+
+    case SIPNAT_BINDING_ACTION_REWRITE:
+      SIPNAT_NOTE (NAT, "%s: Contact %s follows the public binding", self->name, self->contact);
+      _sipnat_binding_follower_rewrote (self->follower, self->contact_binding);
+      g_free (self->stale_contact);
+      self->stale_contact = g_strdup (self->contact);
+      set_contact_binding (self, _sipnat_binding_follower_get_public (self->follower));
+      _sipnat_registration_send (self);
+      return;
+    }
+}
+
+static void
+start_flow (SipnatRegistration *self)
+{
+  SipnatRegisterIdentity id = identity (self);
+  g_autofree char *aor = NULL;
+
+  if (_sipnat_flow_is_running (self->flow))
+    return;
+
+  aor = _sipnat_register_build_aor (&id);
+  _sipnat_binding_follower_reset (self->follower,
+                                  (gint64) MAX (self->reg_timeout / 2, 1) * G_USEC_PER_SEC);
+  _sipnat_flow_start (self->flow, self->registrar_url, aor, self->transport);
+}
+
+void
+_sipnat_registration_flow_answered (gpointer              data,
+                                    const SipnatSipEvent *ev)
+{
+  SipnatRegistration *self = data;
+  _sipnat_registration_enter (self);
+
+  if (ev->from_network)
+    {
+      observe_via (self, ev);
+      follow_binding (self);
+    }
+  else if (self->state == SIPNAT_REGISTRATION_STATE_REGISTERED && self->register_task == NULL &&
+           self->auth_rounds == 0)
+    {
+      /* No answer at all: the flow or the registrar may be gone. A
+       * refresh finds out, and fails into the retry path if so. One at a
+       * time: a REGISTER under way already does. */
+      SIPNAT_NOTE (NAT, "%s: keep-alive failed (%d %s); refreshing", self->name,
+                   ev->status, ev->phrase);
+      _sipnat_registration_send (self);
+    }
+
+  _sipnat_registration_leave (self);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Answers                                                                */
+
+static void
+handle_challenge (SipnatRegistration   *self,
+                  const SipnatSipEvent *ev)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *header = NULL;
+
+  if (self->auth_rounds > 0)
+    {
+      fail (self, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_AUTH_FAILED,
+                               _("%s: authentication failed: the server refused the "
+                                 "credentials of “%s” (%d %s)"),
+                               active_server (self), self->user, ev->status, ev->phrase));
+      return;
+    }
+
+  if (!_sipnat_account_answer (self->account, ev, "REGISTER", self->registrar_url,
+                               &header, &error))
+    {
+      g_prefix_error (&error, "%s: ", active_server (self));
+      fail (self, g_steal_pointer (&error));
+      return;
+    }
+
+  self->auth_rounds++;
+  if (header == NULL)
+    return;   /* Sofia resends it */
+
+  /* Our own digest: the same REGISTER again, with the header. nua keeps
+   * it for its refreshes and the un-REGISTER. */
+  g_free (self->auth_header);
+  self->auth_header = g_steal_pointer (&header);
+  nua_register (self->nh, SIPTAG_HEADER_STR (self->auth_header), TAG_END ());
+}
+
+static gboolean
+is_our_contact (SipnatRegistration *self,
+                const url_t        *url)
+{
+  const SipnatBinding *ours = self->contact_binding;
+  g_autofree char *host = NULL;
+  guint64 port = 5060;
+
+  if (ours == NULL || url == NULL || url->url_host == NULL)
+    return FALSE;
+
+  host = g_strdup (url->url_host);
+  if (host[0] == '[')
+    {
+      g_autofree char *inner = g_strndup (host + 1, strcspn (host + 1, "]"));
+      g_free (host);
+      host = g_steal_pointer (&inner);
+    }
+  if (url->url_port != NULL && !g_ascii_string_to_unsigned (url->url_port, 10, 1, G_MAXUINT16,
+                                                            &port, NULL))
+    return FALSE;
+
+  return g_ascii_strcasecmp (host, ours->host) == 0 && port == ours->port;
+}
+
+/* What the registrar granted our Contact in its 2xx: that Contact's
+ * expires, or the Expires header, or what we asked for. 0 means it did
+ * not keep us. */
+static guint64
+granted_expires (SipnatRegistration *self,
+                 const sip_t        *sip)
+{
+  guint64 granted = sip->sip_expires ? sip->sip_expires->ex_delta : self->reg_timeout;
+
+  for (const sip_contact_t *m = sip->sip_contact; m != NULL; m = m->m_next)
+    if (is_our_contact (self, m->m_url) && m->m_expires != NULL)
+      return g_ascii_strtoull (m->m_expires, NULL, 10);
+
+  return granted;
+}
+
+static void
+handle_success (SipnatRegistration   *self,
+                const SipnatSipEvent *ev)
+{
+  guint64 granted = granted_expires (self, ev->sip);
+  gboolean stale_sent = self->stale_sent;
+
+  self->stale_sent = FALSE;
+  if (granted == 0)
+    {
+      fail (self, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_REJECTED,
+                               _("%s: the server answered %d %s but did not keep the Contact "
+                                 "(expires=0)"),
+                               active_server (self), ev->status, ev->phrase));
+      return;
+    }
+
+  /* nua refreshes at half the grant, computed in 32 bits: a grant of a
+   * second is a refresh storm, one near 2^32 s overflows into one. Such
+   * a registrar is broken; retry it with a back-off, never in a loop. */
+  if (granted < MIN (MIN_GRANTED_EXPIRES_S, self->reg_timeout) || granted > MAX_GRANTED_EXPIRES_S)
+    {
+      fail (self, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_REJECTED,
+                               _("%s: the server granted an expiry of %" G_GUINT64_FORMAT
+                                 " s for %u s asked, outside %u to %u s"),
+                               active_server (self), granted, self->reg_timeout,
+                               MIN (MIN_GRANTED_EXPIRES_S, self->reg_timeout),
+                               MAX_GRANTED_EXPIRES_S));
+      return;
+    }
+
+  self->auth_rounds = 0;
+  self->bound = TRUE;
+  _sipnat_server_list_succeeded (self->servers);
+  _sipnat_registration_set_error (self, NULL);
+  if (_sipnat_flow_update_outbound (self->flow, ev->sip))
+    _sipnat_registration_notify (self, "outbound-active");
+  _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_REGISTERED, NULL);
+
+  start_flow (self);
+  if (_sipnat_binding_follower_get_public (self->follower) == NULL)
+    _sipnat_flow_probe (self->flow);   /* the 2xx came over another transport */
+
+  /* nua refreshes by resending the last REGISTER as it was: one that
+   * removed a stale Contact is replaced at once by one that does not. */
+  if (stale_sent)
+    _sipnat_registration_send (self);
+  else
+    follow_binding (self);
+
+  _sipnat_registration_complete (self, &self->register_task, NULL);
+}
+
+static void
+handle_register_answer (SipnatRegistration   *self,
+                        const SipnatSipEvent *ev)
+{
+  if ((ev->status == 401 || ev->status == 407) && ev->from_network)
+    handle_challenge (self, ev);
+  else if (ev->status >= 300)
+    fail (self, failure_error (self, ev));
+  else
+    handle_success (self, ev);
+}
+
+static void
+handle_unregister_answer (SipnatRegistration   *self,
+                          const SipnatSipEvent *ev)
+{
+  g_autoptr(GError) error = NULL;
+
+  if ((ev->status == 401 || ev->status == 407) && ev->from_network && self->auth_rounds == 0)
+    {
+      g_autofree char *header = NULL;
+
+      if (_sipnat_account_answer (self->account, ev, "REGISTER", self->registrar_url,
+                                  &header, &error))
+        {
+          self->auth_rounds++;
+          if (header != NULL)
+            nua_unregister (self->nh, SIPTAG_HEADER_STR (header), TAG_END ());
+          return;
+        }
+    }
+
+  if (error == NULL && ev->status >= 300)
+    error = failure_error (self, ev);
+  if (error != NULL)
+    g_prefix_error (&error, _("The registration “%s” was not removed: "), self->name);
+  else
+    self->bound = FALSE;
+
+  _sipnat_registration_drop_handle (self, FALSE);
+  _sipnat_registration_stop_flow (self);
+  _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_UNREGISTERED, NULL);
+  _sipnat_registration_complete (self, &self->unregister_task, error);
+}
+
+void
+_sipnat_registration_handle_event (SipnatHandleOwner    *owner,
+                                   const SipnatSipEvent *ev)
+{
+  SipnatRegistration *self = SIPNAT_HANDLE_OWNER_CONTAINER (owner, SipnatRegistration, owner);
+
+  if ((ev->event != nua_r_register && ev->event != nua_r_unregister) || ev->status < 200)
+    return;
+
+  _sipnat_registration_enter (self);
+  SIPNAT_NOTE (REGISTRATION, "%s: %s %d %s", self->name, nua_event_name (ev->event),
+               ev->status, ev->phrase);
+
+  _sipnat_registration_set_status (self, ev->status, ev->phrase);
+  observe_via (self, ev);
+
+  if (ev->event == nua_r_unregister)
+    handle_unregister_answer (self, ev);
+  else if (self->state != SIPNAT_REGISTRATION_STATE_UNREGISTERING)
+    handle_register_answer (self, ev);
+
+  _sipnat_registration_leave (self);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Settings that change while registered take effect at once               */
+
+void
+_sipnat_registration_apply_changes (SipnatRegistration *self)
+{
+  if (self->state != SIPNAT_REGISTRATION_STATE_REGISTERED &&
+      self->state != SIPNAT_REGISTRATION_STATE_REGISTERING)
+    return;
+
+  /* Another AOR or registrar: unregister the old handle, start afresh. */
+  if (self->identity_changed)
+    {
+      _sipnat_registration_drop_handle (self, TRUE);
+      _sipnat_registration_stop_flow (self);
+      g_clear_pointer (&self->contact_binding, sipnat_binding_free);
+    }
+
+  if (self->reg_timeout == 0)
+    {
+      _sipnat_registration_drop_handle (self, TRUE);
+      _sipnat_registration_stop_flow (self);
+      _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_STANDALONE, NULL);
+      return;
+    }
+
+  _sipnat_registration_send (self);
+}
