@@ -79,8 +79,8 @@ ok $? "the error message is on stderr"
 # 7: a bad configuration file names the file and the line
 printf '[proxies.proxy0]\nserver = 127.0.0.1\ntransport = carrier-pigeon\n' >"$work/broken.conf"
 "$tool" register --config "$work/broken.conf" >/dev/null 2>"$work/err"
-[ $? -eq 1 ] && grep -q "broken.conf:3" "$work/err"
-ok $? "a bad configuration exits 1 naming file and line"
+[ $? -eq 2 ] && grep -q "broken.conf:3" "$work/err"
+ok $? "a bad configuration exits 2 naming file and line"
 
 # 8-9: SIGTERM unregisters cleanly
 "$tool" register --config "$work/good.conf" >"$work/term.txt" 2>&1 &
