@@ -371,6 +371,9 @@ end_run (App *app)
   for (guint i = 0; i < n; i++)
     sipnat_registration_unregister_async (g_ptr_array_index (app->unregistering, i), NULL,
                                           unregistered_cb, app);
+
+  if (n == 0)
+    sipnat_endpoint_close_async (app->endpoint, NULL, close_cb, app);
 }
 
 static void
