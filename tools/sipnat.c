@@ -177,6 +177,16 @@ state_nick (SipnatRegistration *reg)
   return enum_nick (SIPNAT_TYPE_REGISTRATION_STATE, sipnat_registration_get_state (reg));
 }
 
+/* The nick of a SipnatError code (auth-failed, timeout...), or NULL. */
+static const char *
+error_code (const GError *error)
+{
+  if (error == NULL || error->domain != SIPNAT_ERROR)
+    return NULL;
+
+  return enum_nick (SIPNAT_TYPE_ERROR, error->code);
+}
+
 static gboolean
 is_registered (SipnatRegistration *reg)
 {
@@ -206,8 +216,7 @@ report_error (App                *app,
   Event ev = event_begin (app, "error", reg);
 
   event_string (&ev, "message", message);
-  event_string (&ev, "code", error && error->domain == SIPNAT_ERROR
-                             ? enum_nick (SIPNAT_TYPE_ERROR, error->code) : NULL);
+  event_string (&ev, "code", error_code (error));
   event_bool (&ev, "fatal", fatal);
   event_print (&ev);
 
@@ -243,6 +252,23 @@ report_not_registered (App *app)
                   state_nick (reg), reason ? ": " : "", reason ? reason : "");
       app->status = EXIT_FAILED;
     }
+}
+
+/* An error about the endpoint as a whole; it fails the run. */
+static void
+report_endpoint_error (App        *app,
+                       const char *message,
+                       const char *code)
+{
+  Event ev = event_begin (app, "error", NULL);
+
+  event_string (&ev, "message", message);
+  event_string (&ev, "code", code);
+  event_bool (&ev, "fatal", TRUE);
+  event_print (&ev);
+
+  g_printerr ("sipnat: %s\n", message);
+  app->status = EXIT_FAILED;
 }
 
 /* The registrar may still hold the binding of @reg. */
@@ -286,15 +312,7 @@ close_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!sipnat_endpoint_close_finish (SIPNAT_ENDPOINT (source), result, &error))
-    {
-      Event ev = event_begin (app, "error", NULL);
-
-      event_string (&ev, "message", error->message);
-      event_bool (&ev, "fatal", TRUE);
-      event_print (&ev);
-      g_printerr ("sipnat: %s\n", error->message);
-      app->status = EXIT_FAILED;
-    }
+    report_endpoint_error (app, error->message, error_code (error));
 
   quit (app);
 }
@@ -316,29 +334,20 @@ unregistered_cb (GObject      *source,
     sipnat_endpoint_close_async (app->endpoint, NULL, close_cb, app);
 }
 
-/* The deadline passed (or a second signal came): report what is left
- * and stop waiting. */
+/* The deadline passed or a second signal came (@when says which):
+ * report what is left and stop waiting. */
 static void
-give_up (App *app)
+give_up (App        *app,
+         const char *when)
 {
-  g_autofree char *reason =
-    g_strdup_printf ("no answer to the un-REGISTER within %d s", CLOSE_DEADLINE_SECONDS);
+  g_autofree char *reason = g_strdup_printf ("no answer to the un-REGISTER %s", when);
+  g_autofree char *message = g_strdup_printf ("the endpoint did not close %s", when);
 
   for (guint i = 0; i < app->unregistering->len; i++)
     report_not_removed (app, g_ptr_array_index (app->unregistering, i), reason);
 
   if (app->unregistering->len == 0)
-    {
-      Event ev = event_begin (app, "error", NULL);
-      g_autofree char *message =
-        g_strdup_printf ("the endpoint did not close within %d s", CLOSE_DEADLINE_SECONDS);
-
-      event_string (&ev, "message", message);
-      event_bool (&ev, "fatal", TRUE);
-      event_print (&ev);
-      g_printerr ("sipnat: %s\n", message);
-      app->status = EXIT_FAILED;
-    }
+    report_endpoint_error (app, message, NULL);
 
   quit (app);
 }
@@ -347,9 +356,10 @@ static gboolean
 deadline_cb (gpointer data)
 {
   App *app = data;
+  g_autofree char *when = g_strdup_printf ("within %d s", CLOSE_DEADLINE_SECONDS);
 
   app->deadline_id = 0;
-  give_up (app);
+  give_up (app, when);
   return G_SOURCE_REMOVE;
 }
 
@@ -363,7 +373,7 @@ end_run (App *app)
     return;
 
   app->ending = TRUE;
-  app->deadline_id = g_timeout_add_seconds (CLOSE_DEADLINE_SECONDS, deadline_cb, app);
+  app->deadline_id = g_timeout_add (CLOSE_DEADLINE_SECONDS * 1000, deadline_cb, app);
 
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (app->unregistering, g_list_model_get_item (list, i));
@@ -387,7 +397,7 @@ on_signal (App        *app,
 
   if (app->ending)
     {
-      give_up (app);   /* a second signal: stop waiting */
+      give_up (app, "before a second signal");
       return;
     }
 
@@ -554,16 +564,6 @@ start_registrations (App *app)
 /* ---------------------------------------------------------------------- */
 /* Commands                                                               */
 
-/* A configuration problem (exit 2) rather than a failure at run time. */
-static gboolean
-is_config_error (const GError *error)
-{
-  return g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG) ||
-         error->domain == G_FILE_ERROR ||
-         error->domain == G_KEY_FILE_ERROR ||
-         error->domain == G_MARKUP_ERROR;
-}
-
 static int
 run (App        *app,
      const char *config)
@@ -575,7 +575,8 @@ run (App        *app,
   if (app->endpoint == NULL)
     {
       g_printerr ("sipnat: %s\n", error->message);
-      return is_config_error (error) ? EXIT_USAGE : EXIT_FAILED;
+      /* a configuration problem (the file included) or a run-time failure */
+      return g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG) ? EXIT_USAGE : EXIT_FAILED;
     }
 
   if (g_list_model_get_n_items (registrations (app)) == 0)
@@ -629,9 +630,9 @@ command_register (int    argc,
   context = g_option_context_new ("- register every proxy of a configuration");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_description (context,
-                                    "Exit status: 0 when every registration was registered at the end\n"
-                                    "and removed cleanly, 1 otherwise, 2 for a usage or configuration\n"
-                                    "error. See sipnat(1).");
+    "Exit status: 0 when every registration was registered at the end\n"
+    "and removed cleanly, 1 otherwise, 2 for a usage or configuration\n"
+    "error. See sipnat(1).");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("sipnat register: %s\n", error->message);
