@@ -230,7 +230,7 @@ ok $? "a missing configuration file exits 2 (rc $rc)"
 tool_events=$(sed -n 's/.*event_begin ([a-z]*, "\([a-z-]*\)".*/\1/p' "$root/tools/sipnat.c" | sort -u)
 man_events=$(sed -n '/^\.SH EVENTS/,/^\.SH /{/^\.TP/{n;s/^\.B //;s/\\-/-/g;p}}' "$man" | sort -u)
 [ "$(echo "$tool_events" | wc -l)" -ge 10 ] && [ "$tool_events" = "$man_events" ]
-ok $? "sipnat(1) EVENTS lists exactly the events of tools/sipnat.c ($(echo $tool_events))"
+ok $? "sipnat(1) EVENTS lists exactly the events of tools/sipnat.c (${tool_events//$'\n'/ })"
 
 grep -q "at most $deadline seconds" "$man" && grep -q "within $deadline seconds" "$man"
 ok $? "sipnat(1) gives the close deadline of tools/sipnat.c ($deadline s)"
