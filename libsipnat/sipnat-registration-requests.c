@@ -133,9 +133,19 @@ schedule_retry (SipnatRegistration *self,
   g_source_attach (self->retry_source, _sipnat_stack_get_context (self->stack));
 }
 
+/* What waiting cannot mend is not retried: credentials, configuration,
+ * a closed endpoint, and a registrar's definite no (a 4xx other than
+ * the temporary 408, 429 and 480). */
 static gboolean
-is_retryable (const GError *error)
+is_retryable (SipnatRegistration *self,
+              const GError       *error)
 {
+  guint status = self->status_code;
+
+  if (g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_REJECTED) &&
+      status >= 400 && status < 500)
+    return status == 408 || status == 429 || status == 480;
+
   return !g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_AUTH_FAILED) &&
          !g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG) &&
          !g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED);
@@ -182,7 +192,7 @@ fail (SipnatRegistration *self,
       GError             *error)   /* (transfer full) */
 {
   g_autoptr(GError) owned = error;
-  gboolean retry = is_retryable (error) && stack_alive (self);
+  gboolean retry = is_retryable (self, error) && stack_alive (self);
 
   SIPNAT_NOTE (REGISTRATION, "%s: failed: %s", self->name, error->message);
 
