@@ -1,4 +1,5 @@
-/* sipnat-endpoint-batch.c: one operation on many registrations
+/* sipnat-endpoint-batch.c: an endpoint's operations on all its
+ * registrations: register_all and close
  *
  * Many registrations at once are started a few at a time: a burst of a
  * thousand REGISTERs overflows socket buffers (and Sofia queues at most
@@ -13,16 +14,29 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "sipnat-endpoint-batch-private.h"
+#include "sipnat-debug-private.h"
+#include "sipnat-endpoint-impl-private.h"
+#include "sipnat-error.h"
+#include "sipnat-registration-private.h"
+#include "sipnat-stack-private.h"
+#include "sipnat-util-private.h"
 
 #define MAX_IN_FLIGHT 32
+
+typedef void     (*BatchStartFunc)  (SipnatRegistration  *reg,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             data);
+typedef gboolean (*BatchFinishFunc) (SipnatRegistration  *reg,
+                                     GAsyncResult        *result,
+                                     GError             **error);
 
 typedef struct {
   GPtrArray *registrations;
   guint next;
   guint in_flight;
-  SipnatBatchStartFunc start;
-  SipnatBatchFinishFunc finish;
+  BatchStartFunc start;
+  BatchFinishFunc finish;
   GError *first_error;
   GString *failures;     /* "name: message" for each */
   guint n_failed;
@@ -112,16 +126,16 @@ one_done (GObject      *source,
 }
 
 /*
- * _sipnat_batch_run:
+ * batch_run:
  * @registrations: (transfer full): what to run @start on
  *
  * Runs @start on each registration, at most MAX_IN_FLIGHT at a time.
  */
-void
-_sipnat_batch_run (GObject               *source,
+static void
+batch_run (GObject               *source,
                    GPtrArray             *registrations,
-                   SipnatBatchStartFunc   start,
-                   SipnatBatchFinishFunc  finish,
+                   BatchStartFunc   start,
+                   BatchFinishFunc  finish,
                    GCancellable          *cancellable,
                    GAsyncReadyCallback    callback,
                    gpointer               user_data)
@@ -129,7 +143,7 @@ _sipnat_batch_run (GObject               *source,
   GTask *task = g_task_new (source, cancellable, callback, user_data);
   Batch *batch = g_new0 (Batch, 1);
 
-  g_task_set_source_tag (task, _sipnat_batch_run);
+  g_task_set_source_tag (task, batch_run);
   batch->registrations = registrations;
   batch->start = start;
   batch->finish = finish;
@@ -139,11 +153,264 @@ _sipnat_batch_run (GObject               *source,
   batch_step (task);
 }
 
-gboolean
-_sipnat_batch_finish (GAsyncResult  *result,
-                      GError       **error)
+static gboolean
+batch_finish (GAsyncResult  *result,
+              GError       **error)
 {
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == _sipnat_batch_run, FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == batch_run, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+/* ---------------------------------------------------------------------- */
+/* Registering and unregistering everything                               */
+
+/* The registrations, or only those that @keep accepts. */
+static GPtrArray *
+list_registrations (SipnatEndpoint *self,
+                    gboolean        (*keep) (SipnatRegistration *))
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->registrations));
+
+  for (guint i = 0; i < n; i++)
+    {
+      SipnatRegistration *reg = g_list_model_get_item (G_LIST_MODEL (self->registrations), i);
+
+      if (keep == NULL || keep (reg))
+        g_ptr_array_add (list, reg);
+      else
+        g_object_unref (reg);
+    }
+
+  return list;
+}
+
+static void
+register_all_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  g_autoptr(GError) error = NULL;
+
+  if (batch_finish (result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/**
+ * sipnat_endpoint_register_all_async:
+ * @self: an endpoint
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when every registration has an outcome
+ * @user_data: data for @callback
+ *
+ * Starts [method@Sipnat.Registration.register_async] on every
+ * registration of the endpoint, a few dozen at a time. It fails when any
+ * failed, and the error names each that did and why; once @cancellable is
+ * cancelled no more are started.
+ */
+void
+sipnat_endpoint_register_all_async (SipnatEndpoint      *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sipnat_endpoint_register_all_async);
+
+  batch_run (G_OBJECT (self), list_registrations (self, NULL),
+                     sipnat_registration_register_async, sipnat_registration_register_finish,
+                     cancellable, register_all_done, task);
+}
+
+/**
+ * sipnat_endpoint_register_all_finish:
+ * @self: an endpoint
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Sipnat.Endpoint.register_all_async].
+ *
+ * Returns: %TRUE if every registration succeeded
+ */
+gboolean
+sipnat_endpoint_register_all_finish (SipnatEndpoint  *self,
+                                     GAsyncResult    *result,
+                                     GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        sipnat_endpoint_register_all_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Closing: unregister what is registered, until the close timeout at
+ * most; then abandon what is left, shut the stack down and complete,
+ * whether or not the stack finished by then (it does in the background). */
+
+static void
+finish_close (SipnatEndpoint *self)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->close_task);
+
+  if (task == NULL)
+    return;
+
+  _sipnat_clear_source (&self->close_deadline);
+  g_cancellable_cancel (self->close_cancellable);
+  g_clear_object (&self->close_cancellable);
+
+  if (self->close_error != NULL)
+    g_task_return_error (task, g_steal_pointer (&self->close_error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+stack_done_cb (gpointer data)
+{
+  g_autoptr(SipnatEndpoint) self = data;
+
+  finish_close (self);
+}
+
+static void
+shut_down (SipnatEndpoint *self)
+{
+  _sipnat_endpoint_detach_registrations (self, FALSE);
+
+  if (self->stack == NULL)
+    {
+      finish_close (self);
+      return;
+    }
+
+  _sipnat_stack_shutdown (g_steal_pointer (&self->stack), stack_done_cb, g_object_ref (self));
+}
+
+static void
+unregister_all_done (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      data)
+{
+  g_autoptr(SipnatEndpoint) self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!batch_finish (result, &error))
+    {
+      SIPNAT_NOTE (REGISTRATION, "closing: %s", error->message);
+      if (self->close_error == NULL)
+        self->close_error = g_steal_pointer (&error);
+    }
+
+  shut_down (self);
+}
+
+static gboolean
+close_deadline_cb (gpointer data)
+{
+  SipnatEndpoint *self = data;
+
+  g_clear_pointer (&self->close_deadline, g_source_unref);
+  if (self->close_error == NULL)
+    self->close_error = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT,
+                                     _("Closing took longer than %u ms: abandoned what was left"),
+                                     self->close_timeout);
+
+  /* The unregistrations give up, then the stack shuts down; the close
+   * completes now, whatever the stack still waits for. */
+  g_cancellable_cancel (self->close_cancellable);
+  finish_close (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+close_cancelled_cb (GCancellable   *cancellable,
+                    SipnatEndpoint *self)
+{
+  g_cancellable_cancel (self->close_cancellable);
+}
+
+/**
+ * sipnat_endpoint_close_async:
+ * @self: an endpoint
+ * @cancellable: (nullable): a #GCancellable: cancelling it gives up the
+ *   unregistrations under way
+ * @callback: (scope async): called when the endpoint is closed
+ * @user_data: data for @callback
+ *
+ * Unregisters every active registration, then shuts the SIP stack down
+ * in order. Afterwards the endpoint sends nothing and its registrations
+ * cannot register again. It takes at most
+ * [property@Sipnat.Endpoint:close-timeout]: what is not done by then is
+ * abandoned.
+ *
+ * The endpoint is closed whatever the result; the close fails when a
+ * registration could not be removed from its registrar (no answer, a
+ * failure, the timeout, @cancellable), and the error names each.
+ */
+void
+sipnat_endpoint_close_async (SipnatEndpoint      *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sipnat_endpoint_close_async);
+
+  if (self->closed)
+    {
+      g_task_return_new_error (task, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED,
+                               _("The endpoint is already closed"));
+      return;
+    }
+
+  self->closed = TRUE;
+  self->close_task = g_steal_pointer (&task);
+  self->close_cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    g_cancellable_connect (cancellable, G_CALLBACK (close_cancelled_cb),
+                           g_object_ref (self->close_cancellable), g_object_unref);
+  self->close_deadline = g_timeout_source_new (self->close_timeout);
+  g_source_set_callback (self->close_deadline, close_deadline_cb, self, NULL);
+  g_source_attach (self->close_deadline, self->context);
+
+  batch_run (G_OBJECT (self), list_registrations (self, _sipnat_registration_is_active),
+                     sipnat_registration_unregister_async, sipnat_registration_unregister_finish,
+                     self->close_cancellable, unregister_all_done, g_object_ref (self));
+}
+
+/**
+ * sipnat_endpoint_close_finish:
+ * @self: an endpoint
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Sipnat.Endpoint.close_async].
+ *
+ * Returns: %TRUE if every registration was removed from its registrar
+ */
+gboolean
+sipnat_endpoint_close_finish (SipnatEndpoint  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        sipnat_endpoint_close_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+

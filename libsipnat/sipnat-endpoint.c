@@ -10,10 +10,9 @@
 #include <string.h>
 
 #include "sipnat-debug-private.h"
-#include "sipnat-endpoint-private.h"
+#include "sipnat-endpoint-impl-private.h"
 #include "sipnat-enums.h"
 #include "sipnat-error.h"
-#include "sipnat-endpoint-batch-private.h"
 #include "sipnat-registration-private.h"
 #include "sipnat-stack-private.h"
 #include "sipnat-util-private.h"
@@ -35,34 +34,6 @@
  * reference without closing is safe too, but does not unregister.
  */
 
-struct _SipnatEndpoint
-{
-  GObject parent_instance;
-
-  GMainContext *context;
-  SipnatStack *stack;
-
-  char *local_address;
-  guint local_port;
-  SipnatTransportFlags transports;
-  char *user_agent;
-  guint transaction_timeout;
-  char *public_address;
-  char *ip_versions;
-  char *instance_id;
-  gboolean tcp_for_large_requests;
-
-  SipnatNatPolicy *nat_policy;
-  GListStore *registrations;
-  guint last_reg_id;
-
-  gboolean closed;
-  guint close_timeout;
-  GTask *close_task;
-  GCancellable *close_cancellable;
-  GSource *close_deadline;
-  GError *close_error;
-};
 
 static void sipnat_endpoint_initable_iface_init (GInitableIface *iface);
 
@@ -201,8 +172,8 @@ sipnat_endpoint_initable_iface_init (GInitableIface *iface)
 /* ---------------------------------------------------------------------- */
 /* GObject                                                                */
 
-static void
-detach_registrations (SipnatEndpoint *self,
+void
+_sipnat_endpoint_detach_registrations (SipnatEndpoint *self,
                       gboolean        unregister)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->registrations));
@@ -225,7 +196,7 @@ sipnat_endpoint_dispose (GObject *object)
    * down in order, in the background. */
   if (self->stack != NULL)
     {
-      detach_registrations (self, FALSE);
+      _sipnat_endpoint_detach_registrations (self, FALSE);
       _sipnat_stack_shutdown (g_steal_pointer (&self->stack), NULL, NULL);
     }
 
@@ -883,258 +854,6 @@ sipnat_endpoint_remove_registration (SipnatEndpoint     *self,
   g_list_store_remove (self->registrations, position);
   _sipnat_registration_detach (registration, TRUE);
   g_object_unref (registration);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Registering and unregistering everything                               */
-
-/* The registrations, or only those that @keep accepts. */
-static GPtrArray *
-list_registrations (SipnatEndpoint *self,
-                    gboolean        (*keep) (SipnatRegistration *))
-{
-  GPtrArray *list = g_ptr_array_new_with_free_func (g_object_unref);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->registrations));
-
-  for (guint i = 0; i < n; i++)
-    {
-      SipnatRegistration *reg = g_list_model_get_item (G_LIST_MODEL (self->registrations), i);
-
-      if (keep == NULL || keep (reg))
-        g_ptr_array_add (list, reg);
-      else
-        g_object_unref (reg);
-    }
-
-  return list;
-}
-
-static void
-register_all_done (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      data)
-{
-  g_autoptr(GTask) task = data;
-  g_autoptr(GError) error = NULL;
-
-  if (_sipnat_batch_finish (result, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, g_steal_pointer (&error));
-}
-
-/**
- * sipnat_endpoint_register_all_async:
- * @self: an endpoint
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when every registration has an outcome
- * @user_data: data for @callback
- *
- * Starts [method@Sipnat.Registration.register_async] on every
- * registration of the endpoint, a few dozen at a time. It fails when any
- * failed, and the error names each that did and why; once @cancellable is
- * cancelled no more are started.
- */
-void
-sipnat_endpoint_register_all_async (SipnatEndpoint      *self,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
-{
-  GTask *task;
-
-  g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sipnat_endpoint_register_all_async);
-
-  _sipnat_batch_run (G_OBJECT (self), list_registrations (self, NULL),
-                     sipnat_registration_register_async, sipnat_registration_register_finish,
-                     cancellable, register_all_done, task);
-}
-
-/**
- * sipnat_endpoint_register_all_finish:
- * @self: an endpoint
- * @result: the result passed to the callback
- * @error: return location for a #GError
- *
- * Finishes [method@Sipnat.Endpoint.register_all_async].
- *
- * Returns: %TRUE if every registration succeeded
- */
-gboolean
-sipnat_endpoint_register_all_finish (SipnatEndpoint  *self,
-                                     GAsyncResult    *result,
-                                     GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        sipnat_endpoint_register_all_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/* Closing: unregister what is registered, until the close timeout at
- * most; then abandon what is left, shut the stack down and complete,
- * whether or not the stack finished by then (it does in the background). */
-
-static void
-finish_close (SipnatEndpoint *self)
-{
-  g_autoptr(GTask) task = g_steal_pointer (&self->close_task);
-
-  if (task == NULL)
-    return;
-
-  _sipnat_clear_source (&self->close_deadline);
-  g_cancellable_cancel (self->close_cancellable);
-  g_clear_object (&self->close_cancellable);
-
-  if (self->close_error != NULL)
-    g_task_return_error (task, g_steal_pointer (&self->close_error));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-stack_done_cb (gpointer data)
-{
-  g_autoptr(SipnatEndpoint) self = data;
-
-  finish_close (self);
-}
-
-static void
-shut_down (SipnatEndpoint *self)
-{
-  detach_registrations (self, FALSE);
-
-  if (self->stack == NULL)
-    {
-      finish_close (self);
-      return;
-    }
-
-  _sipnat_stack_shutdown (g_steal_pointer (&self->stack), stack_done_cb, g_object_ref (self));
-}
-
-static void
-unregister_all_done (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      data)
-{
-  g_autoptr(SipnatEndpoint) self = data;
-  g_autoptr(GError) error = NULL;
-
-  if (!_sipnat_batch_finish (result, &error))
-    {
-      SIPNAT_NOTE (REGISTRATION, "closing: %s", error->message);
-      if (self->close_error == NULL)
-        self->close_error = g_steal_pointer (&error);
-    }
-
-  shut_down (self);
-}
-
-static gboolean
-close_deadline_cb (gpointer data)
-{
-  SipnatEndpoint *self = data;
-
-  g_clear_pointer (&self->close_deadline, g_source_unref);
-  if (self->close_error == NULL)
-    self->close_error = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT,
-                                     _("Closing took longer than %u ms: abandoned what was left"),
-                                     self->close_timeout);
-
-  /* The unregistrations give up, then the stack shuts down; the close
-   * completes now, whatever the stack still waits for. */
-  g_cancellable_cancel (self->close_cancellable);
-  finish_close (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-close_cancelled_cb (GCancellable   *cancellable,
-                    SipnatEndpoint *self)
-{
-  g_cancellable_cancel (self->close_cancellable);
-}
-
-/**
- * sipnat_endpoint_close_async:
- * @self: an endpoint
- * @cancellable: (nullable): a #GCancellable: cancelling it gives up the
- *   unregistrations under way
- * @callback: (scope async): called when the endpoint is closed
- * @user_data: data for @callback
- *
- * Unregisters every active registration, then shuts the SIP stack down
- * in order. Afterwards the endpoint sends nothing and its registrations
- * cannot register again. It takes at most
- * [property@Sipnat.Endpoint:close-timeout]: what is not done by then is
- * abandoned.
- *
- * The endpoint is closed whatever the result; the close fails when a
- * registration could not be removed from its registrar (no answer, a
- * failure, the timeout, @cancellable), and the error names each.
- */
-void
-sipnat_endpoint_close_async (SipnatEndpoint      *self,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sipnat_endpoint_close_async);
-
-  if (self->closed)
-    {
-      g_task_return_new_error (task, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED,
-                               _("The endpoint is already closed"));
-      return;
-    }
-
-  self->closed = TRUE;
-  self->close_task = g_steal_pointer (&task);
-  self->close_cancellable = g_cancellable_new ();
-  if (cancellable != NULL)
-    g_cancellable_connect (cancellable, G_CALLBACK (close_cancelled_cb),
-                           g_object_ref (self->close_cancellable), g_object_unref);
-  self->close_deadline = g_timeout_source_new (self->close_timeout);
-  g_source_set_callback (self->close_deadline, close_deadline_cb, self, NULL);
-  g_source_attach (self->close_deadline, self->context);
-
-  _sipnat_batch_run (G_OBJECT (self), list_registrations (self, _sipnat_registration_is_active),
-                     sipnat_registration_unregister_async, sipnat_registration_unregister_finish,
-                     self->close_cancellable, unregister_all_done, g_object_ref (self));
-}
-
-/**
- * sipnat_endpoint_close_finish:
- * @self: an endpoint
- * @result: the result passed to the callback
- * @error: return location for a #GError
- *
- * Finishes [method@Sipnat.Endpoint.close_async].
- *
- * Returns: %TRUE if every registration was removed from its registrar
- */
-gboolean
-sipnat_endpoint_close_finish (SipnatEndpoint  *self,
-                              GAsyncResult    *result,
-                              GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        sipnat_endpoint_close_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---------------------------------------------------------------------- */

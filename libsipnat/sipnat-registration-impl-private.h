@@ -1,10 +1,11 @@
-/* sipnat-registration-impl-private.h: what the two halves of a
- * registration share
+/* sipnat-registration-impl-private.h: what the parts of a registration
+ * share
  *
- * sipnat-registration.c is the GObject: settings, properties, the async
- * API and the order in which the application hears of things.
- * sipnat-registration-requests.c sends the REGISTERs and handles their
- * answers: challenges, failover, retry, refresh, the public binding.
+ * sipnat-registration.c is the GObject: properties, state, and the order
+ * in which the application hears of things; -settings.c its settings;
+ * -lifecycle.c how it starts and stops (the async API, detaching);
+ * -requests.c sends the REGISTERs and handles their answers: challenges,
+ * failover, retry, refresh, the public binding.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -93,6 +94,7 @@ _sipnat_registration_leave (SipnatRegistration *self)
 }
 
 /* sipnat-registration.c */
+void _sipnat_registration_clear_sources  (SipnatRegistration      *self);
 void _sipnat_registration_set_state      (SipnatRegistration      *self,
                                           SipnatRegistrationState  state,
                                           const char              *reason);

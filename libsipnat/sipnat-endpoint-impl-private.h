@@ -1,0 +1,50 @@
+/* sipnat-endpoint-impl-private.h: what the parts of an endpoint share
+ *
+ * sipnat-endpoint.c is the GObject: construction, properties, the
+ * registrations' list; sipnat-endpoint-batch.c its operations on all the
+ * registrations (register_all, close); sipnat-settings.c its settings by
+ * key.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "sipnat-endpoint-private.h"
+#include "sipnat-stack-private.h"
+
+G_BEGIN_DECLS
+
+struct _SipnatEndpoint
+{
+  GObject parent_instance;
+
+  GMainContext *context;
+  SipnatStack *stack;
+
+  char *local_address;
+  guint local_port;
+  SipnatTransportFlags transports;
+  char *user_agent;
+  guint transaction_timeout;
+  char *public_address;
+  char *ip_versions;
+  char *instance_id;
+  gboolean tcp_for_large_requests;
+
+  SipnatNatPolicy *nat_policy;
+  GListStore *registrations;
+  guint last_reg_id;
+
+  gboolean closed;
+  guint close_timeout;
+  GTask *close_task;
+  GCancellable *close_cancellable;
+  GSource *close_deadline;
+  GError *close_error;
+};
+
+void _sipnat_endpoint_detach_registrations (SipnatEndpoint *self,
+                                            gboolean        unregister);
+
+G_END_DECLS
