@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include "sipnat-binding.h"
+#include "sipnat-binding-private.h"
 
 G_BEGIN_DECLS
 

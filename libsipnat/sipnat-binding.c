@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "sipnat-binding.h"
+#include "sipnat-binding-private.h"
 
 G_DEFINE_BOXED_TYPE (SipnatBinding, sipnat_binding, sipnat_binding_copy, sipnat_binding_free)
 
@@ -68,6 +68,45 @@ sipnat_binding_free (SipnatBinding *binding)
 
   g_free (binding->host);
   g_free (binding);
+}
+
+/**
+ * sipnat_binding_get_host:
+ * @binding: a binding
+ *
+ * Returns: the IP address (or host name) of @binding, without brackets
+ */
+const char *
+sipnat_binding_get_host (const SipnatBinding *binding)
+{
+  g_return_val_if_fail (binding != NULL, NULL);
+  return binding->host;
+}
+
+/**
+ * sipnat_binding_get_port:
+ * @binding: a binding
+ *
+ * Returns: the port of @binding
+ */
+guint16
+sipnat_binding_get_port (const SipnatBinding *binding)
+{
+  g_return_val_if_fail (binding != NULL, 0);
+  return binding->port;
+}
+
+/**
+ * sipnat_binding_get_transport:
+ * @binding: a binding
+ *
+ * Returns: the transport protocol of @binding
+ */
+SipnatTransport
+sipnat_binding_get_transport (const SipnatBinding *binding)
+{
+  g_return_val_if_fail (binding != NULL, SIPNAT_TRANSPORT_UDP);
+  return binding->transport;
 }
 
 /**

@@ -22,19 +22,13 @@ typedef struct _SipnatBinding SipnatBinding;
 
 /**
  * SipnatBinding:
- * @host: the IP address or host name
- * @port: the port
- * @transport: the transport protocol
  *
  * A transport address: where a registrar sees this endpoint (its public
  * binding, learned from the `received` and `rport` Via parameters of
- * RFC 3581) or the local address it sends from.
+ * RFC 3581) or the local address it sends from. Immutable; read it with
+ * [method@Sipnat.Binding.get_host], [method@Sipnat.Binding.get_port] and
+ * [method@Sipnat.Binding.get_transport].
  */
-struct _SipnatBinding {
-  char *host;
-  guint16 port;
-  SipnatTransport transport;
-};
 
 SIPNAT_AVAILABLE_IN_ALL
 GType          sipnat_binding_get_type  (void) G_GNUC_CONST;
@@ -46,6 +40,12 @@ SIPNAT_AVAILABLE_IN_ALL
 SipnatBinding *sipnat_binding_copy      (const SipnatBinding *binding);
 SIPNAT_AVAILABLE_IN_ALL
 void           sipnat_binding_free      (SipnatBinding       *binding);
+SIPNAT_AVAILABLE_IN_ALL
+const char    *sipnat_binding_get_host  (const SipnatBinding *binding);
+SIPNAT_AVAILABLE_IN_ALL
+guint16        sipnat_binding_get_port  (const SipnatBinding *binding);
+SIPNAT_AVAILABLE_IN_ALL
+SipnatTransport sipnat_binding_get_transport (const SipnatBinding *binding);
 SIPNAT_AVAILABLE_IN_ALL
 gboolean       sipnat_binding_equal     (const SipnatBinding *a,
                                          const SipnatBinding *b);

@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include "sipnat-binding.h"
+#include "sipnat-binding-private.h"
 #include "sipnat-error.h"
 #include "sipnat-sofia-private.h"
 

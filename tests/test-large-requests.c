@@ -71,8 +71,8 @@ test_large_register_over_tcp (void)
   sipnat_test_run_for (100);
   g_assert_cmpstr (request_transport (sipnat_fake_registrar_get_last_request (fake)), ==, "UDP");
   g_assert_nonnull (sipnat_registration_get_public_binding (reg));
-  g_assert_cmpint (sipnat_registration_get_public_binding (reg)->transport, ==, SIPNAT_TRANSPORT_UDP);
-  g_assert_cmpuint (sipnat_registration_get_public_binding (reg)->port, ==,
+  g_assert_cmpint (sipnat_binding_get_transport (sipnat_registration_get_public_binding (reg)), ==, SIPNAT_TRANSPORT_UDP);
+  g_assert_cmpuint (sipnat_binding_get_port (sipnat_registration_get_public_binding (reg)), ==,
                     sipnat_endpoint_get_local_port (endpoint));
 }
 

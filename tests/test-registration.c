@@ -136,7 +136,7 @@ test_register_unregister (Fixture       *f,
   g_assert_cmpuint (f->changes->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (f->changes, 0), ==, expected);
   g_assert_false (sipnat_registration_get_nat_detected (reg));
-  g_assert_cmpuint (sipnat_registration_get_public_binding (reg)->port, ==, port);
+  g_assert_cmpuint (sipnat_binding_get_port (sipnat_registration_get_public_binding (reg)), ==, port);
 
   g_assert_true (sipnat_test_unregister (reg, &error));
   g_assert_no_error (error);
@@ -163,7 +163,7 @@ test_register_tcp (Fixture       *f,
   g_assert_true (sipnat_test_register (reg, &error));
   g_assert_no_error (error);
   g_assert_true (g_str_has_suffix (sipnat_registration_get_contact (reg), ";transport=tcp"));
-  g_assert_cmpint (sipnat_registration_get_public_binding (reg)->transport, ==,
+  g_assert_cmpint (sipnat_binding_get_transport (sipnat_registration_get_public_binding (reg)), ==,
                    SIPNAT_TRANSPORT_TCP);
   contacts = sipnat_test_registrar_get_contacts (f->kamailio, "bob");
   g_assert_true (contacts_contain (contacts, sipnat_registration_get_contact (reg)));
@@ -418,8 +418,8 @@ check_match_received_rport (Fixture    *f,
   sipnat_test_run_for (300);
 
   g_assert_true (sipnat_registration_get_nat_detected (reg));
-  g_assert_cmpstr (sipnat_registration_get_public_binding (reg)->host, ==, received);
-  g_assert_cmpuint (sipnat_registration_get_public_binding (reg)->port, ==, atoi (rport));
+  g_assert_cmpstr (sipnat_binding_get_host (sipnat_registration_get_public_binding (reg)), ==, received);
+  g_assert_cmpuint (sipnat_binding_get_port (sipnat_registration_get_public_binding (reg)), ==, atoi (rport));
 
   contacts = sipnat_fake_registrar_get_last_contacts (fake);
   if (!match)

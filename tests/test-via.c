@@ -59,9 +59,9 @@ test_via_cases (void)
 
       g_assert_no_error (error);
       g_assert_nonnull (b);
-      g_assert_cmpstr (b->host, ==, c->host);
-      g_assert_cmpuint (b->port, ==, c->port);
-      g_assert_cmpint (b->transport, ==, c->transport);
+      g_assert_cmpstr (sipnat_binding_get_host (b), ==, c->host);
+      g_assert_cmpuint (sipnat_binding_get_port (b), ==, c->port);
+      g_assert_cmpint (sipnat_binding_get_transport (b), ==, c->transport);
     }
 }
 
@@ -89,8 +89,8 @@ test_via_sent_by (void)
   g_autoptr(SipnatBinding) local = _sipnat_via_get_sent_by (via, NULL);
 
   g_assert_nonnull (local);
-  g_assert_cmpstr (local->host, ==, "192.168.1.2");
-  g_assert_cmpuint (local->port, ==, 5062);
+  g_assert_cmpstr (sipnat_binding_get_host (local), ==, "192.168.1.2");
+  g_assert_cmpuint (sipnat_binding_get_port (local), ==, 5062);
 }
 
 int

@@ -104,7 +104,7 @@ class Kamailio {
 // ------------------------------------------------------------------ tests
 
 function bindingText(b) {
-    return b === null ? 'null' : `${b.host}:${b.port} (transport ${b.transport})`;
+    return b === null ? 'null' : `${b.get_host()}:${b.get_port()} (transport ${b.get_transport()})`;
 }
 
 async function testRegisterSignalClose(kamailio) {
@@ -120,9 +120,9 @@ async function testRegisterSignalClose(kamailio) {
         // Read the fields here: the boxed values belong to the emission.
         changes.push({
             old: oldBinding === null ? null : bindingText(oldBinding),
-            host: newBinding.host,
-            port: newBinding.port,
-            transport: newBinding.transport,
+            host: newBinding.get_host(),
+            port: newBinding.get_port(),
+            transport: newBinding.get_transport(),
         });
     });
 
@@ -140,7 +140,7 @@ async function testRegisterSignalClose(kamailio) {
         checkEqual(c.transport, Sipnat.Transport.UDP, 'new binding transport is UDP');
     }
     const pb = reg.get_public_binding();
-    check(pb !== null && pb.host === '127.0.0.1' && pb.port === port,
+    check(pb !== null && pb.get_host() === '127.0.0.1' && pb.get_port() === port,
         `get_public_binding() is ${pb === null ? 'null' : bindingText(pb)}`);
 
     const contacts = kamailio.contacts('alice');

@@ -150,9 +150,9 @@ async void test_register_signal_close (Kamailio kamailio) throws Error {
     check_uint (changes, 1, "public-binding-changed emitted once");
     check (old_was_null, "old binding is null");
     require (first != null, "got the new binding");
-    check_str (first.host, "127.0.0.1", "new binding host");
-    check_uint (first.port, port, "new binding port is the local port");
-    check (first.transport == Sipnat.Transport.UDP, "new binding transport is UDP");
+    check_str (first.get_host (), "127.0.0.1", "new binding host");
+    check_uint (first.get_port (), port, "new binding port is the local port");
+    check (first.get_transport () == Sipnat.Transport.UDP, "new binding transport is UDP");
     unowned Sipnat.Binding? pb = reg.get_public_binding ();
     check (pb != null && pb.equal (first), "get_public_binding () equals the signalled binding");
 

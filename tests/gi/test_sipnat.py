@@ -160,7 +160,7 @@ def run_async(start, finish, timeout=TIMEOUT_S):
 def binding_tuple(binding):
     if binding is None:
         return None
-    return (binding.host, binding.port, binding.transport)
+    return (binding.get_host(), binding.get_port(), binding.get_transport())
 
 
 def test_register_signal_close(kamailio, endpoint):
