@@ -466,7 +466,10 @@ sipnat_endpoint_class_init (SipnatEndpointClass *klass)
   /**
    * SipnatEndpoint:nat-policy:
    *
-   * The endpoint's default NAT policy.
+   * The endpoint's default NAT policy: every registration added
+   * afterwards starts with a copy of its settings (STUN and TURN servers,
+   * keep-alive interval...), which its own `proxyN.nat` section then
+   * overrides. Set it once for all accounts before adding them.
    */
   props[PROP_NAT_POLICY] =
     g_param_spec_object ("nat-policy", NULL, NULL, SIPNAT_TYPE_NAT_POLICY,
@@ -775,6 +778,9 @@ sipnat_endpoint_set_close_timeout (SipnatEndpoint *self,
  * sipnat_endpoint_get_nat_policy:
  * @self: an endpoint
  *
+ * Gets [property@Sipnat.Endpoint:nat-policy], the defaults of the NAT
+ * policies of registrations added afterwards.
+ *
  * Returns: (transfer none): the endpoint's default NAT policy
  */
 SipnatNatPolicy *
@@ -877,6 +883,28 @@ _sipnat_endpoint_find_registration (SipnatEndpoint *self,
   return NULL;
 }
 
+/* Every setting (readable and writable property) of @from into @to. */
+static void
+copy_settings (GObject *from,
+               GObject *to)
+{
+  guint n = 0;
+  g_autofree GParamSpec **pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (from), &n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_auto(GValue) value = G_VALUE_INIT;
+
+      if ((pspecs[i]->flags & G_PARAM_READWRITE) != G_PARAM_READWRITE ||
+          (pspecs[i]->flags & G_PARAM_CONSTRUCT_ONLY))
+        continue;
+
+      g_value_init (&value, pspecs[i]->value_type);
+      g_object_get_property (from, pspecs[i]->name, &value);
+      g_object_set_property (to, pspecs[i]->name, &value);
+    }
+}
+
 /* A registration named @name (the settings' proxyN), or a new name; its
  * reg-id comes from a counter that never repeats. */
 SipnatRegistration *
@@ -900,6 +928,7 @@ _sipnat_endpoint_add_named_registration (SipnatEndpoint *self,
     }
 
   reg = _sipnat_registration_new (self, name, reg_id);
+  copy_settings (G_OBJECT (self->nat_policy), G_OBJECT (sipnat_registration_get_nat_policy (reg)));
   if (self->stack != NULL)
     _sipnat_registration_attach (reg, self->stack);
   g_list_store_append (self->registrations, reg);

@@ -128,6 +128,54 @@ test_endpoint_port_free_after_close (void)
   g_assert_cmpuint (sipnat_endpoint_get_local_port (b), ==, port);
 }
 
+static void
+test_nat_policy_inherited (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatEndpoint) endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
+  SipnatNatPolicy *defaults;
+  SipnatNatPolicy *policy;
+  SipnatRegistration *before;
+  SipnatRegistration *after;
+
+  g_assert_no_error (error);
+  before = sipnat_endpoint_add_registration (endpoint, "127.0.0.1:5060", "alice");
+  defaults = sipnat_endpoint_get_nat_policy (endpoint);
+  sipnat_nat_policy_set_stun_server (defaults, "stun.example.net");
+  sipnat_nat_policy_set_keepalive_interval (defaults, 7);
+  after = sipnat_endpoint_add_registration (endpoint, "127.0.0.1:5060", "bob");
+
+  /* New registrations start from the endpoint's policy, as a copy. */
+  policy = sipnat_registration_get_nat_policy (after);
+  g_assert_true (policy != defaults);
+  g_assert_cmpstr (sipnat_nat_policy_get_stun_server (policy), ==, "stun.example.net");
+  g_assert_cmpuint (sipnat_nat_policy_get_keepalive_interval (policy), ==, 7);
+  sipnat_nat_policy_set_keepalive_interval (policy, 9);
+  g_assert_cmpuint (sipnat_nat_policy_get_keepalive_interval (defaults), ==, 7);
+  /* Those added before keep their own. */
+  g_assert_null (sipnat_nat_policy_get_stun_server (sipnat_registration_get_nat_policy (before)));
+}
+
+static void
+test_registration_names (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatEndpoint) endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
+  SipnatRegistration *a, *b, *c;
+
+  g_assert_no_error (error);
+  a = sipnat_endpoint_add_registration (endpoint, "127.0.0.1:5060", "a");
+  b = sipnat_endpoint_add_registration (endpoint, "127.0.0.1:5060", "b");
+  g_assert_cmpstr (sipnat_registration_get_name (a), ==, "proxy0");
+  g_assert_cmpstr (sipnat_registration_get_name (b), ==, "proxy1");
+
+  /* A removed registration's name (and reg-id) is never given again. */
+  sipnat_endpoint_remove_registration (endpoint, a);
+  c = sipnat_endpoint_add_registration (endpoint, "127.0.0.1:5060", "c");
+  g_assert_cmpstr (sipnat_registration_get_name (c), ==, "proxy2");
+  g_assert_cmpstr (sipnat_registration_get_name (b), ==, "proxy1");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -139,6 +187,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/endpoint/not-initialised", test_endpoint_not_initialised);
   g_test_add_func ("/endpoint/close", test_endpoint_close);
   g_test_add_func ("/endpoint/port-free-after-close", test_endpoint_port_free_after_close);
+
+  g_test_add_func ("/endpoint/nat-policy/inherited", test_nat_policy_inherited);
+  g_test_add_func ("/endpoint/registration/names", test_registration_names);
 
   return g_test_run ();
 }
