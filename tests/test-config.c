@@ -744,11 +744,11 @@ test_examples (void)
   g_assert_cmpstr (g_hash_table_lookup (conf_table, "policy.endpoint.sip_transaction_timeout"), ==, "4000");
   g_assert_cmpstr (g_hash_table_lookup (conf_table, "proxies.proxy0.server"), ==, "sip.example.com:5060");
   g_assert_cmpstr (g_hash_table_lookup (conf_table, "proxies.proxy0.reg_timeout"), ==, "60");
-  g_assert_cmpstr (g_hash_table_lookup (conf_table, "proxies.proxy1.transport"), ==, "tls");
+  g_assert_cmpstr (g_hash_table_lookup (conf_table, "proxies.proxy1.transport"), ==, "tcp");
   g_assert_cmpstr (g_hash_table_lookup (conf_table, "proxies.proxy0.nat.turn_relay_type"), ==, "udp");
 
   g_assert_cmpstr (g_hash_table_lookup (xml_table, "proxies.proxy0.transport"), ==, "udp");
-  g_assert_cmpstr (g_hash_table_lookup (xml_table, "proxies.proxy1.server"), ==, "sip-backup.example.com:5061");
+  g_assert_cmpstr (g_hash_table_lookup (xml_table, "proxies.proxy1.server"), ==, "sip-backup.example.com:5060");
   g_assert_cmpstr (g_hash_table_lookup (xml_table, "proxies.proxy0.nat.ice_enabled"), ==, "1");
 
   /* Both forms say the same thing. */
