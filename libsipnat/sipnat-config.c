@@ -199,8 +199,14 @@ _sipnat_config_normalize_key (const char  *key,
         }
       else if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p))
         {
-          g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
-                       _("Invalid key “%s”: it contains a space or a control character"), key);
+          /* "password hunter2 = x": the key holds what may be a password. */
+          if (strstr (key, "password") != NULL)
+            g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                                 _("Invalid key: it contains a space or a control character "
+                                   "(the key is not shown: it names a password)"));
+          else
+            g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                         _("Invalid key “%s”: it contains a space or a control character"), key);
           return NULL;
         }
       else
@@ -606,6 +612,39 @@ xml_end_element (GMarkupParseContext  *context,
     g_array_set_size (parser->stack, parser->stack->len - 1);
 }
 
+/* GMarkup's messages quote the text where parsing stopped: an entity
+ * name, the character after an unquoted "=", or the rest of a value whose
+ * quote was closed too early, which may be a piece of a password. So the
+ * message is ours and says only where and what kind of mistake it is. */
+static void
+xml_set_markup_error (GError              **error,
+                      GMarkupParseContext  *context,
+                      const XmlParser      *parser,
+                      const GError         *markup_error,
+                      gboolean              at_end)
+{
+  int markup_line = 0;
+  int column = 0;
+
+  g_markup_parse_context_get_position (context, &markup_line, &column);
+
+  if (g_error_matches (markup_error, G_MARKUP_ERROR, G_MARKUP_ERROR_EMPTY))
+    set_error_at (error, parser->origin, MAX (markup_line, 1),
+                  _("Invalid XML: the document is empty"));
+  else if (at_end)
+    set_error_at (error, parser->origin, MAX (markup_line, 1),
+                  _("Invalid XML: the document ends inside a tag or before every element "
+                    "is closed"));
+  else
+    /* The data is fed one line at a time: the mistake is on the line
+     * being fed, although GMarkup may already count the next one. */
+    set_error_at (error, parser->origin, parser->line,
+                  _("Invalid XML: check that tags are closed in the order they were "
+                    "opened, that attribute values are in double quotes, and that “&”, "
+                    "“<” and “\"” inside a value are written “&amp;”, “&lt;” and "
+                    "“&quot;”"));
+}
+
 /*
  * _sipnat_config_read_xml_data:
  * @data: the file's contents
@@ -681,9 +720,7 @@ _sipnat_config_read_xml_data (const char  *data,
       if (local_error->domain == SIPNAT_ERROR)
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
-        /* GMarkup's message says where: "Error on line 3 char 7: …" */
-        g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
-                     _("%s: Invalid XML: %s"), origin, local_error->message);
+        xml_set_markup_error (error, context, &parser, local_error, ok);
       return NULL;
     }
 

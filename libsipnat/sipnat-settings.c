@@ -128,8 +128,13 @@ resolve (SipnatEndpoint  *self,
       _sipnat_config_find_pspec (G_OBJECT_GET_CLASS (target->object), parts[n - 1]) == NULL)
     {
       *unknown = TRUE;
-      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
-                   _("Unknown setting “%s”"), normal);
+      /* "turn_password:hunter2 = x" must not show hunter2 in a warning. */
+      if (strstr (normal, "password") != NULL)
+        g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                             _("Unknown setting (the key is not shown: it names a password)"));
+      else
+        g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                     _("Unknown setting “%s”"), normal);
       return FALSE;
     }
 

@@ -413,6 +413,18 @@ test_settings_passwords_not_readable (void)
       g_assert_no_error (error);
     }
 
+  /* A key that swallowed a password is not repeated either. */
+  g_assert_false (sipnat_endpoint_set_setting (endpoint, "proxies.proxy0.nat.turn_password:hunter2",
+                                               "x", &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG);
+  g_assert_null (strstr (error->message, "hunter2"));
+  g_clear_error (&error);
+  g_assert_false (sipnat_endpoint_set_setting (endpoint, "proxies.proxy0.password hunter2",
+                                               "x", &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG);
+  g_assert_null (strstr (error->message, "hunter2"));
+  g_clear_error (&error);
+
   /* The password was really set: only reading it back is refused. */
   reg = g_list_model_get_item (sipnat_endpoint_get_registrations (endpoint), 0);
   g_object_unref (reg);
