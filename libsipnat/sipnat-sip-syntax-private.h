@@ -27,5 +27,6 @@ gboolean _sipnat_check_instance_id       (const char  *instance_id,
                                           GError     **error);
 
 char    *_sipnat_quote_display_name      (const char  *display_name);
+char    *_sipnat_text_for_message        (const char  *text);
 
 G_END_DECLS

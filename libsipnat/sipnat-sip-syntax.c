@@ -718,6 +718,22 @@ _sipnat_check_instance_id (const char  *instance_id,
 }
 
 /*
+ * _sipnat_text_for_message:
+ * @text: any bytes, nul-terminated
+ *
+ * Returns: (transfer full): @text as it may be shown in an error message:
+ *   valid UTF-8 on one line, control characters written as `\xHH`, cut
+ *   after 80 bytes
+ */
+char *
+_sipnat_text_for_message (const char *text)
+{
+  g_return_val_if_fail (text != NULL, NULL);
+
+  return shown (text, strlen (text));
+}
+
+/*
  * _sipnat_quote_display_name:
  * @display_name: a display name that passed _sipnat_check_display_name()
  *

@@ -495,6 +495,43 @@ test_settings_set_checks_values (void)
   g_assert_no_error (error);
 }
 
+/* Found by fuzz/fuzz-set-setting: a key or a value that is not UTF-8,
+ * or holds control characters, came back as is in the error message. */
+static void
+test_settings_messages_are_text (void)
+{
+  static const struct {
+    const char *key;
+    const char *value;
+  } cases[] = {
+    { "proxie'.\x86roxy0.display_name", "Al" },
+    { "proxies.proxy0.displ\xc3y_name", "Al" },
+    { "proxies.proxy0.reg\x01timeout", "60" },
+    { "proxies\n.proxy0.reg_timeout", "60" },
+    { "proxies..proxy0\x86", "60" },
+    { "proxies.proxy0.reg_interval", "6\x86" "0" },
+    { "proxies.proxy0.outbound", "yes\r\nX-Injected: 1" },
+    { "proxies.proxy0.transport", "udp\x86" },
+    { "proxies.proxy0.nat.turn_relay_type", "\x1b[31mred" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatEndpoint) endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (sipnat_endpoint_set_setting (endpoint, "proxies.proxy0.server", "127.0.0.1", &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_assert_false (sipnat_endpoint_set_setting (endpoint, cases[i].key, cases[i].value, &error));
+      g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+      for (const char *c = error->message; *c != '\0'; c++)
+        g_assert_cmpint ((guchar) *c, >=, 0x20);
+      g_clear_error (&error);
+    }
+}
+
 /* A port nobody listens on for UDP or TCP on 127.0.0.1, right now. */
 static guint16
 free_port (void)
@@ -588,6 +625,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/settings/dynamic-change", test_settings_dynamic_change);
   g_test_add_func ("/settings/passwords-not-readable", test_settings_passwords_not_readable);
   g_test_add_func ("/settings/set-checks-values", test_settings_set_checks_values);
+  g_test_add_func ("/settings/messages-are-text", test_settings_messages_are_text);
   g_test_add_data_func ("/settings/construct-key-twice/key-file", GINT_TO_POINTER (FALSE),
                         test_settings_construct_key_twice);
   g_test_add_data_func ("/settings/construct-key-twice/xml", GINT_TO_POINTER (TRUE),
