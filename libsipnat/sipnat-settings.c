@@ -236,12 +236,12 @@ apply_setting (SipnatEndpoint  *self,
   if (!resolve (self, key, TRUE, &target, unknown, error))
     return FALSE;
 
-  SIPNAT_NOTE (CONFIG, "%s = %s", key, strstr (key, "password") ? "(hidden)" : value);
-
+  /* Checked before it is logged: a line break cannot forge a log line. */
   pspec = _sipnat_config_find_pspec (G_OBJECT_GET_CLASS (target.object), target.name);
   if (!check_value (G_OBJECT_TYPE (target.object), pspec, value, error))
     return FALSE;
 
+  SIPNAT_NOTE (CONFIG, "%s = %s", key, strstr (key, "password") ? "(hidden)" : value);
   return _sipnat_config_set_property (target.object, target.name, value, error);
 }
 
