@@ -11,6 +11,7 @@
 
 #include "sipnat-config-private.h"
 #include "sipnat-error.h"
+#include "sipnat-sip-syntax-private.h"
 
 /*
  * The product addresses settings as `domain.section[.subsection].setting`
@@ -81,12 +82,16 @@ display_origin (const char *origin)
   return origin != NULL ? origin : "<data>";
 }
 
-/* Never show the value of a password, not even in an error. */
-static const char *
+/* A value as an error may show it: never a password, never a line break
+ * or invalid UTF-8. */
+static char *
 display_value (const char *setting_name,
                const char *value)
 {
-  return strstr (setting_name, "password") != NULL ? "(hidden)" : value;
+  if (strstr (setting_name, "password") != NULL)
+    return g_strdup ("(hidden)");
+
+  return _sipnat_text_for_message (value);
 }
 
 G_GNUC_PRINTF (4, 5)
@@ -197,10 +202,22 @@ _sipnat_config_normalize_key (const char  *key,
           g_string_append_c (out, '.');
           segment_empty = TRUE;
         }
-      else if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p))
+      else if (!g_ascii_isgraph (*p))
         {
-          g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
-                       _("Invalid key “%s”: it contains a space or a control character"), key);
+          /* "password hunter2 = x": the key holds what may be a password. */
+          if (strstr (key, "password") != NULL)
+            g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                                 _("Invalid key: it contains a space, a control character or "
+                                   "a non-ASCII character (the key is not shown: it names a "
+                                   "password)"));
+          else
+            {
+              g_autofree char *shown = _sipnat_text_for_message (key);
+
+              g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                           _("Invalid key “%s”: it contains a space, a control character or "
+                             "a non-ASCII character"), shown);
+            }
           return NULL;
         }
       else
@@ -212,8 +229,10 @@ _sipnat_config_normalize_key (const char  *key,
 
   if (segment_empty)
     {
+      g_autofree char *shown = _sipnat_text_for_message (key);
+
       g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
-                   _("Invalid key “%s”: empty part between separators"), key);
+                   _("Invalid key “%s”: empty part between separators"), shown);
       return NULL;
     }
 
@@ -362,9 +381,11 @@ _sipnat_config_read_key_file_data (const char  *data,
 
       if (group == NULL)
         {
+          g_autofree char *shown = _sipnat_text_for_message (key);
+
           set_error_at (error, origin, line_no,
                         _("Setting “%s” comes before any group; put a group such as "
-                          "“[proxies.proxy0]” above it"), key);
+                          "“[proxies.proxy0]” above it"), shown);
           return NULL;
         }
 
@@ -570,8 +591,10 @@ xml_start_element (GMarkupParseContext  *context,
 
           if (parent == XML_DOMAIN)
             {
+              g_autofree char *shown = _sipnat_text_for_message (name);
+
               set_error_at (error, parser->origin, line,
-                            _("Setting “%s” is not inside a <section>"), name);
+                            _("Setting “%s” is not inside a <section>"), shown);
               return;
             }
 
@@ -604,6 +627,39 @@ xml_end_element (GMarkupParseContext  *context,
 
   if (parser->stack->len > 0)
     g_array_set_size (parser->stack, parser->stack->len - 1);
+}
+
+/* GMarkup's messages quote the text where parsing stopped: an entity
+ * name, the character after an unquoted "=", or the rest of a value whose
+ * quote was closed too early, which may be a piece of a password. So the
+ * message is ours and says only where and what kind of mistake it is. */
+static void
+xml_set_markup_error (GError              **error,
+                      GMarkupParseContext  *context,
+                      const XmlParser      *parser,
+                      const GError         *markup_error,
+                      gboolean              at_end)
+{
+  int markup_line = 0;
+  int column = 0;
+
+  g_markup_parse_context_get_position (context, &markup_line, &column);
+
+  if (g_error_matches (markup_error, G_MARKUP_ERROR, G_MARKUP_ERROR_EMPTY))
+    set_error_at (error, parser->origin, MAX (markup_line, 1),
+                  _("Invalid XML: the document is empty"));
+  else if (at_end)
+    set_error_at (error, parser->origin, MAX (markup_line, 1),
+                  _("Invalid XML: the document ends inside a tag or before every element "
+                    "is closed"));
+  else
+    /* The data is fed one line at a time: the mistake is on the line
+     * being fed, although GMarkup may already count the next one. */
+    set_error_at (error, parser->origin, parser->line,
+                  _("Invalid XML: check that tags are closed in the order they were "
+                    "opened, that attribute values are in double quotes, and that “&”, "
+                    "“<” and “\"” inside a value are written “&amp;”, “&lt;” and "
+                    "“&quot;”"));
 }
 
 /*
@@ -681,9 +737,7 @@ _sipnat_config_read_xml_data (const char  *data,
       if (local_error->domain == SIPNAT_ERROR)
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
-        /* GMarkup's message says where: "Error on line 3 char 7: …" */
-        g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
-                     _("%s: Invalid XML: %s"), origin, local_error->message);
+        xml_set_markup_error (error, context, &parser, local_error, ok);
       return NULL;
     }
 
@@ -792,6 +846,7 @@ parse_boolean (GParamSpec  *pspec,
                GValue      *out,
                GError     **error)
 {
+  g_autofree char *shown = NULL;
   static const char * const truths[] = { "1", "true", "yes", "on", NULL };
   static const char * const lies[] = { "0", "false", "no", "off", NULL };
 
@@ -811,7 +866,7 @@ parse_boolean (GParamSpec  *pspec,
 
   g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
                _("Invalid value “%s” for setting “%s”: expected 1, 0, true, false, yes, no, on or off"),
-               display_value (setting_name, value), setting_name);
+               (shown = display_value (setting_name, value)), setting_name);
   return FALSE;
 }
 
@@ -822,6 +877,7 @@ parse_integer (GParamSpec  *pspec,
                GValue      *out,
                GError     **error)
 {
+  g_autofree char *shown = NULL;
   GType type = G_PARAM_SPEC_VALUE_TYPE (pspec);
   g_autofree char *min_str = NULL;
   g_autofree char *max_str = NULL;
@@ -899,7 +955,7 @@ parse_integer (GParamSpec  *pspec,
 
   g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
                _("Invalid value “%s” for setting “%s”: expected a whole number from %s to %s"),
-               display_value (setting_name, value), setting_name, min_str, max_str);
+               (shown = display_value (setting_name, value)), setting_name, min_str, max_str);
   return FALSE;
 }
 
@@ -938,6 +994,7 @@ parse_enum (GParamSpec  *pspec,
             GValue      *out,
             GError     **error)
 {
+  g_autofree char *shown = NULL;
   GEnumClass *klass = G_PARAM_SPEC_ENUM (pspec)->enum_class;
   const GEnumValue *found = find_enum_value (klass, value);
   g_autoptr(GString) allowed = NULL;
@@ -954,7 +1011,7 @@ parse_enum (GParamSpec  *pspec,
 
   g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
                _("Invalid value “%s” for setting “%s”: expected one of %s"),
-               display_value (setting_name, value), setting_name, allowed->str);
+               (shown = display_value (setting_name, value)), setting_name, allowed->str);
   return FALSE;
 }
 
@@ -966,6 +1023,7 @@ parse_flags (GParamSpec  *pspec,
              GValue      *out,
              GError     **error)
 {
+  g_autofree char *shown = NULL;
   GFlagsClass *klass = G_PARAM_SPEC_FLAGS (pspec)->flags_class;
   g_auto(GStrv) parts = g_strsplit_set (value, ",|", -1);
   g_autoptr(GString) allowed = NULL;
@@ -990,7 +1048,7 @@ parse_flags (GParamSpec  *pspec,
           g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
                        _("Invalid value “%s” for setting “%s”: expected a comma-separated "
                          "list of %s"),
-                       display_value (setting_name, value), setting_name, allowed->str);
+                       (shown = display_value (setting_name, value)), setting_name, allowed->str);
           return FALSE;
         }
 
@@ -1045,6 +1103,7 @@ reg_timeout_rule (GParamSpec *pspec,
                   const char *value,
                   GValue     *out)
 {
+  g_autofree char *shown = NULL;
   GValue zero = G_VALUE_INIT;
   gboolean applies;
 
@@ -1059,7 +1118,7 @@ reg_timeout_rule (GParamSpec *pspec,
     {
       g_warning ("Setting %s has the non-numeric value “%s”: using 0, "
                  "which means no registration (standalone mode)",
-                 setting_name, display_value (setting_name, value));
+                 setting_name, (shown = display_value (setting_name, value)));
       g_value_copy (&zero, out);
     }
   g_value_unset (&zero);

@@ -13,13 +13,17 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "sipnat-config-private.h"
 #include "sipnat-debug-private.h"
 #include "sipnat-endpoint-private.h"
+#include "sipnat-enums.h"
 #include "sipnat-error.h"
 #include "sipnat-registration.h"
+#include "sipnat-sip-syntax-private.h"
 
 typedef struct {
   GObject *object;            /* (transfer none) */
@@ -109,12 +113,98 @@ resolve (SipnatEndpoint  *self,
       _sipnat_config_find_pspec (G_OBJECT_GET_CLASS (target->object), parts[n - 1]) == NULL)
     {
       *unknown = TRUE;
-      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
-                   _("Unknown setting “%s”"), normal);
+      /* "turn_password:hunter2 = x" must not show hunter2 in a warning. */
+      if (strstr (normal, "password") != NULL)
+        g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                             _("Unknown setting (the key is not shown: it names a password)"));
+      else
+        g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                     _("Unknown setting “%s”"), normal);
       return FALSE;
     }
 
   target->name = g_strdup (parts[n - 1]);
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Values that end up in SIP requests                                     */
+
+typedef gboolean (*ValueCheck) (const char  *value,
+                                GError     **error);
+
+typedef struct {
+  const char *property;   /* the property's name */
+  ValueCheck check;
+} SettingCheck;
+
+/* A proxy's transport is checked when the file is read: over TLS, nua
+ * would answer every REGISTER itself with "503 No transport", forever. */
+static gboolean
+check_registration_transport (const char  *value,
+                              GError     **error)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (SIPNAT_TYPE_TRANSPORT);
+  GEnumValue *tls = g_enum_get_value (klass, SIPNAT_TRANSPORT_TLS);
+  g_autofree char *stripped = g_strstrip (g_strdup (value));
+
+  if (g_ascii_strcasecmp (stripped, tls->value_nick) != 0 &&
+      g_ascii_strcasecmp (stripped, tls->value_name) != 0)
+    return TRUE;
+
+  g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                       _("TLS is not supported yet: use udp or tcp"));
+  return FALSE;
+}
+
+static const SettingCheck registration_checks[] = {
+  { "server", _sipnat_check_server_list },
+  { "user", _sipnat_check_user },
+  { "domain", _sipnat_check_domain },
+  { "display-name", _sipnat_check_display_name },
+  { "transport", check_registration_transport },
+};
+
+static const SettingCheck endpoint_checks[] = {
+  { "public-address", _sipnat_check_public_address },
+  { "user-agent", _sipnat_check_user_agent },
+  { "instance-id", _sipnat_check_instance_id },
+};
+
+/* Refuses a value that would not fit where it goes in a SIP request (a
+ * header injection, a URI password, a port out of range). An empty value
+ * means "not set" and is always accepted. */
+static gboolean
+check_value (GType        owner,
+             GParamSpec  *pspec,
+             const char  *value,
+             GError     **error)
+{
+  const SettingCheck *checks;
+  gsize n_checks;
+
+  if (value == NULL || *value == '\0')
+    return TRUE;
+
+  if (g_type_is_a (owner, SIPNAT_TYPE_REGISTRATION))
+    {
+      checks = registration_checks;
+      n_checks = G_N_ELEMENTS (registration_checks);
+    }
+  else if (g_type_is_a (owner, SIPNAT_TYPE_ENDPOINT))
+    {
+      checks = endpoint_checks;
+      n_checks = G_N_ELEMENTS (endpoint_checks);
+    }
+  else
+    return TRUE;
+
+  for (gsize i = 0; i < n_checks; i++)
+    {
+      if (g_str_equal (pspec->name, checks[i].property))
+        return checks[i].check (value, error);
+    }
+
   return TRUE;
 }
 
@@ -126,8 +216,14 @@ apply_setting (SipnatEndpoint  *self,
                GError         **error)
 {
   g_auto(Target) target = { 0 };
+  GParamSpec *pspec;
 
   if (!resolve (self, key, TRUE, &target, unknown, error))
+    return FALSE;
+
+  /* Checked before it is logged: a line break cannot forge a log line. */
+  pspec = _sipnat_config_find_pspec (G_OBJECT_GET_CLASS (target.object), target.name);
+  if (!check_value (G_OBJECT_TYPE (target.object), pspec, value, error))
     return FALSE;
 
   SIPNAT_NOTE (CONFIG, "%s = %s", key, strstr (key, "password") ? "(hidden)" : value);
@@ -146,6 +242,12 @@ apply_setting (SipnatEndpoint  *self,
  * reconfiguration. A registration setting takes effect at the
  * registration's next REGISTER, which goes out at once when it is
  * registered. A new `proxyN` name creates a registration.
+ *
+ * Values that go into SIP requests are checked as in a configuration
+ * file: `server` is one or more `host[:port]` (port 1 to 65535), `user`
+ * holds only the characters RFC 3261 allows in a SIP URI's user part (or
+ * `%HH` escapes), `domain` is a host, `display_name` has no control
+ * characters, and a proxy's `transport` cannot be TLS yet.
  *
  * Returns: %TRUE on success; %FALSE with a %SIPNAT_ERROR_CONFIG error for
  *   an unknown key or an invalid value
@@ -172,7 +274,11 @@ sipnat_endpoint_set_setting (SipnatEndpoint  *self,
  * @error: return location for a #GError
  *
  * Reads a setting by its product key, formatted as in a configuration
- * file (booleans as 1 or 0). Passwords cannot be read back.
+ * file (booleans as 1 or 0).
+ *
+ * Passwords cannot be read back: for every setting whose name contains
+ * `password` (`password`, `nat.turn_password`), this returns %NULL with a
+ * %SIPNAT_ERROR_CONFIG error, whether a password is set or not.
  *
  * Returns: (transfer full) (nullable): the value, or %NULL with a
  *   %SIPNAT_ERROR_CONFIG error
@@ -193,6 +299,13 @@ sipnat_endpoint_get_setting (SipnatEndpoint  *self,
 
   if (!resolve (self, key, FALSE, &target, &unknown, error))
     return NULL;
+
+  if (strstr (target.name, "password") != NULL)
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                   _("The setting “%s” cannot be read: passwords are never read back"), key);
+      return NULL;
+    }
 
   pspec = _sipnat_config_find_pspec (G_OBJECT_GET_CLASS (target.object), target.name);
   if ((pspec->flags & G_PARAM_READABLE) == 0)
@@ -236,6 +349,33 @@ setting_error (GError             **error,
   return FALSE;
 }
 
+/* Takes @value. A key given twice keeps its place and takes the later
+ * value: the later one wins, as everywhere in a file, and GObject refuses
+ * a construct property named twice. */
+static void
+add_construct_value (GPtrArray  *names,
+                     GArray     *values,
+                     GParamSpec *pspec,
+                     GValue     *value)
+{
+  guint index;
+
+  if (g_ptr_array_find_with_equal_func (names, pspec->name, g_str_equal, &index))
+    {
+      GValue *old = &g_array_index (values, GValue, index);
+
+      g_value_unset (old);
+      *old = *value;
+    }
+  else
+    {
+      g_ptr_array_add (names, (gpointer) pspec->name);
+      g_array_append_vals (values, value, 1);
+    }
+
+  *value = (GValue) G_VALUE_INIT;
+}
+
 /* Local address, port, transports and user agent are fixed when the
  * endpoint is constructed: take them from the file first. */
 static SipnatEndpoint *
@@ -262,14 +402,12 @@ construct_endpoint (GPtrArray     *settings,
       if (!is_endpoint_construct_setting (setting, &pspec))
         continue;
 
-      if (!_sipnat_config_parse_value (pspec, setting->key + strlen ("policy.endpoint."),
+      if (!check_value (SIPNAT_TYPE_ENDPOINT, pspec, setting->value, &local) ||
+          !_sipnat_config_parse_value (pspec, setting->key + strlen ("policy.endpoint."),
                                        setting->value, &value, &local))
         ok = setting_error (error, local, path, setting);
       else
-        {
-          g_ptr_array_add (names, (gpointer) pspec->name);
-          g_array_append_val (values, value);
-        }
+        add_construct_value (names, values, pspec, &value);
     }
 
   if (ok)

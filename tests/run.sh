@@ -3,6 +3,8 @@
 #   1. every suite (unit, integration, gi, nat) in a normal build;
 #   2. the unit and integration suites again under valgrind;
 #   3. the same under AddressSanitizer and UndefinedBehaviorSanitizer.
+#   4. each libFuzzer target (fuzz/) for 20 s, where clang is installed
+#      (the corpora are replayed in step 1 in any case).
 # Usage: bash tests/run.sh [--quick]   (--quick: step 1 only)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +51,13 @@ if [ "$quick" -eq 0 ]; then
     echo "tests/run.sh: the AddressSanitizer build failed" >&2
     status=1
   fi
+
+  bash fuzz/run.sh "${SIPNAT_FUZZ_SECONDS:-20}"
+  case $? in
+    0) ;;
+    77) echo "tests/run.sh: fuzzing skipped (no clang with libFuzzer)" >&2 ;;
+    *) status=1 ;;
+  esac
 fi
 
 # A closing line that any CI reader understands.

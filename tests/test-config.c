@@ -459,8 +459,8 @@ test_bad_files (void)
     { "utf8.conf", "[proxies.proxy0]\ndisplay_name = Ren\xe9\n", "utf8.conf:2:" },
     { "nul.conf", "[proxies.proxy0]\n\ndisplay_name = a\0b\n", "nul.conf:3:" },
     { "malformed.config",
-      "<Configuration>\n<Container name=\"Genesys\">\n</Configuration>\n", "line 3" },
-    { "unclosed.config", "<Configuration>\n<Container name=\"Genesys\">\n", "line 3" },
+      "<Configuration>\n<Container name=\"Genesys\">\n</Configuration>\n", "malformed.config:3:" },
+    { "unclosed.config", "<Configuration>\n<Container name=\"Genesys\">\n", "unclosed.config:3:" },
     { "no-name.config",
       "<Configuration>\n<Container name=\"Genesys\">\n<domain name=\"proxies\">\n"
       "<section name=\"proxy0\">\n<setting value=\"60\"/>\n"
@@ -521,14 +521,75 @@ test_bad_files (void)
 static void
 test_bad_line_not_echoed (void)
 {
-  static const char data[] = "[proxies.proxy0]\npassword hunter2\n";
-  g_autoptr(GPtrArray) settings = NULL;
-  g_autoptr(GError) error = NULL;
+  /* A line without "=", and a key that swallowed the password. */
+  static const char * const data[] = {
+    "[proxies.proxy0]\npassword hunter2\n",
+    "[proxies.proxy0]\npassword hunter2 = x\n",
+  };
 
-  settings = _sipnat_config_read_key_file_data (data, -1, "secret.conf", &error);
-  g_assert_null (settings);
-  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG);
-  g_assert_null (strstr (error->message, "hunter2"));
+  for (guint i = 0; i < G_N_ELEMENTS (data); i++)
+    {
+      g_autoptr(GPtrArray) settings = NULL;
+      g_autoptr(GError) error = NULL;
+
+      settings = _sipnat_config_read_key_file_data (data[i], -1, "secret.conf", &error);
+      g_assert_null (settings);
+      g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG);
+      g_test_message ("→ %s", error->message);
+      g_assert_true (g_str_has_prefix (error->message, "secret.conf:2:"));
+      g_assert_null (strstr (error->message, "hunter2"));
+    }
+}
+
+/* A malformed XML file whose mistake is in or next to a password: the
+ * error says where, never what the text there is. */
+static void
+test_xml_error_hides_passwords (void)
+{
+  static const struct {
+    const char *xml;
+    guint line;
+  } cases[] = {
+    /* an unknown entity: GMarkup quotes its name */
+    { "<setting name=\"password\" value=\"hunter2&secret;\"/>", 4 },
+    /* a quote closed too early: the rest is read as an attribute name */
+    { "<setting name=\"password\" value=\"hun\"ter2secret\"/>", 4 },
+    /* an unquoted value: GMarkup quotes the character after "=" */
+    { "<setting name=\"turn_password\" value=hunter2secret/>", 4 },
+    { "<setting name=\"password\" value=\"hunter2secret\"/ >", 4 },
+    /* (the stray "<" is noticed on the next line, where the next tag starts) */
+    { "<setting name=\"password\" value=\"hunter2secret\" <", 5 },
+    { "<setting name=\"password\" value=\"hunter2secret\"></settings>", 4 },
+    { "<setting name=\"password\" value=\"hunter2secret\"><hunter2secret>", 0 },
+    /* the file ends in the middle of the password */
+    { "<setting name=\"password\" value=\"hunter2secret", 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *data = g_strconcat (
+        "<Configuration>\n"
+        "<Container name=\"Genesys\">\n"
+        "<domain name=\"proxies\"><section name=\"proxy0\">\n",
+        cases[i].xml, "\n"
+        "</section></domain></Container></Configuration>\n", NULL);
+      g_autofree char *where = g_strdup_printf ("leak.config:%u:", cases[i].line);
+      g_autoptr(GPtrArray) settings = NULL;
+      g_autoptr(GError) error = NULL;
+
+      settings = _sipnat_config_read_xml_data (data, -1, "leak.config", &error);
+      g_assert_null (settings);
+      g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG);
+      g_test_message ("%s\n→ %s", cases[i].xml, error->message);
+      g_assert_true (g_str_has_prefix (error->message, "leak.config:"));
+      if (cases[i].line != 0)
+        g_assert_true (g_str_has_prefix (error->message, where));
+      g_assert_nonnull (strstr (error->message, "XML"));
+      g_assert_null (strstr (error->message, "hunter"));
+      g_assert_null (strstr (error->message, "secret"));
+      g_assert_null (strstr (error->message, "ter2"));
+      g_assert_null (strstr (error->message, "“h”"));
+    }
 }
 
 /* Setting properties */
@@ -744,11 +805,11 @@ test_examples (void)
   g_assert_cmpstr (g_hash_table_lookup (conf_table, "policy.endpoint.sip_transaction_timeout"), ==, "4000");
   g_assert_cmpstr (g_hash_table_lookup (conf_table, "proxies.proxy0.server"), ==, "sip.example.com:5060");
   g_assert_cmpstr (g_hash_table_lookup (conf_table, "proxies.proxy0.reg_timeout"), ==, "60");
-  g_assert_cmpstr (g_hash_table_lookup (conf_table, "proxies.proxy1.transport"), ==, "tls");
+  g_assert_cmpstr (g_hash_table_lookup (conf_table, "proxies.proxy1.transport"), ==, "tcp");
   g_assert_cmpstr (g_hash_table_lookup (conf_table, "proxies.proxy0.nat.turn_relay_type"), ==, "udp");
 
   g_assert_cmpstr (g_hash_table_lookup (xml_table, "proxies.proxy0.transport"), ==, "udp");
-  g_assert_cmpstr (g_hash_table_lookup (xml_table, "proxies.proxy1.server"), ==, "sip-backup.example.com:5061");
+  g_assert_cmpstr (g_hash_table_lookup (xml_table, "proxies.proxy1.server"), ==, "sip-backup.example.com:5060");
   g_assert_cmpstr (g_hash_table_lookup (xml_table, "proxies.proxy0.nat.ice_enabled"), ==, "1");
 
   /* Both forms say the same thing. */
@@ -792,6 +853,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/config/normalize-key", test_normalize_key);
   g_test_add_func ("/config/xml/basic", test_xml_basic);
   g_test_add_func ("/config/xml/other-roots", test_xml_other_roots);
+  g_test_add_func ("/config/xml/error-hides-passwords", test_xml_error_hides_passwords);
   g_test_add_func ("/config/bad-files", test_bad_files);
   g_test_add_func ("/config/set-property/nat-policy", test_set_property_nat_policy);
   g_test_add_func ("/config/set-property/reg-timeout", test_set_property_reg_timeout);
