@@ -144,6 +144,7 @@ batch_run (GObject               *source,
   Batch *batch = g_new0 (Batch, 1);
 
   g_task_set_source_tag (task, batch_run);
+  g_task_set_check_cancellable (task, FALSE);   /* each failure is named */
   batch->registrations = registrations;
   batch->start = start;
   batch->finish = finish;
@@ -265,6 +266,8 @@ finish_close (SipnatEndpoint *self)
     return;
 
   _sipnat_clear_source (&self->close_deadline);
+  g_cancellable_disconnect (g_task_get_cancellable (task), self->close_cancelled_id);
+  self->close_cancelled_id = 0;
   g_cancellable_cancel (self->close_cancellable);
   g_clear_object (&self->close_cancellable);
 
@@ -294,6 +297,10 @@ shut_down (SipnatEndpoint *self)
     }
 
   _sipnat_stack_shutdown (g_steal_pointer (&self->stack), stack_done_cb, g_object_ref (self));
+
+  /* Given up (cancelled): the stack finishes in the background. */
+  if (g_cancellable_is_cancelled (self->close_cancellable))
+    finish_close (self);
 }
 
 static void
@@ -333,10 +340,10 @@ close_deadline_cb (gpointer data)
 }
 
 static void
-close_cancelled_cb (GCancellable   *cancellable,
-                    SipnatEndpoint *self)
+close_cancelled_cb (GCancellable *cancellable,
+                    GCancellable *ours)
 {
-  g_cancellable_cancel (self->close_cancellable);
+  g_cancellable_cancel (ours);
 }
 
 /**
@@ -369,6 +376,8 @@ sipnat_endpoint_close_async (SipnatEndpoint      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sipnat_endpoint_close_async);
+  /* A cancelled close still says which registrations it gave up on. */
+  g_task_set_check_cancellable (task, FALSE);
 
   if (self->closed)
     {
@@ -381,8 +390,9 @@ sipnat_endpoint_close_async (SipnatEndpoint      *self,
   self->close_task = g_steal_pointer (&task);
   self->close_cancellable = g_cancellable_new ();
   if (cancellable != NULL)
-    g_cancellable_connect (cancellable, G_CALLBACK (close_cancelled_cb),
-                           g_object_ref (self->close_cancellable), g_object_unref);
+    self->close_cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (close_cancelled_cb),
+                                                      g_object_ref (self->close_cancellable),
+                                                      g_object_unref);
   self->close_deadline = g_timeout_source_new (self->close_timeout);
   g_source_set_callback (self->close_deadline, close_deadline_cb, self, NULL);
   g_source_attach (self->close_deadline, self->context);

@@ -40,6 +40,7 @@ struct _SipnatEndpoint
   guint close_timeout;
   GTask *close_task;
   GCancellable *close_cancellable;
+  gulong close_cancelled_id;
   GSource *close_deadline;
   GError *close_error;
 };

@@ -1,8 +1,10 @@
 /* sipnat-register-request-private.h: what a REGISTER carries
  *
  * Pure functions, no Sofia and no sockets: the address of record, the
- * registrar's URI, the Contact and its header, the From header. Unit
- * tested in tests/test-register-request.c.
+ * registrar's URI, the Contact and its header, the From header. The
+ * user, domain and display name were checked before (sipnat-sip-syntax.c):
+ * the user goes in as it is (an RFC 3261 user part, escapes included),
+ * the display name quoted.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sipnat-register-request-private.h"
+#include "sipnat-sip-syntax-private.h"
 
 /* The host of `host[:port]` or `[v6]:port`, brackets kept. */
 char *
@@ -39,23 +40,6 @@ _sipnat_register_build_aor (const SipnatRegisterIdentity *identity)
   return g_strdup_printf ("sip:%s@%s", identity->user, host);
 }
 
-/* A quoted-string (RFC 3261 §25.1): quotes and backslashes escaped. */
-static char *
-quote (const char *text)
-{
-  GString *quoted = g_string_new ("\"");
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_c (quoted, '\\');
-      g_string_append_c (quoted, *p);
-    }
-  g_string_append_c (quoted, '"');
-
-  return g_string_free (quoted, FALSE);
-}
-
 char *
 _sipnat_register_build_from (const SipnatRegisterIdentity *identity)
 {
@@ -65,7 +49,7 @@ _sipnat_register_build_from (const SipnatRegisterIdentity *identity)
   if (identity->display_name == NULL)
     return g_strdup_printf ("<%s>", aor);
 
-  name = quote (identity->display_name);
+  name = _sipnat_quote_display_name (identity->display_name);
   return g_strdup_printf ("%s <%s>", name, aor);
 }
 
@@ -84,13 +68,12 @@ _sipnat_register_build_contact (const char          *user,
                                 const SipnatBinding *binding)
 {
   gboolean ipv6 = strchr (binding->host, ':') != NULL;
-  g_autofree char *escaped = g_uri_escape_string (user, "!$&'()*+,;=?/", FALSE);
   gboolean udp = binding->transport == SIPNAT_TRANSPORT_UDP;
 
   /* The scheme stays sip: and the transport parameter is kept as is: a
    * Contact is never turned into sips: (RFC 3261 §19.1). */
   return g_strdup_printf ("sip:%s@%s%s%s:%u%s%s",
-                          escaped,
+                          user,
                           ipv6 ? "[" : "", binding->host, ipv6 ? "]" : "",
                           binding->port,
                           udp ? "" : ";transport=",

@@ -65,9 +65,11 @@ struct _SipnatRegistration
   /* The REGISTER under way */
   nua_handle_t *nh;
   char *registrar_url;
+  char *contacts_header;           /* of the last REGISTER */
   gsize request_size;              /* about */
   guint auth_rounds;
   char *auth_header;               /* our own digest, when Sofia's cannot */
+  gboolean expect_no_challenge;    /* nua's 904 before it goes out */
   gboolean identity_changed;
 
   GTask *register_task;

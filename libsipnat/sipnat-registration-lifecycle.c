@@ -14,6 +14,7 @@
 
 #include "sipnat-error.h"
 #include "sipnat-registration-impl-private.h"
+#include "sipnat-sip-syntax-private.h"
 
 /* ---------------------------------------------------------------------- */
 /* Life with the endpoint                                                  */
@@ -153,6 +154,15 @@ check_settings (SipnatRegistration  *self,
     {
       g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
                    _("The registration “%s” has no user"), self->name);
+      return FALSE;
+    }
+
+  if (!_sipnat_check_server_list (self->server, error) ||
+      !_sipnat_check_user (self->user, error) ||
+      (self->domain != NULL && !_sipnat_check_domain (self->domain, error)) ||
+      (self->display_name != NULL && !_sipnat_check_display_name (self->display_name, error)))
+    {
+      g_prefix_error (error, _("The registration “%s”: "), self->name);
       return FALSE;
     }
 
@@ -358,6 +368,7 @@ sipnat_registration_unregister_async (SipnatRegistration  *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sipnat_registration_unregister_async);
+  g_task_set_check_cancellable (task, FALSE);   /* the error says what was given up */
 
   if (return_early (task, cancellable,
                     self->unregister_task == NULL ? NULL

@@ -312,12 +312,30 @@ contact_header (SipnatRegistration *self)
                                                 self->stale_contact);
 }
 
+/* nua builds each REGISTER from the tags of its last call, and resends
+ * that for its refreshes: every call gives them all. */
+static void
+issue_register (SipnatRegistration *self)
+{
+  g_autofree char *expires = g_strdup_printf ("%u", self->reg_timeout);
+  gboolean own_digest = self->auth_header != NULL;
+
+  nua_register (self->nh,
+                NUTAG_REGISTRAR (self->registrar_url),
+                SIPTAG_CONTACT_STR (self->contacts_header),
+                SIPTAG_EXPIRES_STR (expires),
+                TAG_IF (self->outbound, SIPTAG_SUPPORTED_STR ("outbound")),
+                NUTAG_OUTBOUND ("no-natify no-validate no-options-keepalive use-rport"),
+                TAG_IF (own_digest, SIPTAG_AUTHORIZATION (SIP_NONE)),
+                TAG_IF (own_digest, SIPTAG_PROXY_AUTHORIZATION (SIP_NONE)),
+                TAG_IF (own_digest, SIPTAG_HEADER_STR (self->auth_header)),
+                TAG_END ());
+}
+
 void
 _sipnat_registration_send (SipnatRegistration *self)
 {
   SipnatRegisterIdentity id = identity (self);
-  g_autofree char *contacts = NULL;
-  g_autofree char *expires = NULL;
 
   if (!ensure_handle (self))
     {
@@ -334,25 +352,19 @@ _sipnat_registration_send (SipnatRegistration *self)
   g_free (self->registrar_url);
   self->registrar_url = _sipnat_register_build_registrar_url (active_server (self),
                                                               self->transport);
-  contacts = contact_header (self);
-  expires = g_strdup_printf ("%u", self->reg_timeout);
+  g_free (self->contacts_header);
+  self->contacts_header = contact_header (self);
   if (self->transport != SIPNAT_TRANSPORT_UDP)
     _sipnat_flow_claim_stream (self->flow);
-  self->request_size = _sipnat_register_estimate_size (&id, self->registrar_url, contacts,
+  self->request_size = _sipnat_register_estimate_size (&id, self->registrar_url,
+                                                       self->contacts_header,
                                                        self->endpoint
                                                        ? sipnat_endpoint_get_user_agent (self->endpoint)
                                                        : NULL);
 
-  SIPNAT_NOTE (REGISTRATION, "%s: REGISTER %s Contact %s Expires %s",
-               self->name, self->registrar_url, contacts, expires);
-
-  nua_register (self->nh,
-                NUTAG_REGISTRAR (self->registrar_url),
-                SIPTAG_CONTACT_STR (contacts),
-                SIPTAG_EXPIRES_STR (expires),
-                TAG_IF (self->outbound, SIPTAG_SUPPORTED_STR ("outbound")),
-                NUTAG_OUTBOUND ("no-natify no-validate no-options-keepalive use-rport"),
-                TAG_END ());
+  SIPNAT_NOTE (REGISTRATION, "%s: REGISTER %s Contact %s Expires %u",
+               self->name, self->registrar_url, self->contacts_header, self->reg_timeout);
+  issue_register (self);
 
   self->stale_sent = self->stale_contact != NULL;
   g_clear_pointer (&self->stale_contact, g_free);
@@ -384,9 +396,7 @@ _sipnat_registration_start_unregister (SipnatRegistration  *self,
   if (self->nh != NULL)
     {
       _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_UNREGISTERING, NULL);
-      nua_unregister (self->nh,
-                      TAG_IF (self->auth_header != NULL, SIPTAG_HEADER_STR (self->auth_header)),
-                      TAG_END ());
+      nua_unregister (self->nh, TAG_END ());   /* nua resends our digest, if any */
       return TRUE;
     }
 
@@ -516,39 +526,69 @@ _sipnat_registration_flow_answered (gpointer              data,
 /* ---------------------------------------------------------------------- */
 /* Answers                                                                */
 
+/* Our own digest (credentials with a colon): nua waits for credentials
+ * it could use; credentials for no realm end that wait (a 904 we expect),
+ * then the request goes again with our header, which replaces any
+ * earlier one. nua keeps it for its refreshes. */
+static void
+resend_with_header (SipnatRegistration *self,
+                    char               *header,   /* (transfer full) */
+                    gboolean            unregister)
+{
+  g_free (self->auth_header);
+  self->auth_header = header;
+  self->expect_no_challenge = TRUE;
+  nua_authenticate (self->nh, NUTAG_AUTH ("Digest:\"\":-:-"), TAG_END ());
+  if (!unregister)
+    issue_register (self);
+  else
+    nua_unregister (self->nh,
+                    NUTAG_REGISTRAR (self->registrar_url),
+                    SIPTAG_AUTHORIZATION (SIP_NONE),
+                    SIPTAG_PROXY_AUTHORIZATION (SIP_NONE),
+                    SIPTAG_HEADER_STR (self->auth_header),
+                    TAG_END ());
+}
+
+/* Answers a 401/407 once per request. FALSE with @error when it cannot. */
+static gboolean
+answer_challenge (SipnatRegistration    *self,
+                  const SipnatSipEvent  *ev,
+                  GError               **error)
+{
+  g_autofree char *header = NULL;
+
+  if (self->auth_rounds > 0)
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_AUTH_FAILED,
+                   _("%s: authentication failed: the server refused the credentials of “%s” "
+                     "(%d %s)"),
+                   active_server (self), self->user, ev->status, ev->phrase);
+      return FALSE;
+    }
+
+  if (!_sipnat_account_answer (self->account, ev, "REGISTER", self->registrar_url,
+                               &header, error))
+    {
+      g_prefix_error (error, "%s: ", active_server (self));
+      return FALSE;
+    }
+
+  self->auth_rounds++;
+  if (header != NULL)
+    resend_with_header (self, g_steal_pointer (&header), ev->event == nua_r_unregister);
+
+  return TRUE;
+}
+
 static void
 handle_challenge (SipnatRegistration   *self,
                   const SipnatSipEvent *ev)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *header = NULL;
 
-  if (self->auth_rounds > 0)
-    {
-      fail (self, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_AUTH_FAILED,
-                               _("%s: authentication failed: the server refused the "
-                                 "credentials of “%s” (%d %s)"),
-                               active_server (self), self->user, ev->status, ev->phrase));
-      return;
-    }
-
-  if (!_sipnat_account_answer (self->account, ev, "REGISTER", self->registrar_url,
-                               &header, &error))
-    {
-      g_prefix_error (&error, "%s: ", active_server (self));
-      fail (self, g_steal_pointer (&error));
-      return;
-    }
-
-  self->auth_rounds++;
-  if (header == NULL)
-    return;   /* Sofia resends it */
-
-  /* Our own digest: the same REGISTER again, with the header. nua keeps
-   * it for its refreshes and the un-REGISTER. */
-  g_free (self->auth_header);
-  self->auth_header = g_steal_pointer (&header);
-  nua_register (self->nh, SIPTAG_HEADER_STR (self->auth_header), TAG_END ());
+  if (!answer_challenge (self, ev, &error))
+    fail (self, g_steal_pointer (&error));
 }
 
 static gboolean
@@ -663,19 +703,9 @@ handle_unregister_answer (SipnatRegistration   *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if ((ev->status == 401 || ev->status == 407) && ev->from_network && self->auth_rounds == 0)
-    {
-      g_autofree char *header = NULL;
-
-      if (_sipnat_account_answer (self->account, ev, "REGISTER", self->registrar_url,
-                                  &header, &error))
-        {
-          self->auth_rounds++;
-          if (header != NULL)
-            nua_unregister (self->nh, SIPTAG_HEADER_STR (header), TAG_END ());
-          return;
-        }
-    }
+  if ((ev->status == 401 || ev->status == 407) && ev->from_network &&
+      answer_challenge (self, ev, &error))
+    return;
 
   if (error == NULL && ev->status >= 300)
     error = failure_error (self, ev);
@@ -698,6 +728,13 @@ _sipnat_registration_handle_event (SipnatHandleOwner    *owner,
 
   if ((ev->event != nua_r_register && ev->event != nua_r_unregister) || ev->status < 200)
     return;
+
+  /* The end of nua's wait for credentials, before our own digest. */
+  if (ev->status == 904 && self->expect_no_challenge)
+    {
+      self->expect_no_challenge = FALSE;
+      return;
+    }
 
   _sipnat_registration_enter (self);
   SIPNAT_NOTE (REGISTRATION, "%s: %s %d %s", self->name, nua_event_name (ev->event),

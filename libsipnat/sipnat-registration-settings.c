@@ -167,8 +167,13 @@ void
 sipnat_registration_set_user (SipnatRegistration *self,
                               const char         *user)
 {
+  g_autofree char *digest_user = user && *user ? g_uri_unescape_string (user, NULL) : NULL;
+
   g_return_if_fail (SIPNAT_IS_REGISTRATION (self));
-  _sipnat_account_set_user (self->account, user && *user ? user : NULL);
+
+  /* The URI carries the user part as configured (RFC 3261 escapes, such
+   * as %3A for a colon), the digest its plain text. */
+  _sipnat_account_set_user (self->account, digest_user ? digest_user : (user && *user ? user : NULL));
   set_string_setting (self, &self->user, user, "user", TRUE);
 }
 

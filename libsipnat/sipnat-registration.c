@@ -283,6 +283,7 @@ sipnat_registration_finalize (GObject *object)
   g_free (self->contact);
   g_free (self->stale_contact);
   g_free (self->registrar_url);
+  g_free (self->contacts_header);
   g_free (self->auth_header);
   _sipnat_outbox_free (self->outbox);
 

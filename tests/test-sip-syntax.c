@@ -333,7 +333,7 @@ test_quote_display_name (void)
 int
 main (int argc, char *argv[])
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/sip-syntax/server", test_server);
   g_test_add_func ("/sip-syntax/server/lengths", test_server_lengths);
