@@ -57,6 +57,8 @@ gboolean   _sipnat_config_parse_value         (GParamSpec     *pspec,
                                                GValue         *out,
                                                GError        **error);
 char      *_sipnat_config_format_value        (const GValue   *value);
+char      *_sipnat_config_display_value       (const char     *setting_name,
+                                               const char     *value);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipnatSetting, _sipnat_setting_free)
 

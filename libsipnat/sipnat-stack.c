@@ -259,10 +259,13 @@ nua_callback (nua_event_t   event,
       return;
     }
 
+  /* A reason phrase ends up in properties and errors: valid UTF-8. */
+  g_autofree char *valid_phrase = g_utf8_make_valid (phrase ? phrase : "", -1);
+
   dispatch (self, &(SipnatSipEvent) {
     .event = event,
     .status = status,
-    .phrase = phrase ? phrase : "",
+    .phrase = valid_phrase,
     .nh = nh,
     .sip = sip,
     .tags = tags,
