@@ -5,6 +5,17 @@
 
 #include "sipnat-test-utils.h"
 
+#define POLL_INTERVAL_MS 50
+#define DROP_TIMEOUT_MS  10000
+
+guint
+sipnat_test_deadline_ms (guint ms)
+{
+  if (g_getenv ("SIPNAT_UNDER_VALGRIND") != NULL)
+    return ms * 10;
+  return ms;
+}
+
 static gboolean
 timeout_cb (gpointer data)
 {
@@ -12,22 +23,29 @@ timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-void
-sipnat_test_wait_until (SipnatTestPredicate done,
-                        gpointer            data,
-                        guint               timeout_ms)
+static gboolean
+tick_cb (gpointer data)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
+  return G_SOURCE_CONTINUE;
+}
 
-  while (!done (data) && !timed_out)
+void
+sipnat_test_wait_until_full (SipnatTestPredicate  done,
+                             gpointer             data,
+                             guint                timeout_ms,
+                             const char          *what)
+{
+  guint ms = sipnat_test_deadline_ms (timeout_ms);
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+  guint tick = g_timeout_add (POLL_INTERVAL_MS, tick_cb, NULL);
+  gboolean ok;
+
+  while (!(ok = done (data)) && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
 
-  if (!timed_out)
-    g_source_remove (id);
-
-  if (!done (data))
-    g_error ("timed out after %u ms", timeout_ms);
+  if (!ok)
+    g_error ("%s: still not true after %u ms", what, ms);
 }
 
 static gboolean
@@ -43,6 +61,32 @@ sipnat_test_wait_flag (gboolean *flag,
   sipnat_test_wait_until (flag_is_set, flag, timeout_ms);
 }
 
+typedef struct {
+  SipnatRegistration *registration;
+  SipnatRegistrationState state;
+} StateWait;
+
+static gboolean
+state_reached (gpointer data)
+{
+  StateWait *w = data;
+
+  return sipnat_registration_get_state (w->registration) == w->state;
+}
+
+void
+sipnat_test_wait_state (SipnatRegistration      *registration,
+                        SipnatRegistrationState  state,
+                        guint                    timeout_ms)
+{
+  StateWait w = { registration, state };
+  g_autoptr(GEnumClass) states = g_type_class_ref (SIPNAT_TYPE_REGISTRATION_STATE);
+  g_autofree char *what = g_strdup_printf ("state %s",
+                                           g_enum_get_value (states, state)->value_nick);
+
+  sipnat_test_wait_until_full (state_reached, &w, timeout_ms, what);
+}
+
 void
 sipnat_test_run_for (guint ms)
 {
@@ -51,6 +95,87 @@ sipnat_test_run_for (guint ms)
   g_timeout_add (ms, timeout_cb, &done);
   while (!done)
     g_main_context_iteration (NULL, TRUE);
+}
+
+/* Whether @port can be bound again: Sofia closed its socket. UDP without
+ * SO_REUSEADDR; TCP with it, which still fails while anything listens. */
+static gboolean
+port_is_free (GInetAddress *address,
+              guint16       port,
+              GSocketType   type)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) bind_address = g_inet_socket_address_new (address, port);
+
+  socket = g_socket_new (g_inet_address_get_family (address), type, G_SOCKET_PROTOCOL_DEFAULT, NULL);
+  if (socket == NULL)
+    return TRUE;
+  return g_socket_bind (socket, bind_address, type == G_SOCKET_TYPE_STREAM, NULL);
+}
+
+typedef struct {
+  GWeakRef endpoint;
+  GInetAddress *address;
+  guint16 port;
+  SipnatTransportFlags transports;
+} DropWait;
+
+static gboolean
+endpoint_gone (gpointer data)
+{
+  DropWait *w = data;
+  g_autoptr(SipnatEndpoint) endpoint = g_weak_ref_get (&w->endpoint);
+
+  return endpoint == NULL;
+}
+
+static gboolean
+ports_free (gpointer data)
+{
+  DropWait *w = data;
+
+  if (w->address == NULL || w->port == 0)
+    return TRUE;
+  if ((w->transports & SIPNAT_TRANSPORT_FLAGS_UDP) &&
+      !port_is_free (w->address, w->port, G_SOCKET_TYPE_DATAGRAM))
+    return FALSE;
+  if ((w->transports & SIPNAT_TRANSPORT_FLAGS_TCP) &&
+      !port_is_free (w->address, w->port, G_SOCKET_TYPE_STREAM))
+    return FALSE;
+  return TRUE;
+}
+
+void
+sipnat_test_drop_endpoint (SipnatEndpoint **endpoint)
+{
+  DropWait w = { 0 };
+  const char *address;
+
+  if (*endpoint == NULL)
+    return;
+
+  address = sipnat_endpoint_get_local_address (*endpoint);
+  w.address = g_inet_address_new_from_string (address != NULL ? address : "0.0.0.0");
+  w.port = sipnat_endpoint_get_local_port (*endpoint);
+  w.transports = sipnat_endpoint_get_transports (*endpoint);
+  g_weak_ref_init (&w.endpoint, *endpoint);
+  g_clear_object (endpoint);
+
+  /* A pending operation may still hold it for a moment. */
+  sipnat_test_wait_until (endpoint_gone, &w, DROP_TIMEOUT_MS);
+  /* Dropped without close, nua shuts down in the background. */
+  sipnat_test_wait_until (ports_free, &w, DROP_TIMEOUT_MS);
+  for (guint i = 0; i < 1000 && g_main_context_pending (NULL); i++)
+    g_main_context_iteration (NULL, FALSE);
+
+  g_weak_ref_clear (&w.endpoint);
+  g_clear_object (&w.address);
+}
+
+void
+sipnat_test_endpoint_free (SipnatTestEndpoint *endpoint)
+{
+  sipnat_test_drop_endpoint (&endpoint);
 }
 
 typedef SipnatTestResult SyncResult;

@@ -11,15 +11,44 @@ G_BEGIN_DECLS
 
 typedef gboolean (*SipnatTestPredicate) (gpointer data);
 
+/* Deadlines: @ms as given, ten times that under valgrind
+ * (SIPNAT_UNDER_VALGRIND, set by the valgrind test setup). */
+guint    sipnat_test_deadline_ms (guint              ms);
+
 /* Iterates the thread-default context until @done returns TRUE; fails the
- * test after @timeout_ms. */
-void     sipnat_test_wait_until (SipnatTestPredicate done,
-                                 gpointer            data,
-                                 guint               timeout_ms);
+ * test (with @what in the message) when the deadline passes first. @done is
+ * checked after every iteration and at least every 50 ms, so it may poll
+ * something outside the context (a Kamailio statistic). */
+void     sipnat_test_wait_until_full (SipnatTestPredicate  done,
+                                      gpointer             data,
+                                      guint                timeout_ms,
+                                      const char          *what);
+#define  sipnat_test_wait_until(done, data, timeout_ms) \
+  sipnat_test_wait_until_full ((done), (data), (timeout_ms), G_STRINGIFY (done))
 void     sipnat_test_wait_flag  (gboolean           *flag,
                                  guint               timeout_ms);
-/* Iterates the context for @ms whatever happens. */
+/* Waits until @registration is in @state. */
+void     sipnat_test_wait_state (SipnatRegistration      *registration,
+                                 SipnatRegistrationState  state,
+                                 guint                    timeout_ms);
+
+/* Iterates the context for @ms whatever happens. Only to show that
+ * something does NOT happen, where no later event on the same path can
+ * prove that the time passed: say so in a comment where it is used. Never
+ * to wait for something that must happen (wait for it with a deadline). */
 void     sipnat_test_run_for    (guint               ms);
+
+/* Drops the test's reference to *@endpoint (if any) and waits until the
+ * endpoint is finalised and its stack has shut down (its ports are free
+ * again), then runs what is left pending on the context: no test's
+ * shutdown runs inside the next test. Every test ends its endpoints with
+ * this, directly or through g_autoptr(SipnatTestEndpoint). */
+void     sipnat_test_drop_endpoint (SipnatEndpoint **endpoint);
+
+/* An endpoint that g_autoptr() ends with sipnat_test_drop_endpoint(). */
+typedef SipnatEndpoint SipnatTestEndpoint;
+void     sipnat_test_endpoint_free (SipnatTestEndpoint *endpoint);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipnatTestEndpoint, sipnat_test_endpoint_free)
 
 /* The outcome of an async call, filled in by the callbacks below. */
 typedef struct {

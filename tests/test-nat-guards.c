@@ -147,7 +147,7 @@ static void
 tear_down (Fixture       *f,
            gconstpointer  data)
 {
-  g_clear_object (&f->endpoint);
+  sipnat_test_drop_endpoint (&f->endpoint);
   g_clear_pointer (&f->fake, sipnat_fake_registrar_free);
   g_clear_pointer (&f->changes, g_ptr_array_unref);
   g_clear_pointer (&f->local, g_free);
@@ -179,6 +179,54 @@ register_removes_stale (Fixture *f,
   return g_strv_length (contacts) == 2 && strstr (contacts[1], "expires=0") != NULL;
 }
 
+/* Requests of @method whose From is @user's. */
+static guint
+count_from (Fixture    *f,
+            const char *method,
+            const char *user)
+{
+  GPtrArray *requests = sipnat_fake_registrar_get_requests (f->fake);
+  g_autofree char *method_sp = g_strconcat (method, " ", NULL);
+  g_autofree char *from = g_strdup_printf ("\nFrom: <sip:%s@", user);
+  guint n = 0;
+
+  for (guint i = 0; i < requests->len; i++)
+    {
+      const char *request = g_ptr_array_index (requests, i);
+
+      if (g_str_has_prefix (request, method_sp) && strstr (request, from) != NULL)
+        n++;
+    }
+  return n;
+}
+
+typedef struct {
+  Fixture *f;
+  const char *method;
+  const char *user;   /* NULL: any */
+  guint count;
+} Count;
+
+static gboolean
+count_reached (gpointer data)
+{
+  Count *c = data;
+  guint n = c->user != NULL ? count_from (c->f, c->method, c->user) : count (c->f, c->method);
+
+  return n >= c->count;
+}
+
+/* Waits until @more requests of @method came after those counted so far. */
+static void
+wait_for_more (Fixture    *f,
+               const char *method,
+               guint       more)
+{
+  Count c = { f, method, NULL, count (f, method) + more };
+
+  sipnat_test_wait_until (count_reached, &c, 10000);
+}
+
 static void
 push_options (Fixture    *f,
               const char *received,
@@ -194,28 +242,39 @@ static void
 test_keepalive_interval (Fixture       *f,
                          gconstpointer  data)
 {
+  g_autoptr(GError) error = NULL;
+  g_autofree char *server = sipnat_fake_registrar_dup_server (f->fake);
   SipnatNatPolicy *policy = sipnat_registration_get_nat_policy (f->reg);
+  SipnatRegistration *bob;
+  Count bob_keepalives = { f, "OPTIONS", "bob", 2 };
   const char *last;
+  guint alice_before;
+  gint64 start;
 
   sipnat_nat_policy_set_keepalive_interval (policy, 1);
   register_ok (f);
-  sipnat_test_run_for (2600);
+  start = g_get_monotonic_time ();
+  wait_for_more (f, "OPTIONS", 3);
 
-  /* One OPTIONS a second, Max-Forwards 0, to the registrar; no REGISTER. */
-  g_assert_cmpuint (count (f, "OPTIONS"), >=, 2);
-  g_assert_cmpuint (count (f, "OPTIONS"), <=, 3);
+  /* One OPTIONS a second (0.8 to 1 s apart), Max-Forwards 0, to the
+   * registrar; no REGISTER. */
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 2 * 800 * 1000);
   g_assert_cmpuint (count (f, "REGISTER"), ==, 1);
   last = sipnat_fake_registrar_get_last_request (f->fake);
   g_assert_true (g_str_has_prefix (last, "OPTIONS sip:127.0.0.1:"));
   g_assert_nonnull (strstr (last, "\nMax-Forwards: 0\r\n"));
 
-  /* 0 turns them off while registered. */
+  /* 0 turns them off while registered. Another registration of the same
+   * endpoint keeps its keep-alives every second: two of them show that
+   * the time passed on the same path. */
   sipnat_nat_policy_set_keepalive_interval (policy, 0);
-  {
-    guint before = count (f, "OPTIONS");
-    sipnat_test_run_for (1500);
-    g_assert_cmpuint (count (f, "OPTIONS"), ==, before);
-  }
+  alice_before = count_from (f, "OPTIONS", "alice");
+  bob = sipnat_endpoint_add_registration (f->endpoint, server, "bob");
+  sipnat_nat_policy_set_keepalive_interval (sipnat_registration_get_nat_policy (bob), 1);
+  g_assert_true (sipnat_test_register (bob, &error));
+  g_assert_no_error (error);
+  sipnat_test_wait_until (count_reached, &bob_keepalives, 10000);
+  g_assert_cmpuint (count_from (f, "OPTIONS", "alice"), ==, alice_before);
 }
 
 static void
@@ -235,7 +294,8 @@ test_keepalive_sees_rebinding (Fixture       *f,
                                     &(SipnatFakeResponse) { .status = 200, .rport = "40123",
                                                             .echo_contact = TRUE }, 2);
   g_assert_true (sipnat_fake_registrar_wait (f->fake, "REGISTER", 2, 5000));
-  sipnat_test_run_for (300);
+  /* The next keep-alive: the REGISTER was answered and nothing followed. */
+  wait_for_more (f, "OPTIONS", 1);
 
   /* Seen at the keep-alive, signalled once with the right values. */
   expected = g_strdup_printf ("%s/udp -> 127.0.0.1:40123/udp", f->local);
@@ -247,6 +307,7 @@ test_keepalive_sees_rebinding (Fixture       *f,
    * never send it again. */
   g_assert_true (sipnat_fake_registrar_wait (f->fake, "REGISTER", 3, 5000));
   g_assert_cmpuint (count (f, "REGISTER"), ==, 3);
+  g_assert_cmpint (sipnat_registration_get_state (f->reg), ==, SIPNAT_REGISTRATION_STATE_REGISTERED);
   g_assert_cmpstr (sipnat_registration_get_contact (f->reg), ==, "sip:alice@127.0.0.1:40123");
   g_assert_true (register_removes_stale (f, 1));
   g_assert_false (register_removes_stale (f, 2));
@@ -262,10 +323,10 @@ test_flap_reverts (Fixture       *f,
   sipnat_nat_policy_set_keepalive_interval (sipnat_registration_get_nat_policy (f->reg), 1);
   register_ok (f);
   push_options (f, "127.0.0.1", "40999", 1);
-  sipnat_test_run_for (3500);
+  /* The odd answer, two ordinary ones, and one more keep-alive a second
+   * after the last of those was handled. */
+  wait_for_more (f, "OPTIONS", 4);
 
-  g_assert_cmpuint (count (f, "OPTIONS"), >=, 3);
-  g_assert_cmpuint (count (f, "REGISTER"), <=, 2);
   g_assert_cmpuint (count (f, "REGISTER"), ==, 1);
   g_assert_true (g_str_has_suffix (sipnat_registration_get_contact (f->reg),
                                    strchr (f->local, ':')));
@@ -293,7 +354,8 @@ test_load_balanced_rport (Fixture       *f,
     }
 
   register_ok (f);
-  sipnat_test_run_for (4000);
+  /* Four keep-alive rounds, each answer disagreeing with the last. */
+  wait_for_more (f, "OPTIONS", 4);
 
   /* The challenge, the authenticated REGISTER, and at most one rewrite. */
   g_test_message ("REGISTERs: %u, OPTIONS: %u", count (f, "REGISTER"), count (f, "OPTIONS"));
@@ -310,11 +372,14 @@ test_tcp_keeps_scheme_and_transport (Fixture       *f,
   g_auto(GStrv) contacts = NULL;
 
   sipnat_registration_set_transport (f->reg, SIPNAT_TRANSPORT_TCP);
+  sipnat_nat_policy_set_keepalive_interval (sipnat_registration_get_nat_policy (f->reg), 1);
   push_options (f, "203.0.113.7", "41000", 3);
   sipnat_fake_registrar_push_times (f->fake, NULL, &natted, 3);
 
   register_ok (f);
   g_assert_true (sipnat_fake_registrar_wait (f->fake, "REGISTER", 3, 5000));
+  /* Two CRLF pings after it: the REGISTER was answered, nothing followed. */
+  wait_for_more (f, SIPNAT_FAKE_REGISTRAR_KEEPALIVE, 2);
 
   g_assert_cmpuint (count (f, "REGISTER"), ==, 3);
   g_assert_true (register_removes_stale (f, 1));
@@ -339,13 +404,6 @@ static const BadVia bad_vias[] = {
   { "received-junk", "SIP/2.0/UDP 127.0.0.1:5060;rport=5060;received=a_b!;branch=${branch}", FALSE },
 };
 
-static gboolean
-answered (gpointer data)
-{
-  gpointer *args = data;
-  return sipnat_fake_registrar_count (args[0], "OPTIONS") > GPOINTER_TO_UINT (args[1]);
-}
-
 /* Keep-alive answers with broken Vias: either Sofia drops them, or we
  * warn and ignore them. Never a crash, never a changed binding. */
 static void
@@ -354,13 +412,13 @@ check_bad_via (Fixture *f,
                gboolean    sofia_refuses)
 {
   SipnatFakeResponse r = { .status = 483, .via_override = via };
-  gpointer args[2] = { f->fake, GUINT_TO_POINTER (count (f, "OPTIONS")) };
 
   sipnat_fake_registrar_push_for (f->fake, "OPTIONS", &r);
   if (!sofia_refuses)
     g_test_expect_message ("Sipnat", G_LOG_LEVEL_WARNING, "*malformed*");
-  sipnat_test_wait_until (answered, args, 3000);
-  sipnat_test_run_for (200);
+  /* The keep-alive that gets the bad answer, and the next one: by then
+   * that answer was handled. */
+  wait_for_more (f, "OPTIONS", 2);
   g_test_assert_expected_messages ();
 
   g_assert_cmpuint (f->changes->len, ==, 1);

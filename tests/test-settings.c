@@ -45,7 +45,7 @@ static void
 test_settings_key_file (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SipnatEndpoint) endpoint = NULL;
+  g_autoptr(SipnatTestEndpoint) endpoint = NULL;
   g_autofree char *path = write_config ("basic.conf",
     "[policy.endpoint]\n"
     "local_address = 127.0.0.1\n"
@@ -117,7 +117,7 @@ static void
 test_settings_xml (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SipnatEndpoint) endpoint = NULL;
+  g_autoptr(SipnatTestEndpoint) endpoint = NULL;
   g_autofree char *path = write_config ("SipEndpoint.config",
     "<Container name=\"Application\">\n"
     "  <Container name=\"Basic\">\n"
@@ -164,7 +164,7 @@ test_settings_examples (void)
     {
       g_autoptr(GError) error = NULL;
       g_autofree char *path = g_build_filename (root, "examples", files[i], NULL);
-      g_autoptr(SipnatEndpoint) endpoint = sipnat_endpoint_new_from_file (path, NULL, &error);
+      g_autoptr(SipnatTestEndpoint) endpoint = sipnat_endpoint_new_from_file (path, NULL, &error);
 
       g_assert_no_error (error);
       g_assert_cmpuint (g_list_model_get_n_items (sipnat_endpoint_get_registrations (endpoint)), >=, 1);
@@ -272,7 +272,7 @@ test_settings_bad_files (void)
       g_autofree char *file = g_strconcat (c->name, ".conf", NULL);
       g_autofree char *path = NULL;
       g_autoptr(GError) error = NULL;
-      g_autoptr(SipnatEndpoint) endpoint = NULL;
+      g_autoptr(SipnatTestEndpoint) endpoint = NULL;
 
       if (c->contents != NULL)
         path = write_config (file, c->contents);
@@ -298,7 +298,7 @@ static void
 test_settings_unknown_key_warns (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SipnatEndpoint) endpoint = NULL;
+  g_autoptr(SipnatTestEndpoint) endpoint = NULL;
   g_autofree char *path = write_config ("unknown.conf",
     "[policy.endpoint]\nlocal_address = 127.0.0.1\n"
     "[proxies.proxy0]\nserver = 127.0.0.1\nfavourite_colour = blue\n");
@@ -315,7 +315,7 @@ static void
 test_settings_set_get (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SipnatEndpoint) endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
+  g_autoptr(SipnatTestEndpoint) endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
   g_autofree char *value = NULL;
 
   g_assert_no_error (error);
@@ -356,7 +356,7 @@ test_settings_dynamic_change (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SipnatFakeRegistrar) fake = sipnat_fake_registrar_new (&error);
-  g_autoptr(SipnatEndpoint) endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
+  g_autoptr(SipnatTestEndpoint) endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
   g_autofree char *server = NULL;
   SipnatRegistration *reg;
 

@@ -369,7 +369,7 @@ kamailio_tests () {
   # SIGTERM unregisters cleanly
   "$tool" register --config "$work/good.conf" >"$work/term.txt" 2>&1 &
   tool_pid=$!
-  for _ in $(seq 50); do grep -q "state=registered" "$work/term.txt" && break; sleep 0.1; done
+  for _ in $(seq 150); do grep -q "state=registered" "$work/term.txt" && break; sleep 0.1; done
   registered=$(ask "contacts alice")
   kill -TERM "$tool_pid"
   wait "$tool_pid"

@@ -94,7 +94,8 @@ class Kamailio:
         if self.proc.poll() is None:
             self.proc.stdin.close()
             try:
-                self.proc.wait(timeout=10)
+                # The helper gives Kamailio up to 10 s to stop on SIGTERM.
+                self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.proc.terminate()
                 self.proc.wait(timeout=10)

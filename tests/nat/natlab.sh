@@ -174,7 +174,8 @@ pid_is() {
   [ -z "${3:-}" ] || [ "$(ip netns identify "$1" 2>/dev/null)" = "$3" ]
 }
 
-# stop_pid PID WORD [NS [SIGNAL]]: SIGNAL (default TERM), up to 3 s, SIGKILL;
+# stop_pid PID WORD [NS [SIGNAL]]: SIGNAL (default TERM), up to 10 s (Kamailio
+# stopping all its processes can take seconds on a busy machine), SIGKILL;
 # then stragglers in the process group PID leads (everything is started with
 # setsid; a PID cannot be reused while its process group still has members).
 stop_pid() {
@@ -182,12 +183,12 @@ stop_pid() {
   [ -n "$pid" ] || return 0
   if pid_is "$pid" "$word" "$ns"; then
     kill "-$signal" "$pid" 2>/dev/null || true
-    for ((i = 0; i < 60; i++)); do
+    for ((i = 0; i < 200; i++)); do
       pid_is "$pid" "$word" || break
       sleep 0.05
     done
     if pid_is "$pid" "$word"; then
-      note "$word (pid $pid) ignored SIGTERM for 3 s, sending SIGKILL"
+      note "$word (pid $pid) still running 10 s after SIG$signal, sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
     fi
   fi

@@ -66,15 +66,21 @@ lab_down() {
 # seconds the echo server (same address and port) sends "late" to the
 # public binding. Succeeds if "late" reached the client.
 inbound_after() {
-  local idle=$1 port=$2 binding lp rc
+  local idle=$1 port=$2 binding lp rc created rest
   shift 2
   binding=$(seen client "$port" "$PUBLIC_IP" "$ECHO_PORT")
+  created=$EPOCHREALTIME
   OUT="binding: $binding"
   case $binding in *:*) ;; *) return 2 ;; esac
   probe client listen "$port" --timeout "$(awk -v i="$idle" 'BEGIN { print i + 1.5 }')" \
     --expect late "$@" > "$WORK/listen.$port" 2>&1 &
   lp=$!
-  sleep "$idle"
+  # The poke goes IDLE s after the binding was made, and never before the
+  # listener is up (it says so): a datagram lost to a slow start would
+  # look like a dropped one.
+  wait_for_line "$WORK/listen.$port" "listening on" || { wait "$lp"; return 2; }
+  rest=$(awk -v i="$idle" -v a="$created" -v b="$EPOCHREALTIME" 'BEGIN { r = i - (b - a); print (r > 0 ? r : 0) }')
+  sleep "$rest"
   probe public poke "$ECHO_PORT" "${binding%:*}" "${binding#*:}" late >/dev/null 2>&1
   wait "$lp"
   rc=$?
@@ -116,7 +122,8 @@ check "cone: the contacted host's datagram reaches the client through the bindin
 # A datagram from a public address the client never sent to is unsolicited.
 probe client listen 40002 --timeout 1.5 --expect intruder > "$WORK/intruder" 2>&1 &
 lp=$!
-sleep 0.3
+# Sent once the listener is up: a datagram lost before that would pass.
+wait_for_line "$WORK/intruder" "listening on"
 probe registrar send "$NAT_WAN_IP" 40002 intruder --from-port 7001
 wait "$lp"
 rc=$?
@@ -129,7 +136,7 @@ flush_then_inbound() {
   nl flush || return 2
   probe client listen 40003 --timeout 1.5 --expect late > "$WORK/flush" 2>&1 &
   lp=$!
-  sleep 0.3
+  wait_for_line "$WORK/flush" "listening on" || { wait "$lp"; return 2; }
   probe public poke "$ECHO_PORT" "${binding%:*}" "${binding#*:}" late >/dev/null 2>&1
   wait "$lp"
   OUT="binding $binding, client saw: $(tr '\n' ' ' < "$WORK/flush")"
