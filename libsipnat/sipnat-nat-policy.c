@@ -15,7 +15,7 @@
 /**
  * SipnatNatPolicy:
  *
- * How an endpoint traverses NATs and firewalls: the product's `nat`
+ * How an endpoint traverses NATs and firewalls: the Genesys SIP Endpoint SDK's `nat`
  * configuration section (`proxies.proxyN.nat.*`) as properties.
  *
  * Defaults: ICE off, no STUN or TURN server, both ports 3478

@@ -28,7 +28,7 @@
 /**
  * SipnatRegistration:
  *
- * A registration of one user with one registrar: the product's `proxyN`
+ * A registration of one user with one registrar: the Genesys SIP Endpoint SDK's `proxyN`
  * section. It sends REGISTER, answers digest challenges (401 and 407)
  * with its credentials, retries with the registrar's Min-Expires after a
  * 423, and refreshes the binding before it expires.
@@ -462,7 +462,7 @@ sipnat_registration_class_init (SipnatRegistrationClass *klass)
    * commas, to fail over between when one does not answer, cannot be
    * reached or fails: over TCP the next is tried at once, over UDP after
    * [property@Sipnat.Registration:reg-interval] seconds (and not at all if
-   * that is 0), as in the product. The address of record's domain is the
+   * that is 0), as in the Genesys SIP Endpoint SDK. The address of record's domain is the
    * first server's host unless [property@Sipnat.Registration:domain] is
    * set.
    */

@@ -46,7 +46,7 @@ typedef enum {
 /**
  * SIPNAT_DEFAULT_REG_TIMEOUT:
  *
- * The default registration expiry in seconds: the product's recommended
+ * The default registration expiry in seconds: the Genesys SIP Endpoint SDK's recommended
  * 60, so that a REGISTER refresh every 30 s keeps a NAT binding open.
  */
 #define SIPNAT_DEFAULT_REG_TIMEOUT 60

@@ -1,6 +1,6 @@
 /* sipnat-settings.c: the product's settings, addressed by dotted key
  *
- * Keys are `domain.section[.subsection].setting`, as in the product:
+ * Keys are `domain.section[.subsection].setting`, as in the Genesys SIP Endpoint SDK:
  *
  *   policy.endpoint.<setting>      → the SipnatEndpoint
  *   proxies.proxyN.<setting>       → the SipnatRegistration named proxyN
@@ -238,7 +238,7 @@ apply_setting (SipnatEndpoint  *self,
  * @value: the new value, as it would be written in a configuration file
  * @error: return location for a #GError
  *
- * Changes a setting by its product key: the product's dynamic
+ * Changes a setting by its product key: the Genesys SIP Endpoint SDK's dynamic
  * reconfiguration. A registration setting takes effect at the
  * registration's next REGISTER, which goes out at once when it is
  * registered. A new `proxyN` name creates a registration.
@@ -491,9 +491,9 @@ check_registrations (SipnatEndpoint  *self,
  * @error: return location for a #GError
  *
  * Creates an endpoint from a configuration file: either a key file whose
- * groups are the product's `domain.section[.subsection]` names
+ * groups are the Genesys SIP Endpoint SDK's `domain.section[.subsection]` names
  * (`[proxies.proxy0]`, `[proxies.proxy0.nat]`, `[policy.endpoint]`), or
- * the product's XML `SipEndpoint.config`. Each `proxyN` section becomes a
+ * the Genesys SIP Endpoint SDK's XML `SipEndpoint.config`. Each `proxyN` section becomes a
  * [class@Sipnat.Registration]; nothing is registered until
  * [method@Sipnat.Registration.register_async] (or
  * [method@Sipnat.Endpoint.register_all_async]) is called.
