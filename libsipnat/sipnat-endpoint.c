@@ -30,8 +30,11 @@
  * Create one with [ctor@Sipnat.Endpoint.new] or from a configuration file
  * with [ctor@Sipnat.Endpoint.new_from_file]; close it with
  * [method@Sipnat.Endpoint.close_async], which removes every registration
- * from its registrar before the SIP stack shuts down. Dropping the last
- * reference without closing is safe too, but does not unregister.
+ * from its registrar before the SIP stack shuts down, and says which
+ * could not be. Dropping the last reference without closing is safe too,
+ * from any signal handler or callback: the stack shuts down in the
+ * background, which removes established registrations without waiting
+ * for the answers (a REGISTER still unanswered is not removed).
  */
 
 
@@ -192,8 +195,9 @@ sipnat_endpoint_dispose (GObject *object)
 {
   SipnatEndpoint *self = SIPNAT_ENDPOINT (object);
 
-  /* Dropped without close: no unregistration, but the stack still shuts
-   * down in order, in the background. */
+  /* Dropped without close: nothing waits, but the stack still shuts down
+   * in order, in the background (Sofia removes established registrations
+   * as it destroys their handles). */
   if (self->stack != NULL)
     {
       _sipnat_endpoint_detach_registrations (self, FALSE);

@@ -74,6 +74,7 @@ struct _SipnatRegistration
 
   GTask *register_task;
   GTask *unregister_task;
+  GPtrArray *unregister_joiners;   /* more unregister_async calls meanwhile */
   GSource *retry_source;
   GSource *apply_source;
   GSource *cancel_source;

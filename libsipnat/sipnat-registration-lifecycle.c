@@ -64,13 +64,20 @@ void
 _sipnat_registration_detach (SipnatRegistration *self,
                              gboolean            unregister)
 {
-  _sipnat_registration_enter (self);
-  g_autoptr(GError) error = g_error_new_literal (SIPNAT_ERROR, SIPNAT_ERROR_CLOSED,
-                                                 _("The endpoint was closed"));
+  g_autoptr(GError) error = NULL;
   gboolean had_handle = self->nh != NULL;
 
+  _sipnat_registration_enter (self);
+  if (unregister)
+    error = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_CLOSED,
+                         _("The registration “%s” was removed from its endpoint"), self->name);
+  else
+    error = g_error_new_literal (SIPNAT_ERROR, SIPNAT_ERROR_CLOSED, _("The endpoint was closed"));
+
+  /* An un-REGISTER already under way is not sent twice. */
   _sipnat_registration_clear_sources (self);
-  _sipnat_registration_drop_handle (self, unregister);
+  _sipnat_registration_drop_handle (self, unregister &&
+                                    self->state != SIPNAT_REGISTRATION_STATE_UNREGISTERING);
   g_clear_pointer (&self->flow, _sipnat_flow_free);
   g_clear_pointer (&self->stack, _sipnat_stack_unref);
   self->detached = TRUE;
@@ -194,9 +201,10 @@ cancelled_cb (GCancellable *cancellable,
               gpointer      data)
 {
   SipnatRegistration *self = data;
-  _sipnat_registration_enter (self);
   g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                  _("Registration was cancelled"));
+
+  _sipnat_registration_enter (self);
 
   /* Nothing more goes out: no failover or retry either. */
   g_clear_pointer (&self->cancel_source, g_source_unref);
@@ -321,8 +329,9 @@ unregister_cancelled_cb (GCancellable *cancellable,
                          gpointer      data)
 {
   SipnatRegistration *self = data;
-  _sipnat_registration_enter (self);
   g_autoptr(GError) error = NULL;
+
+  _sipnat_registration_enter (self);
 
   /* Given up: the registrar may still hold the binding. */
   g_clear_pointer (&self->unregister_cancel_source, g_source_unref);
@@ -349,7 +358,8 @@ unregister_cancelled_cb (GCancellable *cancellable,
  * Removes the registration's binding from the registrar (a REGISTER with
  * expiry 0) and stops refreshing and retrying. A pending
  * [method@Sipnat.Registration.register_async] fails with
- * %G_IO_ERROR_CANCELLED. It fails when the registrar did not confirm the
+ * %G_IO_ERROR_CANCELLED. Called while an unregistration is under way, it
+ * completes with that one. It fails when the registrar did not confirm the
  * removal (no answer, a failure status) or @cancellable was cancelled
  * first: the registrar may then still hold the binding until it expires.
  */
@@ -370,11 +380,15 @@ sipnat_registration_unregister_async (SipnatRegistration  *self,
   g_task_set_source_tag (task, sipnat_registration_unregister_async);
   g_task_set_check_cancellable (task, FALSE);   /* the error says what was given up */
 
-  if (return_early (task, cancellable,
-                    self->unregister_task == NULL ? NULL
-                    : g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PENDING,
-                                           _("An unregistration is already under way"))))
+  if (return_early (task, cancellable, NULL))
     return;
+
+  /* One under way already: this one completes with it. */
+  if (self->unregister_task != NULL)
+    {
+      g_ptr_array_add (self->unregister_joiners, g_steal_pointer (&task));
+      return;
+    }
 
   _sipnat_registration_enter (self);
   _sipnat_clear_source (&self->retry_source);

@@ -157,6 +157,14 @@ _sipnat_registration_complete (SipnatRegistration  *self,
     _sipnat_clear_source (&self->unregister_cancel_source);
 
   _sipnat_outbox_add_task (self->outbox, task, error);
+
+  /* Those that joined the unregistration under way end with it. */
+  while (task == &self->unregister_task && self->unregister_joiners->len > 0)
+    {
+      GTask *joiner = g_ptr_array_steal_index (self->unregister_joiners, 0);
+
+      _sipnat_outbox_add_task (self->outbox, &joiner, error);
+    }
 }
 
 /* ---------------------------------------------------------------------- */
@@ -286,6 +294,7 @@ sipnat_registration_finalize (GObject *object)
   g_free (self->contacts_header);
   g_free (self->auth_header);
   _sipnat_outbox_free (self->outbox);
+  g_ptr_array_unref (self->unregister_joiners);
 
   G_OBJECT_CLASS (sipnat_registration_parent_class)->finalize (object);
 }
@@ -679,6 +688,7 @@ sipnat_registration_init (SipnatRegistration *self)
   self->account = _sipnat_account_new ();
   self->follower = _sipnat_binding_follower_new (NULL);
   self->outbox = _sipnat_outbox_new (G_OBJECT (self));
+  self->unregister_joiners = g_ptr_array_new_with_free_func (g_object_unref);
   self->nat_policy = sipnat_nat_policy_new ();
   g_signal_connect_object (self->nat_policy, "notify::keepalive-interval",
                            G_CALLBACK (keepalive_interval_changed_cb), self, 0);
