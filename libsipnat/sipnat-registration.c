@@ -538,9 +538,13 @@ sipnat_registration_class_init (SipnatRegistrationClass *klass)
   /**
    * SipnatRegistration:reg-interval:
    *
-   * Seconds before a failed registration is tried again (`reg_interval`);
-   * 0 (the default) means no retry. Authentication failures are never
-   * retried.
+   * Seconds before a failed registration is tried again, or moved on to
+   * the next server over UDP (`reg_interval`). Retries back off (RFC 5626
+   * §4.5): each waits between half and all of this base times 2 to the
+   * number of failures in a row, at most 30 minutes. With 0 (the default)
+   * the base is 30 s and UDP does not fail over. Failures a wait cannot
+   * mend (credentials, configuration, a 4xx other than 408, 429 and 480)
+   * are never retried.
    */
   props[PROP_REG_INTERVAL] =
     g_param_spec_uint ("reg-interval", NULL, NULL, 0, G_MAXINT32, 0, rw);

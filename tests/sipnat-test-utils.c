@@ -221,14 +221,25 @@ sipnat_test_record_binding_changes (SipnatRegistration *registration,
   g_signal_connect (registration, "public-binding-changed", G_CALLBACK (binding_changed_cb), changes);
 }
 
-static void
-close_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      data)
+void
+sipnat_test_close_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      data)
 {
   SyncResult *r = data;
 
   r->ok = sipnat_endpoint_close_finish (SIPNAT_ENDPOINT (source), result, &r->error);
+  r->done = TRUE;
+}
+
+void
+sipnat_test_register_all_cb (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      data)
+{
+  SyncResult *r = data;
+
+  r->ok = sipnat_endpoint_register_all_finish (SIPNAT_ENDPOINT (source), result, &r->error);
   r->done = TRUE;
 }
 
@@ -268,7 +279,7 @@ sipnat_test_close (SipnatEndpoint  *endpoint,
 {
   SyncResult r = { 0 };
 
-  sipnat_endpoint_close_async (endpoint, NULL, close_cb, &r);
+  sipnat_endpoint_close_async (endpoint, NULL, sipnat_test_close_cb, &r);
   return finish_sync (&r, error);
 }
 

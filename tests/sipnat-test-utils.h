@@ -62,6 +62,12 @@ typedef struct {
 void     sipnat_test_register_cb   (GObject      *source,
                                     GAsyncResult *result,
                                     gpointer      data);
+void     sipnat_test_close_cb      (GObject      *source,
+                                    GAsyncResult *result,
+                                    gpointer      data);
+void     sipnat_test_register_all_cb (GObject    *source,
+                                    GAsyncResult *result,
+                                    gpointer      data);
 void     sipnat_test_unregister_cb (GObject      *source,
                                     GAsyncResult *result,
                                     gpointer      data);

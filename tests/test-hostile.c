@@ -252,17 +252,6 @@ test_close_bounded (Fixture       *f,
 }
 
 static void
-close_cancel_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  SipnatTestResult *r = data;
-
-  r->ok = sipnat_endpoint_close_finish (SIPNAT_ENDPOINT (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
 test_close_cancelled (Fixture       *f,
                       gconstpointer  data)
 {
@@ -277,7 +266,7 @@ test_close_cancelled (Fixture       *f,
   sipnat_fake_registrar_push_times (f->fake, "REGISTER", &silent, 10);
 
   /* Cancelling gives up the unregistrations at once. */
-  sipnat_endpoint_close_async (f->endpoint, cancellable, close_cancel_cb, &r);
+  sipnat_endpoint_close_async (f->endpoint, cancellable, sipnat_test_close_cb, &r);
   g_cancellable_cancel (cancellable);
   sipnat_test_wait_flag (&r.done, 5000);
   g_assert_false (r.ok);
@@ -285,17 +274,6 @@ test_close_cancelled (Fixture       *f,
   g_test_message ("error: %s", r.error->message);
   g_assert_nonnull (strstr (r.error->message, "proxy0"));
   g_clear_error (&r.error);
-}
-
-static void
-register_all_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  SipnatTestResult *r = data;
-
-  r->ok = sipnat_endpoint_register_all_finish (SIPNAT_ENDPOINT (source), result, &r->error);
-  r->done = TRUE;
 }
 
 static void
@@ -309,7 +287,7 @@ test_register_all_precancelled (Fixture       *f,
     sipnat_endpoint_add_registration (f->endpoint, f->server, "alice");
 
   g_cancellable_cancel (cancellable);
-  sipnat_endpoint_register_all_async (f->endpoint, cancellable, register_all_cb, &r);
+  sipnat_endpoint_register_all_async (f->endpoint, cancellable, sipnat_test_register_all_cb, &r);
   sipnat_test_wait_flag (&r.done, 5000);
   g_assert_false (r.ok);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -330,7 +308,7 @@ test_register_all_names_failures (Fixture       *f,
   SipnatTestResult r = { 0 };
 
   sipnat_fake_registrar_push_times (f->fake, "REGISTER", &forbidden, 2);
-  sipnat_endpoint_register_all_async (f->endpoint, NULL, register_all_cb, &r);
+  sipnat_endpoint_register_all_async (f->endpoint, NULL, sipnat_test_register_all_cb, &r);
   sipnat_test_wait_flag (&r.done, 5000);
 
   g_assert_false (r.ok);
