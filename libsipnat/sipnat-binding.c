@@ -74,6 +74,8 @@ sipnat_binding_free (SipnatBinding *binding)
  * sipnat_binding_get_host:
  * @binding: a binding
  *
+ * Gets the address of @binding.
+ *
  * Returns: the IP address (or host name) of @binding, without brackets
  */
 const char *
@@ -87,6 +89,8 @@ sipnat_binding_get_host (const SipnatBinding *binding)
  * sipnat_binding_get_port:
  * @binding: a binding
  *
+ * Gets the port of @binding.
+ *
  * Returns: the port of @binding
  */
 guint16
@@ -99,6 +103,8 @@ sipnat_binding_get_port (const SipnatBinding *binding)
 /**
  * sipnat_binding_get_transport:
  * @binding: a binding
+ *
+ * Gets the transport of @binding.
  *
  * Returns: the transport protocol of @binding
  */

@@ -547,6 +547,8 @@ sipnat_endpoint_new (const char    *local_address,
  * sipnat_endpoint_get_local_address:
  * @self: an endpoint
  *
+ * Gets [property@Sipnat.Endpoint:local-address].
+ *
  * Returns: the local address the transports are bound to
  */
 const char *
@@ -559,6 +561,8 @@ sipnat_endpoint_get_local_address (SipnatEndpoint *self)
 /**
  * sipnat_endpoint_get_local_port:
  * @self: an endpoint
+ *
+ * Gets [property@Sipnat.Endpoint:local-port].
  *
  * Returns: the bound local port (the requested one before initialisation)
  */
@@ -573,6 +577,8 @@ sipnat_endpoint_get_local_port (SipnatEndpoint *self)
  * sipnat_endpoint_get_transports:
  * @self: an endpoint
  *
+ * Gets [property@Sipnat.Endpoint:transports].
+ *
  * Returns: the enabled transports
  */
 SipnatTransportFlags
@@ -586,6 +592,8 @@ sipnat_endpoint_get_transports (SipnatEndpoint *self)
  * sipnat_endpoint_get_user_agent:
  * @self: an endpoint
  *
+ * Gets [property@Sipnat.Endpoint:user-agent].
+ *
  * Returns: the User-Agent string
  */
 const char *
@@ -598,6 +606,8 @@ sipnat_endpoint_get_user_agent (SipnatEndpoint *self)
 /**
  * sipnat_endpoint_get_transaction_timeout:
  * @self: an endpoint
+ *
+ * Gets [property@Sipnat.Endpoint:sip-transaction-timeout].
  *
  * Returns: the SIP transaction timeout in milliseconds
  */
@@ -637,6 +647,8 @@ sipnat_endpoint_set_transaction_timeout (SipnatEndpoint *self,
  * sipnat_endpoint_get_public_address:
  * @self: an endpoint
  *
+ * Gets [property@Sipnat.Endpoint:public-address].
+ *
  * Returns: (nullable): the configured public address
  */
 const char *
@@ -670,6 +682,8 @@ sipnat_endpoint_set_public_address (SipnatEndpoint *self,
 /**
  * sipnat_endpoint_get_tcp_for_large_requests:
  * @self: an endpoint
+ *
+ * Gets [property@Sipnat.Endpoint:tcp-for-large-requests].
  *
  * Returns: whether large requests go over TCP
  */
@@ -708,6 +722,8 @@ sipnat_endpoint_set_tcp_for_large_requests (SipnatEndpoint *self,
 /**
  * sipnat_endpoint_get_instance_id:
  * @self: an endpoint
+ *
+ * Gets [property@Sipnat.Endpoint:instance-id].
  *
  * Returns: the instance identifier, a URN
  */
@@ -797,6 +813,8 @@ sipnat_endpoint_get_nat_policy (SipnatEndpoint *self)
 /**
  * sipnat_endpoint_get_registrations:
  * @self: an endpoint
+ *
+ * Gets [property@Sipnat.Endpoint:registrations].
  *
  * Returns: (transfer none): a list model of the endpoint's [class@Sipnat.Registration]s
  */

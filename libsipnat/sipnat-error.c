@@ -9,6 +9,13 @@
 
 #include "sipnat-error-private.h"
 
+/**
+ * sipnat_error_quark:
+ *
+ * Gets the error domain of libsipnat, %SIPNAT_ERROR.
+ *
+ * Returns: the error domain
+ */
 G_DEFINE_QUARK (sipnat-error-quark, sipnat_error)
 
 static gboolean

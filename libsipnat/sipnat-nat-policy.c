@@ -314,6 +314,8 @@ sipnat_nat_policy_new (void)
  * sipnat_nat_policy_get_ice_enabled:
  * @self: a policy
  *
+ * Gets [property@Sipnat.NatPolicy:ice-enabled].
+ *
  * Returns: whether ICE is enabled
  */
 gboolean
@@ -348,6 +350,8 @@ sipnat_nat_policy_set_ice_enabled (SipnatNatPolicy *self,
  * sipnat_nat_policy_get_stun_server:
  * @self: a policy
  *
+ * Gets [property@Sipnat.NatPolicy:stun-server].
+ *
  * Returns: (nullable): the STUN server
  */
 const char *
@@ -375,6 +379,8 @@ sipnat_nat_policy_set_stun_server (SipnatNatPolicy *self,
 /**
  * sipnat_nat_policy_get_stun_server_port:
  * @self: a policy
+ *
+ * Gets [property@Sipnat.NatPolicy:stun-server-port].
  *
  * Returns: the STUN server's port
  */
@@ -404,6 +410,8 @@ sipnat_nat_policy_set_stun_server_port (SipnatNatPolicy *self,
  * sipnat_nat_policy_get_turn_server:
  * @self: a policy
  *
+ * Gets [property@Sipnat.NatPolicy:turn-server].
+ *
  * Returns: (nullable): the TURN server
  */
 const char *
@@ -431,6 +439,8 @@ sipnat_nat_policy_set_turn_server (SipnatNatPolicy *self,
 /**
  * sipnat_nat_policy_get_turn_server_port:
  * @self: a policy
+ *
+ * Gets [property@Sipnat.NatPolicy:turn-server-port].
  *
  * Returns: the TURN server's port
  */
@@ -460,6 +470,8 @@ sipnat_nat_policy_set_turn_server_port (SipnatNatPolicy *self,
  * sipnat_nat_policy_get_turn_user_name:
  * @self: a policy
  *
+ * Gets [property@Sipnat.NatPolicy:turn-user-name].
+ *
  * Returns: (nullable): the TURN user name
  */
 const char *
@@ -488,6 +500,8 @@ sipnat_nat_policy_set_turn_user_name (SipnatNatPolicy *self,
  * sipnat_nat_policy_get_turn_password:
  * @self: a policy
  *
+ * Gets [property@Sipnat.NatPolicy:turn-password].
+ *
  * Returns: (nullable): the TURN password
  */
 const char *
@@ -515,6 +529,8 @@ sipnat_nat_policy_set_turn_password (SipnatNatPolicy *self,
 /**
  * sipnat_nat_policy_get_turn_relay_type:
  * @self: a policy
+ *
+ * Gets [property@Sipnat.NatPolicy:turn-relay-type].
  *
  * Returns: the transport to the TURN server
  */
@@ -549,6 +565,8 @@ sipnat_nat_policy_set_turn_relay_type (SipnatNatPolicy *self,
 /**
  * sipnat_nat_policy_get_keepalive_interval:
  * @self: a policy
+ *
+ * Gets [property@Sipnat.NatPolicy:keepalive-interval].
  *
  * Returns: seconds between keep-alives, 0 if off
  */

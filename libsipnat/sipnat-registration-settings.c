@@ -38,6 +38,8 @@ set_string_setting (SipnatRegistration  *self,
  * sipnat_registration_get_endpoint:
  * @self: a registration
  *
+ * Gets [property@Sipnat.Registration:endpoint].
+ *
  * Returns: (transfer none) (nullable): the endpoint, %NULL once it is gone
  */
 SipnatEndpoint *
@@ -51,6 +53,8 @@ sipnat_registration_get_endpoint (SipnatRegistration *self)
  * sipnat_registration_get_name:
  * @self: a registration
  *
+ * Gets [property@Sipnat.Registration:name].
+ *
  * Returns: the name of the registration's configuration section, e.g. "proxy0"
  */
 const char *
@@ -63,6 +67,8 @@ sipnat_registration_get_name (SipnatRegistration *self)
 /**
  * sipnat_registration_get_server:
  * @self: a registration
+ *
+ * Gets [property@Sipnat.Registration:server].
  *
  * Returns: (nullable): the registrar
  */
@@ -98,6 +104,8 @@ sipnat_registration_set_server (SipnatRegistration *self,
  * sipnat_registration_get_active_server:
  * @self: a registration
  *
+ * Gets [property@Sipnat.Registration:active-server].
+ *
  * Returns: (nullable): the server of [property@Sipnat.Registration:server]
  *   in use now
  */
@@ -111,6 +119,8 @@ sipnat_registration_get_active_server (SipnatRegistration *self)
 /**
  * sipnat_registration_get_transport:
  * @self: a registration
+ *
+ * Gets [property@Sipnat.Registration:transport].
  *
  * Returns: the transport to the registrar
  */
@@ -146,6 +156,8 @@ sipnat_registration_set_transport (SipnatRegistration *self,
 /**
  * sipnat_registration_get_user:
  * @self: a registration
+ *
+ * Gets [property@Sipnat.Registration:user].
  *
  * Returns: (nullable): the user name
  */
@@ -197,6 +209,8 @@ sipnat_registration_set_password (SipnatRegistration *self,
  * sipnat_registration_get_display_name:
  * @self: a registration
  *
+ * Gets [property@Sipnat.Registration:display-name].
+ *
  * Returns: (nullable): the display name
  */
 const char *
@@ -225,6 +239,8 @@ sipnat_registration_set_display_name (SipnatRegistration *self,
  * sipnat_registration_get_domain:
  * @self: a registration
  *
+ * Gets [property@Sipnat.Registration:domain].
+ *
  * Returns: (nullable): the domain
  */
 const char *
@@ -252,6 +268,8 @@ sipnat_registration_set_domain (SipnatRegistration *self,
 /**
  * sipnat_registration_get_reg_timeout:
  * @self: a registration
+ *
+ * Gets [property@Sipnat.Registration:reg-timeout].
  *
  * Returns: the registration expiry in seconds, 0 for standalone mode
  */
@@ -288,6 +306,8 @@ sipnat_registration_set_reg_timeout (SipnatRegistration *self,
  * sipnat_registration_get_reg_interval:
  * @self: a registration
  *
+ * Gets [property@Sipnat.Registration:reg-interval].
+ *
  * Returns: the retry interval in seconds
  */
 guint
@@ -320,6 +340,8 @@ sipnat_registration_set_reg_interval (SipnatRegistration *self,
 /**
  * sipnat_registration_get_reg_match_received_rport:
  * @self: a registration
+ *
+ * Gets [property@Sipnat.Registration:reg-match-received-rport].
  *
  * Returns: whether the Contact follows the public binding
  */
@@ -356,6 +378,8 @@ sipnat_registration_set_reg_match_received_rport (SipnatRegistration *self,
  * sipnat_registration_get_outbound:
  * @self: a registration
  *
+ * Gets [property@Sipnat.Registration:outbound].
+ *
  * Returns: whether SIP outbound is asked for
  */
 gboolean
@@ -391,6 +415,8 @@ sipnat_registration_set_outbound (SipnatRegistration *self,
  * sipnat_registration_get_outbound_active:
  * @self: a registration
  *
+ * Gets [property@Sipnat.Registration:outbound-active].
+ *
  * Returns: whether the registrar does outbound for this registration
  */
 gboolean
@@ -403,6 +429,8 @@ sipnat_registration_get_outbound_active (SipnatRegistration *self)
 /**
  * sipnat_registration_get_nat_policy:
  * @self: a registration
+ *
+ * Gets [property@Sipnat.Registration:nat-policy].
  *
  * Returns: (transfer none): the registration's NAT policy
  */
@@ -417,6 +445,8 @@ sipnat_registration_get_nat_policy (SipnatRegistration *self)
  * sipnat_registration_get_state:
  * @self: a registration
  *
+ * Gets [property@Sipnat.Registration:state].
+ *
  * Returns: the state
  */
 SipnatRegistrationState
@@ -430,6 +460,8 @@ sipnat_registration_get_state (SipnatRegistration *self)
  * sipnat_registration_get_state_reason:
  * @self: a registration
  *
+ * Gets [property@Sipnat.Registration:state-reason].
+ *
  * Returns: (nullable): why the state is what it is
  */
 const char *
@@ -442,6 +474,8 @@ sipnat_registration_get_state_reason (SipnatRegistration *self)
 /**
  * sipnat_registration_get_error:
  * @self: a registration
+ *
+ * Gets [property@Sipnat.Registration:error].
  *
  * Returns: (nullable) (transfer none): the error of the last failure, if
  *   the registration is failed or retrying
@@ -472,6 +506,8 @@ sipnat_registration_get_status_code (SipnatRegistration *self)
  * sipnat_registration_get_public_binding:
  * @self: a registration
  *
+ * Gets [property@Sipnat.Registration:public-binding].
+ *
  * Returns: (nullable) (transfer none): the public binding
  */
 const SipnatBinding *
@@ -484,6 +520,8 @@ sipnat_registration_get_public_binding (SipnatRegistration *self)
 /**
  * sipnat_registration_get_local_binding:
  * @self: a registration
+ *
+ * Gets [property@Sipnat.Registration:local-binding].
  *
  * Returns: (nullable) (transfer none): the local binding
  */
@@ -498,6 +536,8 @@ sipnat_registration_get_local_binding (SipnatRegistration *self)
  * sipnat_registration_get_nat_detected:
  * @self: a registration
  *
+ * Gets [property@Sipnat.Registration:nat-detected].
+ *
  * Returns: whether a NAT was detected between this endpoint and the registrar
  */
 gboolean
@@ -510,6 +550,8 @@ sipnat_registration_get_nat_detected (SipnatRegistration *self)
 /**
  * sipnat_registration_get_contact:
  * @self: a registration
+ *
+ * Gets [property@Sipnat.Registration:contact].
  *
  * Returns: (nullable): the Contact URI registered or being registered
  */

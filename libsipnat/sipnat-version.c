@@ -10,6 +10,8 @@
 /**
  * sipnat_get_major_version:
  *
+ * Gets the major version of the libsipnat in use (run time, not the headers).
+ *
  * Returns: the major version of the libsipnat library in use.
  */
 guint
@@ -21,6 +23,8 @@ sipnat_get_major_version (void)
 /**
  * sipnat_get_minor_version:
  *
+ * Gets the minor version of the libsipnat in use (run time, not the headers).
+ *
  * Returns: the minor version of the libsipnat library in use.
  */
 guint
@@ -31,6 +35,8 @@ sipnat_get_minor_version (void)
 
 /**
  * sipnat_get_micro_version:
+ *
+ * Gets the micro version of the libsipnat in use (run time, not the headers).
  *
  * Returns: the micro version of the libsipnat library in use.
  */
