@@ -458,8 +458,9 @@ sipnat_registration_class_init (SipnatRegistrationClass *klass)
    * SipnatRegistration:name:
    *
    * The name of the registration's configuration section, e.g. "proxy0";
-   * by default "proxyN" with N its position among the endpoint's
-   * registrations.
+   * for one added by [method@Sipnat.Endpoint.add_registration], "proxyN"
+   * with N never used before on that endpoint (nor is its SIP outbound
+   * reg-id), so that names and flows stay unique after removals.
    */
   props[PROP_NAME] =
     string_param ("name", G_PARAM_READABLE);
