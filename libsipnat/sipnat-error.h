@@ -33,6 +33,12 @@ G_BEGIN_DECLS
  * @SIPNAT_ERROR_REJECTED: the server answered with a final failure status
  * @SIPNAT_ERROR_UNREACHABLE: the server could not be reached or refused the connection
  * @SIPNAT_ERROR_CLOSED: the endpoint was closed while the operation was pending
+ * @SIPNAT_ERROR_BAD_SDP: a session description is malformed or unusable
+ * @SIPNAT_ERROR_NO_COMMON_CODEC: the two sides share no audio codec (488)
+ * @SIPNAT_ERROR_ICE_FAILED: no candidate pair passed the connectivity checks
+ * @SIPNAT_ERROR_RELAY_FAILED: the TURN server could not be reached, refused
+ *   the credentials or the transport
+ * @SIPNAT_ERROR_CALL_ENDED: the call ended before the operation completed
  *
  * Error codes of the [error@Sipnat.Error] domain.
  */
@@ -45,6 +51,11 @@ typedef enum {
   SIPNAT_ERROR_REJECTED,
   SIPNAT_ERROR_UNREACHABLE,
   SIPNAT_ERROR_CLOSED,
+  SIPNAT_ERROR_BAD_SDP,
+  SIPNAT_ERROR_NO_COMMON_CODEC,
+  SIPNAT_ERROR_ICE_FAILED,
+  SIPNAT_ERROR_RELAY_FAILED,
+  SIPNAT_ERROR_CALL_ENDED,
 } SipnatError;
 
 SIPNAT_AVAILABLE_IN_ALL
