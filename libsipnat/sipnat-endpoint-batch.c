@@ -387,6 +387,7 @@ sipnat_endpoint_close_async (SipnatEndpoint      *self,
     }
 
   self->closed = TRUE;
+  _sipnat_endpoint_terminate_calls (self, NULL, _("The endpoint was closed"));
   self->close_task = g_steal_pointer (&task);
   self->close_cancellable = g_cancellable_new ();
   if (cancellable != NULL)

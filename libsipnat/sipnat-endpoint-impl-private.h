@@ -34,6 +34,7 @@ struct _SipnatEndpoint
 
   SipnatNatPolicy *nat_policy;
   GListStore *registrations;
+  GPtrArray *calls;                /* every call not ended */
   guint last_reg_id;
 
   gboolean closed;
@@ -47,5 +48,12 @@ struct _SipnatEndpoint
 
 void _sipnat_endpoint_detach_registrations (SipnatEndpoint *self,
                                             gboolean        unregister);
+
+/* sipnat-endpoint-calls.c */
+void _sipnat_endpoint_terminate_calls (SipnatEndpoint     *self,
+                                       SipnatRegistration *registration,
+                                       const char         *reason);
+SipnatRegistration *_sipnat_endpoint_registration_for_request (SipnatEndpoint *self,
+                                                               const sip_t    *sip);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "sipnat-endpoint.h"
+#include "sipnat-call.h"
 #include "sipnat-registration.h"
 
 G_BEGIN_DECLS
@@ -16,5 +17,10 @@ SipnatRegistration *_sipnat_endpoint_find_registration      (SipnatEndpoint *sel
                                                              const char     *name);
 SipnatRegistration *_sipnat_endpoint_add_named_registration (SipnatEndpoint *self,
                                                              const char     *name);
+
+void _sipnat_endpoint_add_call    (SipnatEndpoint *self,
+                                  SipnatCall     *call);
+void _sipnat_endpoint_forget_call (SipnatEndpoint *self,
+                                  SipnatCall     *call);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "sipnat-call-private.h"
 #include "sipnat-debug-private.h"
 #include "sipnat-endpoint-impl-private.h"
 #include "sipnat-enums.h"
@@ -63,13 +64,46 @@ enum {
 
 static GParamSpec *props[N_PROPS];
 
+enum {
+  SIGNAL_INCOMING_CALL,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 #define DEFAULT_LOCAL_ADDRESS "0.0.0.0"
 
 /* ---------------------------------------------------------------------- */
 /* Requests nobody asked for                                              */
 
-/* No calls yet: INVITEs are refused. nua answers OPTIONS and MESSAGE
- * itself. */
+/* An INVITE becomes an incoming call of the registration it is for;
+ * nua answers OPTIONS and MESSAGE itself. */
+static void
+incoming_invite (SipnatEndpoint       *self,
+                 const SipnatSipEvent *ev)
+{
+  nua_t *nua = _sipnat_stack_get_nua (self->stack);
+  SipnatRegistration *reg = _sipnat_endpoint_registration_for_request (self, ev->sip);
+  g_autoptr(SipnatCall) call = NULL;
+
+  if (reg == NULL || self->closed)
+    {
+      nua_respond (ev->nh, self->closed ? 480 : 404,
+                   self->closed ? sip_480_Temporarily_unavailable : sip_404_Not_found,
+                   NUTAG_WITH_THIS (nua), TAG_END ());
+      nua_handle_destroy (ev->nh);
+      return;
+    }
+
+  call = _sipnat_call_new_incoming (reg, ev);
+  if (call == NULL)
+    return;   /* refused (no usable offer): the call answered itself */
+
+  g_object_ref (self);
+  g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, call);
+  g_object_unref (self);
+}
+
 static void
 handle_incoming (gpointer              data,
                  const SipnatSipEvent *ev)
@@ -77,8 +111,10 @@ handle_incoming (gpointer              data,
   SipnatEndpoint *self = data;
 
   if (ev->event == nua_i_invite)
-    nua_respond (ev->nh, SIP_480_TEMPORARILY_UNAVAILABLE,
-                 NUTAG_WITH_THIS (_sipnat_stack_get_nua (self->stack)), TAG_END ());
+    {
+      incoming_invite (self, ev);
+      return;
+    }
 
   nua_handle_destroy (ev->nh);
 }
@@ -198,6 +234,8 @@ sipnat_endpoint_dispose (GObject *object)
   /* Dropped without close: nothing waits, but the stack still shuts down
    * in order, in the background (Sofia removes established registrations
    * as it destroys their handles). */
+  if (self->calls != NULL)
+    _sipnat_endpoint_terminate_calls (self, NULL, _("The endpoint was dropped"));
   if (self->stack != NULL)
     {
       _sipnat_endpoint_detach_registrations (self, FALSE);
@@ -220,6 +258,7 @@ sipnat_endpoint_finalize (GObject *object)
   SipnatEndpoint *self = SIPNAT_ENDPOINT (object);
 
   g_clear_object (&self->registrations);
+  g_clear_pointer (&self->calls, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->local_address);
   g_free (self->user_agent);
@@ -490,6 +529,23 @@ sipnat_endpoint_class_init (SipnatEndpointClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 
+  /**
+   * SipnatEndpoint::incoming-call:
+   * @self: the endpoint
+   * @call: the call, in the state %SIPNAT_CALL_STATE_RINGING
+   *
+   * Emitted when an INVITE with a usable offer arrives for one of the
+   * endpoint's registrations (the one whose user is in the Request-URI).
+   * Answer it with [method@Sipnat.Call.answer_async], refuse it with
+   * [method@Sipnat.Call.reject], or let it ring: it ends with 480 after
+   * [property@Sipnat.Call:no-answer-timeout]. The endpoint holds the call
+   * until it ends. Candidates are gathered while it rings, so answering
+   * connects quickly.
+   */
+  signals[SIGNAL_INCOMING_CALL] =
+    g_signal_new ("incoming-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SIPNAT_TYPE_CALL);
+
   _sipnat_debug_init ();
 }
 
@@ -511,6 +567,7 @@ sipnat_endpoint_init (SipnatEndpoint *self)
   self->instance_id = random_instance_id ();
   self->nat_policy = sipnat_nat_policy_new ();
   self->registrations = g_list_store_new (SIPNAT_TYPE_REGISTRATION);
+  self->calls = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -879,6 +936,7 @@ sipnat_endpoint_remove_registration (SipnatEndpoint     *self,
     return;
 
   g_object_ref (registration);
+  _sipnat_endpoint_terminate_calls (self, registration, _("The registration was removed"));
   g_list_store_remove (self->registrations, position);
   _sipnat_registration_detach (registration, TRUE);
   g_object_unref (registration);

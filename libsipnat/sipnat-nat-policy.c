@@ -39,6 +39,7 @@ struct _SipnatNatPolicy
   char *turn_password;
   SipnatRelayType turn_relay_type;
   guint keepalive_interval;
+  gboolean force_relay;
 };
 
 G_DEFINE_FINAL_TYPE (SipnatNatPolicy, sipnat_nat_policy, G_TYPE_OBJECT)
@@ -54,6 +55,7 @@ enum {
   PROP_TURN_PASSWORD,
   PROP_TURN_RELAY_TYPE,
   PROP_KEEPALIVE_INTERVAL,
+  PROP_FORCE_RELAY,
   N_PROPS
 };
 
@@ -138,6 +140,9 @@ sipnat_nat_policy_get_property (GObject    *object,
     case PROP_KEEPALIVE_INTERVAL:
       g_value_set_uint (value, self->keepalive_interval);
       break;
+    case PROP_FORCE_RELAY:
+      g_value_set_boolean (value, self->force_relay);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -179,6 +184,9 @@ sipnat_nat_policy_set_property (GObject      *object,
       break;
     case PROP_KEEPALIVE_INTERVAL:
       sipnat_nat_policy_set_keepalive_interval (self, g_value_get_uint (value));
+      break;
+    case PROP_FORCE_RELAY:
+      sipnat_nat_policy_set_force_relay (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -284,6 +292,19 @@ sipnat_nat_policy_class_init (SipnatNatPolicyClass *klass)
     g_param_spec_uint ("keepalive-interval", NULL, NULL, 0, 3600,
                        SIPNAT_DEFAULT_KEEPALIVE_INTERVAL,
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * SipnatNatPolicy:force-relay:
+   *
+   * Whether media goes only through the TURN relay (`force_relay`): only
+   * relayed candidates are offered and checked, so the other side never
+   * learns this host's addresses. Needs
+   * [property@Sipnat.NatPolicy:turn-server]; a call fails with
+   * %SIPNAT_ERROR_RELAY_FAILED when no relay can be allocated.
+   */
+  props[PROP_FORCE_RELAY] =
+    g_param_spec_boolean ("force-relay", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
@@ -630,4 +651,41 @@ sipnat_nat_policy_validate (SipnatNatPolicy  *self,
     }
 
   return TRUE;
+}
+
+/**
+ * sipnat_nat_policy_get_force_relay:
+ * @self: a policy
+ *
+ * Gets [property@Sipnat.NatPolicy:force-relay].
+ *
+ * Returns: whether media goes only through the TURN relay
+ */
+gboolean
+sipnat_nat_policy_get_force_relay (SipnatNatPolicy *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_NAT_POLICY (self), FALSE);
+
+  return self->force_relay;
+}
+
+/**
+ * sipnat_nat_policy_set_force_relay:
+ * @self: a policy
+ * @force_relay: whether media goes only through the TURN relay
+ *
+ * Sets [property@Sipnat.NatPolicy:force-relay].
+ */
+void
+sipnat_nat_policy_set_force_relay (SipnatNatPolicy *self,
+                                   gboolean         force_relay)
+{
+  g_return_if_fail (SIPNAT_IS_NAT_POLICY (self));
+
+  force_relay = !!force_relay;
+  if (self->force_relay == force_relay)
+    return;
+
+  self->force_relay = force_relay;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_FORCE_RELAY]);
 }

@@ -97,6 +97,11 @@ SIPNAT_AVAILABLE_IN_ALL
 void             sipnat_nat_policy_set_keepalive_interval (SipnatNatPolicy *self,
                                                            guint            seconds);
 SIPNAT_AVAILABLE_IN_ALL
+gboolean         sipnat_nat_policy_get_force_relay      (SipnatNatPolicy  *self);
+SIPNAT_AVAILABLE_IN_ALL
+void             sipnat_nat_policy_set_force_relay      (SipnatNatPolicy  *self,
+                                                         gboolean          force_relay);
+SIPNAT_AVAILABLE_IN_ALL
 gboolean         sipnat_nat_policy_validate             (SipnatNatPolicy  *self,
                                                          GError          **error);
 

@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 
 #include "sipnat-binding.h"
+#include "sipnat-call.h"
 #include "sipnat-endpoint.h"
 #include "sipnat-nat-policy.h"
 #include "sipnat-transport.h"
@@ -147,6 +148,11 @@ void                     sipnat_registration_unregister_async             (Sipna
 SIPNAT_AVAILABLE_IN_ALL
 gboolean                 sipnat_registration_unregister_finish            (SipnatRegistration   *self,
                                                                            GAsyncResult         *result,
+                                                                           GError              **error);
+
+SIPNAT_AVAILABLE_IN_ALL
+SipnatCall              *sipnat_registration_create_call                  (SipnatRegistration   *self,
+                                                                           const char           *uri,
                                                                            GError              **error);
 
 G_END_DECLS

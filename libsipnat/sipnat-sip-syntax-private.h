@@ -28,5 +28,8 @@ gboolean _sipnat_check_instance_id       (const char  *instance_id,
 
 char    *_sipnat_quote_display_name      (const char  *display_name);
 char    *_sipnat_text_for_message        (const char  *text);
+char    *_sipnat_normalize_target_uri    (const char  *uri,
+                                          const char  *default_host,
+                                          GError     **error);
 
 G_END_DECLS

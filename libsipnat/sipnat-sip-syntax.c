@@ -761,3 +761,106 @@ _sipnat_quote_display_name (const char *display_name)
 
   return g_string_free (out, FALSE);
 }
+
+static gboolean
+is_param_char (char c)
+{
+  /* RFC 3261 §25.1 uri-parameters: paramchar, "=" and ";" */
+  return g_ascii_isalnum (c) || strchr ("-_.!~*'()%[]/:&+$=;", c) != NULL;
+}
+
+static char *
+params_problem (const char *params)
+{
+  for (const char *p = params; *p != '\0'; p++)
+    {
+      if (!is_param_char (*p))
+        {
+          g_autofree char *what = describe_char (*p);
+
+          return g_strdup_printf (_("%s is not allowed in the parameters of a SIP URI "
+                                    "(URI headers after “?” are not accepted)"), what);
+        }
+    }
+
+  return NULL;
+}
+
+/* Splits `[user@]hostport[;params]` and checks each part. */
+static char *
+target_problem (const char  *user,
+                const char  *hostport,
+                char       **params)
+{
+  char *semicolon = strchr (hostport, ';');
+  g_autofree char *host = NULL;
+  char *reason;
+
+  if (user != NULL && (reason = user_problem (user)) != NULL)
+    return reason;
+
+  host = semicolon ? g_strndup (hostport, semicolon - hostport) : g_strdup (hostport);
+  *params = semicolon ? g_strdup (semicolon) : g_strdup ("");
+  if ((reason = params_problem (*params)) != NULL)
+    return reason;
+
+  return server_problem (host, strlen (host));
+}
+
+/*
+ * _sipnat_normalize_target_uri:
+ * @uri: a `sip:`/`sips:` URI, `user@host` or a user alone
+ * @default_host: the `host[:port]` of a user given alone
+ * @error: return location for a #GError
+ *
+ * The URI a call is sent to, checked as the configured values are: a
+ * user of RFC 3261 characters, a host with an optional port, URI
+ * parameters; no URI headers, no password, no spaces, quotes, angle
+ * brackets or line breaks.
+ *
+ * Returns: (transfer full) (nullable): the URI, or %NULL with a
+ *   %SIPNAT_ERROR_CONFIG error
+ */
+char *
+_sipnat_normalize_target_uri (const char  *uri,
+                              const char  *default_host,
+                              GError     **error)
+{
+  const char *scheme = "sip:";
+  const char *rest = uri;
+  const char *at;
+  g_autofree char *user = NULL;
+  g_autofree char *params = NULL;
+  g_autofree char *reason = NULL;
+  const char *hostport;
+
+  if (g_ascii_strncasecmp (uri, "sips:", 5) == 0)
+    scheme = "sips:", rest = uri + 5;
+  else if (g_ascii_strncasecmp (uri, "sip:", 4) == 0)
+    rest = uri + 4;
+
+  at = strchr (rest, '@');
+  if (at != NULL)
+    {
+      user = g_strndup (rest, at - rest);
+      hostport = at + 1;
+    }
+  else if (rest == uri)
+    {
+      user = g_strdup (rest);
+      hostport = default_host ? default_host : "";
+    }
+  else
+    hostport = rest;
+
+  reason = target_problem (user, hostport, &params);
+  if (reason != NULL)
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                   _("Invalid call target: %s"), reason);
+      return NULL;
+    }
+
+  return g_strdup_printf ("%s%s%s%.*s%s", scheme, user ? user : "", user ? "@" : "",
+                          (int) strcspn (hostport, ";"), hostport, params);
+}

@@ -321,6 +321,8 @@ create_nua (SipnatStack              *self,
   self->nua = nua_create (self->root, nua_callback, self,
                           NUTAG_URL (url),
                           NUTAG_USER_AGENT (options->user_agent),
+                          /* Session descriptions are ours (sipnat-call-media.c). */
+                          NUTAG_MEDIA_ENABLE (0),
                           NUTAG_OUTBOUND ("no-natify no-validate no-options-keepalive use-rport"),
                           NTATAG_SIP_T1X64 (options->transaction_timeout),
                           NTATAG_UDP_MTU (options->tcp_for_large_requests ? LARGE_REQUEST_BYTES

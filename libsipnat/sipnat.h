@@ -15,6 +15,9 @@
 #include "sipnat-transport.h"
 #include "sipnat-binding.h"
 #include "sipnat-nat-policy.h"
+#include "sipnat-candidate-pair.h"
+#include "sipnat-call-stats.h"
+#include "sipnat-call.h"
 #include "sipnat-endpoint.h"
 #include "sipnat-registration.h"
 

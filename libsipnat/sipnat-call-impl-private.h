@@ -1,0 +1,104 @@
+/* sipnat-call-impl-private.h: what the parts of a call share
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "sipnat-account-private.h"
+#include "sipnat-call-media-private.h"
+#include "sipnat-call-private.h"
+#include "sipnat-handle-owner-private.h"
+#include "sipnat-outbox-private.h"
+#include "sipnat-stack-private.h"
+
+G_BEGIN_DECLS
+
+struct _SipnatCall
+{
+  GObject parent_instance;
+
+  SipnatHandleOwner owner;          /* of nh */
+  SipnatRegistration *registration;
+  SipnatEndpoint *endpoint;         /* weak: the endpoint ends its calls first */
+  SipnatStack *stack;               /* NULL once ended */
+  SipnatAccount *account;
+  SipnatCallOrigin *origin;
+
+  SipnatCallDirection direction;
+  char *remote_uri;
+  guint no_answer_timeout;
+
+  SipnatCallState state;
+  char *state_reason;
+  guint status_code;
+  GError *error;
+
+  nua_handle_t *nh;
+  guint auth_rounds;
+  gboolean invite_sent;             /* outgoing: the INVITE left */
+  gboolean answered;                /* a 2xx was sent or received */
+  gboolean answer_wanted;           /* incoming: answer once prepared */
+  gboolean acked;                   /* incoming: the ACK came */
+  gboolean dialog_done;             /* nothing more to send or wait for */
+  gboolean expect_no_challenge;     /* nua's 904 before our own digest */
+  char *local_sdp;                  /* our last offer or answer */
+  gint64 answer_time;               /* monotonic µs of the 2xx */
+
+  SipnatCallMedia *media;
+  GCancellable *media_cancellable;
+  gboolean media_prepared;
+  SipnatCandidatePair *selected_pair;
+
+  GTask *task;                      /* dial or answer */
+  GCancellable *task_cancellable;
+  gulong task_cancelled_id;
+  GSource *cancel_source;
+  GSource *no_answer_source;
+
+  SipnatOutbox *outbox;
+};
+
+/* Every entry point runs between these (sipnat-outbox-private.h). */
+static inline void
+_sipnat_call_enter (SipnatCall *self)
+{
+  _sipnat_outbox_enter (self->outbox, (GObject *) self->registration);
+}
+
+static inline void
+_sipnat_call_leave (SipnatCall *self)
+{
+  _sipnat_outbox_leave (self->outbox);
+}
+
+/* sipnat-call.c */
+void _sipnat_call_set_state     (SipnatCall      *self,
+                                 SipnatCallState  state,
+                                 const char      *reason);
+void _sipnat_call_set_status    (SipnatCall      *self,
+                                 guint            status);
+void _sipnat_call_end           (SipnatCall      *self,
+                                 const char      *reason,
+                                 const GError    *error);
+void _sipnat_call_complete_task (SipnatCall      *self,
+                                 const GError    *error);
+void _sipnat_call_check_active  (SipnatCall      *self);
+void _sipnat_call_start_no_answer_timer (SipnatCall *self);
+
+/* sipnat-call-signalling.c */
+void _sipnat_call_handle_event  (SipnatHandleOwner    *owner,
+                                 const SipnatSipEvent *event);
+void _sipnat_call_send_invite   (SipnatCall           *self);
+void _sipnat_call_send_answer   (SipnatCall           *self);
+void _sipnat_call_send_reject   (SipnatCall           *self,
+                                 guint                 status,
+                                 const char           *phrase);
+void _sipnat_call_send_ringing  (SipnatCall           *self);
+void _sipnat_call_hangup_signalling (SipnatCall       *self);
+void _sipnat_call_let_go        (SipnatCall           *self);
+gboolean _sipnat_call_accept_offer (SipnatCall        *self,
+                                    const SipnatSipEvent *event,
+                                    GError           **error);
+
+G_END_DECLS
