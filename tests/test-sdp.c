@@ -487,11 +487,14 @@ test_sdp_parse_refused_stream (void)
 {
   static const char text[] =
     "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
-    "m=audio 0 RTP/AVP 0 8\r\n";
+    "m=audio 0 RTP/AVP 0 8\r\n"
+    "a=fmtp:8 \r\n";
   g_autoptr(SipnatSdpDescription) d = parse_ok (text);
 
   g_assert_cmpuint (d->port, ==, 0);
   g_assert_cmpuint (d->codecs->len, ==, 2);
+  /* an empty a=fmtp is no fmtp */
+  assert_codec (d->codecs->pdata[1], "PCMA", 8, 8000, 1, NULL);
   g_assert_cmpint (d->direction, ==, SIPNAT_SDP_SENDRECV);
 }
 
