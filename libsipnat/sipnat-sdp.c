@@ -348,6 +348,9 @@ description_is_writable (const SipnatSdpDescription *d)
       if (!g_str_has_prefix (line, SIPNAT_SDP_CANDIDATE_PREFIX) || !is_line_safe (line))
         return FALSE;
     }
+  for (guint i = 0; i < d->other_media->len; i++)
+    if (!is_line_safe (d->other_media->pdata[i]))
+      return FALSE;
   return TRUE;
 }
 
