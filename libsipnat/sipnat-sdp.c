@@ -348,6 +348,9 @@ description_is_writable (const SipnatSdpDescription *d)
       if (!g_str_has_prefix (line, SIPNAT_SDP_CANDIDATE_PREFIX) || !is_line_safe (line))
         return FALSE;
     }
+  for (guint i = 0; i < d->other_media->len; i++)
+    if (!is_line_safe (d->other_media->pdata[i]))
+      return FALSE;
   return TRUE;
 }
 
@@ -581,7 +584,7 @@ media_or_session_value (const GstSDPMessage *msg,
 }
 
 /* The part after "<pt> " of the first @key attribute ("rtpmap", "fmtp")
- * about @payload_type. */
+ * about @payload_type; %NULL when absent or empty. */
 static const char *
 payload_type_value (const GstSDPMedia *media,
                     const char        *key,
@@ -598,7 +601,7 @@ payload_type_value (const GstSDPMedia *media,
         continue;
       while (*end == ' ')
         end++;
-      return end;
+      return *end != '\0' ? end : NULL;
     }
   return NULL;
 }
@@ -961,6 +964,7 @@ parse_candidates (const GstSDPMedia     *media,
   for (guint i = 0; i < media->attributes->len; i++)
     {
       const GstSDPAttribute *a = &g_array_index (media->attributes, GstSDPAttribute, i);
+      const char *value;
       char *line;
 
       if (g_strcmp0 (a->key, "candidate") != 0)
@@ -971,11 +975,12 @@ parse_candidates (const GstSDPMedia     *media,
                        SIPNAT_SDP_MAX_CANDIDATES);
           return FALSE;
         }
-      line = candidate_line (a->value != NULL ? a->value : "");
+      value = a->value != NULL ? a->value : "";
+      line = candidate_line (value);
       if (line != NULL)
         g_ptr_array_add (d->candidates, line);
       else
-        SIPNAT_NOTE (SIP, "SDP: unusable candidate skipped: %.200s", a->value);
+        SIPNAT_NOTE (SIP, "SDP: unusable candidate skipped: %.200s", value);
     }
   return TRUE;
 }

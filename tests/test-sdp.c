@@ -282,6 +282,41 @@ test_sdp_build_ipv6_direction (void)
     }
 }
 
+/* A description that cannot be written is a programming error of the
+ * caller: a critical and %NULL, never a broken text. */
+static void
+assert_not_writable (const SipnatSdpDescription *d)
+{
+  g_autofree char *text = NULL;
+
+  g_test_expect_message ("Sipnat", G_LOG_LEVEL_CRITICAL, "*description_is_writable*");
+  text = _sipnat_sdp_description_to_string (d, "alice");
+  g_test_assert_expected_messages ();
+  g_assert_null (text);
+}
+
+static void
+test_sdp_build_refused (void)
+{
+  g_autoptr(SipnatSdpDescription) no_address = _sipnat_sdp_description_new ();
+  g_autoptr(SipnatSdpDescription) bare_candidate = local_offer (TRUE);
+  g_autoptr(SipnatSdpDescription) no_pwd = local_offer (TRUE);
+  g_autoptr(SipnatSdpDescription) injected = local_offer (FALSE);
+
+  assert_not_writable (no_address);
+
+  /* libnice's form has the "a=" */
+  g_ptr_array_add (bare_candidate->candidates,
+                   g_strdup ("candidate:1 1 UDP 2130706431 192.0.2.10 40000 typ host"));
+  assert_not_writable (bare_candidate);
+
+  g_clear_pointer (&no_pwd->ice_pwd, g_free);
+  assert_not_writable (no_pwd);
+
+  g_ptr_array_add (injected->codecs, _sipnat_sdp_codec_new ("PCMA", 8, 8000, 1, "x\r\na=inactive"));
+  assert_not_writable (injected);
+}
+
 /* ---- real-world descriptions ----------------------------------------- */
 
 /* Modelled on baresip 1.0 with medianat=ice: ICE at media level, a=rtcp,
@@ -487,12 +522,17 @@ test_sdp_parse_refused_stream (void)
 {
   static const char text[] =
     "v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
-    "m=audio 0 RTP/AVP 0 8\r\n";
+    "a=recvonly\r\n"
+    "m=audio 0 RTP/AVP 0 8\r\n"
+    "a=fmtp:8 \r\n";
   g_autoptr(SipnatSdpDescription) d = parse_ok (text);
 
   g_assert_cmpuint (d->port, ==, 0);
   g_assert_cmpuint (d->codecs->len, ==, 2);
-  g_assert_cmpint (d->direction, ==, SIPNAT_SDP_SENDRECV);
+  /* an empty a=fmtp is no fmtp */
+  assert_codec (d->codecs->pdata[1], "PCMA", 8, 8000, 1, NULL);
+  /* the session-level direction when the stream has none */
+  g_assert_cmpint (d->direction, ==, SIPNAT_SDP_RECVONLY);
 }
 
 /* ---- negotiation ------------------------------------------------------ */
@@ -775,6 +815,7 @@ main (int   argc,
   g_test_add_func ("/sdp/build/without-ice", test_sdp_build_without_ice);
   g_test_add_func ("/sdp/build/with-ice", test_sdp_build_with_ice);
   g_test_add_func ("/sdp/build/ipv6-direction", test_sdp_build_ipv6_direction);
+  g_test_add_func ("/sdp/build/refused", test_sdp_build_refused);
   g_test_add_func ("/sdp/parse/baresip", test_sdp_parse_baresip);
   g_test_add_func ("/sdp/parse/linphone", test_sdp_parse_linphone);
   g_test_add_func ("/sdp/parse/session-defaults", test_sdp_parse_session_defaults);
