@@ -10,6 +10,7 @@
 
 #pragma once
 
+#include <gio/gio.h>
 #include <gst/gst.h>
 
 #include "sipnat-candidate-pair.h"

@@ -36,9 +36,10 @@ _sipnat_endpoint_terminate_calls (SipnatEndpoint     *self,
                                   SipnatRegistration *registration,
                                   const char         *reason)
 {
-  g_autoptr(GPtrArray) calls = g_ptr_array_copy (self->calls, (GCopyFunc) g_object_ref, NULL);
+  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_object_unref);
 
-  g_ptr_array_set_free_func (calls, g_object_unref);
+  for (guint i = 0; i < self->calls->len; i++)
+    g_ptr_array_add (calls, g_object_ref (self->calls->pdata[i]));
   for (guint i = 0; i < calls->len; i++)
     {
       SipnatCall *call = calls->pdata[i];
