@@ -14,6 +14,7 @@
 #include "sipnat-error.h"
 #include "sipnat-transport.h"
 #include "sipnat-binding.h"
+#include "sipnat-candidate-pair.h"
 #include "sipnat-nat-policy.h"
 #include "sipnat-endpoint.h"
 #include "sipnat-registration.h"
