@@ -1,0 +1,102 @@
+/* sipnat-ice-private.h: one ICE session (libnice agent, one stream, one
+ * component with RTP and RTCP muxed) built from a SipnatNatPolicy
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <nice/agent.h>
+
+#include "sipnat-candidate-pair.h"
+#include "sipnat-nat-policy.h"
+
+G_BEGIN_DECLS
+
+/* The component of the one stream: RTP and RTCP are muxed on it. */
+#define SIPNAT_ICE_COMPONENT 1
+
+/* How long gathering may take before it completes with what it has,
+ * relay fallback included. */
+#define SIPNAT_ICE_GATHER_TIMEOUT_MS 3000
+/* After this long without a relayed candidate, the next TURN transport
+ * (UDP, TCP, TLS) is tried beside the ones already under way. */
+#define SIPNAT_ICE_RELAY_ATTEMPT_MS 1000
+/* Connectivity checks that connect nothing in this long end in FAILED. */
+#define SIPNAT_ICE_CHECK_TIMEOUT_MS 10000
+/* At most this many remote candidates are used, each at most this long. */
+#define SIPNAT_ICE_MAX_REMOTE_CANDIDATES 64
+#define SIPNAT_ICE_MAX_CANDIDATE_LENGTH 512
+
+typedef enum {
+  SIPNAT_ICE_STATE_NEW,
+  SIPNAT_ICE_STATE_GATHERING,
+  SIPNAT_ICE_STATE_GATHERED,
+  SIPNAT_ICE_STATE_CHECKING,
+  SIPNAT_ICE_STATE_CONNECTED,
+  SIPNAT_ICE_STATE_FAILED,
+  SIPNAT_ICE_STATE_CLOSED,
+} SipnatIceState;
+
+#define SIPNAT_TYPE_ICE (_sipnat_ice_get_type ())
+G_DECLARE_FINAL_TYPE (SipnatIce, _sipnat_ice, SIPNAT, ICE, GObject)
+
+/* Signals (no arguments; read the state or the pair with the getters):
+ *   "state-changed"          the value of _sipnat_ice_get_state() changed
+ *   "selected-pair-changed"  ICE selected a (new) candidate pair
+ * Both are emitted on the agent's context once the object is consistent;
+ * a handler may drop its reference to the SipnatIce. */
+
+/* The agent runs on @context (NULL: the thread-default context). A
+ * relay from the policy needs turn-server, -user-name and -password all
+ * set. @force_relay keeps only relayed candidates (the policy has no such
+ * setting yet). The policy is read here only: later changes to it do not
+ * apply. */
+SipnatIce      *_sipnat_ice_new                  (GMainContext     *context,
+                                                  SipnatNatPolicy  *policy,
+                                                  gboolean          controlling,
+                                                  gboolean          force_relay,
+                                                  GError          **error);
+/* Before gathering: gather host candidates on these IPv4 or IPv6
+ * addresses only (instead of every non-loopback IPv4 address of the
+ * host). FALSE with SIPNAT_ERROR_CONFIG for something not an IP address. */
+gboolean        _sipnat_ice_add_local_address    (SipnatIce        *self,
+                                                  const char       *address,
+                                                  GError          **error);
+/* Replaces SIPNAT_ICE_CHECK_TIMEOUT_MS for the next set_remote. */
+void            _sipnat_ice_set_check_timeout    (SipnatIce        *self,
+                                                  guint             ms);
+void            _sipnat_ice_gather_async         (SipnatIce           *self,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean        _sipnat_ice_gather_finish        (SipnatIce        *self,
+                                                  GAsyncResult     *result,
+                                                  GError          **error);
+const char     *_sipnat_ice_get_local_ufrag      (SipnatIce        *self);
+const char     *_sipnat_ice_get_local_pwd        (SipnatIce        *self);
+/* (element-type utf8) "candidate:..." (the a=candidate value), best first */
+GPtrArray      *_sipnat_ice_dup_local_candidates (SipnatIce        *self);
+/* The default candidate for c=/m= (RFC 8839 section 4.2.1.2): relayed, else
+ * server-reflexive, else host (RFC 8445 section 5.1.4), the highest
+ * priority of that type. NULL/0 before a candidate is gathered. */
+void            _sipnat_ice_get_default_candidate (SipnatIce       *self,
+                                                   char           **address,
+                                                   guint           *port);
+gboolean        _sipnat_ice_set_remote           (SipnatIce        *self,
+                                                  const char       *ufrag,
+                                                  const char       *pwd,
+                                                  GPtrArray        *candidates,
+                                                  GError          **error);
+gboolean        _sipnat_ice_restart              (SipnatIce        *self,
+                                                  GError          **error);
+NiceAgent      *_sipnat_ice_get_agent            (SipnatIce        *self);
+guint           _sipnat_ice_get_stream_id        (SipnatIce        *self);
+SipnatIceState  _sipnat_ice_get_state            (SipnatIce        *self);
+const char     *_sipnat_ice_state_to_string      (SipnatIceState    state);
+SipnatCandidatePair *_sipnat_ice_dup_selected_pair (SipnatIce      *self);
+gint64          _sipnat_ice_get_connected_time   (SipnatIce        *self);
+void            _sipnat_ice_close                (SipnatIce        *self);
+
+G_END_DECLS

@@ -1,0 +1,1285 @@
+/* sipnat-ice.c: one ICE session over libnice, built from a SipnatNatPolicy
+ *
+ * One NiceAgent (RFC 5245/8445 full ICE, regular nomination, consent
+ * freshness) on the caller's GMainContext, one stream "audio" with one
+ * component (RTP and RTCP muxed). Host candidates on the IPv4 addresses
+ * of the host only (libnice would also gather IPv6 link-local ones, whose
+ * STUN and TURN discoveries hold candidate-gathering-done back by about
+ * 2 s), server-reflexive ones from the policy's STUN server, relayed ones
+ * from its TURN server, with a fallback over the other TURN transports
+ * (UDP, then TCP, then TLS) when the configured one gives no relayed
+ * candidate.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include <nice/interfaces.h>
+
+#include "sipnat-candidate-pair-private.h"
+#include "sipnat-debug-private.h"
+#include "sipnat-error.h"
+#include "sipnat-ice-private.h"
+
+#define N_RELAY_TYPES 3
+#define MAX_CREDENTIAL_LENGTH 256
+
+struct _SipnatIce {
+  GObject parent_instance;
+
+  GMainContext *context;
+  NiceAgent *agent;
+  guint stream_id;
+  gboolean force_relay;
+
+  /* From the policy, read once at construction. */
+  char *turn_server;
+  guint turn_port;
+  char *turn_user_name;
+  char *turn_password;
+  SipnatRelayType turn_relay_type;
+
+  /* The TURN transports given to libnice, in order: libnice's TURN
+   * preference of a relayed candidate is its index here. */
+  SipnatRelayType relays[N_RELAY_TYPES];
+  guint n_relays;
+
+  GPtrArray *local_addresses;   /* (element-type utf8) set by the caller */
+
+  SipnatIceState state;
+  char *local_ufrag;
+  char *local_pwd;
+
+  GTask *gather_task;
+  GSource *gather_timeout;
+  GSource *relay_timer;
+  GSource *cancel_source;
+  GSource *check_timeout;
+  guint check_timeout_ms;
+  gboolean nice_gathering;      /* libnice has not said gathering-done */
+  gboolean have_relay;
+  gint64 gather_start;
+
+  SipnatCandidatePair *selected_pair;
+  gint64 connected_time;
+};
+
+G_DEFINE_FINAL_TYPE (SipnatIce, _sipnat_ice, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_STATE_CHANGED,
+  SIGNAL_SELECTED_PAIR_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* ---- small helpers ---- */
+
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static GSource *
+add_timeout (SipnatIce   *self,
+             guint        ms,
+             GSourceFunc  func)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, self, NULL);
+  g_source_attach (source, self->context);
+  return source;
+}
+
+static NiceRelayType
+nice_relay_type (SipnatRelayType type)
+{
+  switch (type)
+    {
+    case SIPNAT_RELAY_TYPE_TCP:
+      return NICE_RELAY_TYPE_TURN_TCP;
+    case SIPNAT_RELAY_TYPE_TLS:
+      return NICE_RELAY_TYPE_TURN_TLS;
+    case SIPNAT_RELAY_TYPE_UDP:
+    default:
+      return NICE_RELAY_TYPE_TURN_UDP;
+    }
+}
+
+static const char *
+relay_type_name (SipnatRelayType type)
+{
+  switch (type)
+    {
+    case SIPNAT_RELAY_TYPE_TCP:
+      return "TCP";
+    case SIPNAT_RELAY_TYPE_TLS:
+      return "TLS";
+    case SIPNAT_RELAY_TYPE_UDP:
+    default:
+      return "UDP";
+    }
+}
+
+static SipnatCandidateType
+candidate_type (NiceCandidateType type)
+{
+  switch (type)
+    {
+    case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE:
+      return SIPNAT_CANDIDATE_TYPE_SERVER_REFLEXIVE;
+    case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE:
+      return SIPNAT_CANDIDATE_TYPE_PEER_REFLEXIVE;
+    case NICE_CANDIDATE_TYPE_RELAYED:
+      return SIPNAT_CANDIDATE_TYPE_RELAYED;
+    case NICE_CANDIDATE_TYPE_HOST:
+    default:
+      return SIPNAT_CANDIDATE_TYPE_HOST;
+    }
+}
+
+static gboolean
+has_relay (SipnatIce *self)
+{
+  return self->turn_server != NULL;
+}
+
+static char *
+relay_server_string (SipnatIce *self)
+{
+  return _sipnat_candidate_pair_format_address (self->turn_server, self->turn_port);
+}
+
+/* The TURN transport of a local relayed candidate: libnice puts the TURN
+ * server's preference (its index in the order servers were added) in bits
+ * 6-8 of the local preference (RFC 8445 section 5.1.2.1), i.e. bits 14-16
+ * of the priority. */
+static SipnatRelayType
+relay_type_of (SipnatIce           *self,
+               const NiceCandidate *candidate)
+{
+  guint index = (candidate->priority >> 14) & 0x7;
+
+  if (index < self->n_relays)
+    return self->relays[index];
+  return self->turn_relay_type;
+}
+
+static void
+set_state (SipnatIce      *self,
+           SipnatIceState  state)
+{
+  if (self->state == state)
+    return;
+
+  SIPNAT_NOTE (NAT, "ICE %p: %s -> %s", self,
+               _sipnat_ice_state_to_string (self->state),
+               _sipnat_ice_state_to_string (state));
+  self->state = state;
+  if (state == SIPNAT_ICE_STATE_CONNECTED && self->connected_time == 0)
+    self->connected_time = g_get_monotonic_time ();
+  if (state != SIPNAT_ICE_STATE_CHECKING)
+    clear_source (&self->check_timeout);
+}
+
+/* Sets the state, then emits state-changed as the last thing. */
+static void
+change_state (SipnatIce      *self,
+              SipnatIceState  state)
+{
+  if (self->state == state)
+    return;
+
+  set_state (self, state);
+  g_object_ref (self);
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
+  g_object_unref (self);
+}
+
+static void
+cache_local_credentials (SipnatIce *self)
+{
+  g_autofree char *ufrag = NULL;
+  g_autofree char *pwd = NULL;
+
+  if (!nice_agent_get_local_credentials (self->agent, self->stream_id, &ufrag, &pwd))
+    return;
+
+  g_free (self->local_ufrag);
+  self->local_ufrag = g_steal_pointer (&ufrag);
+  g_free (self->local_pwd);
+  self->local_pwd = g_steal_pointer (&pwd);
+}
+
+/* ---- gathering ---- */
+
+static void
+stop_gather_sources (SipnatIce *self)
+{
+  clear_source (&self->gather_timeout);
+  clear_source (&self->relay_timer);
+  clear_source (&self->cancel_source);
+}
+
+/* Gives libnice the next TURN transport not tried yet, in the order UDP,
+ * TCP, TLS; FALSE when all three were given. */
+static gboolean
+try_next_relay (SipnatIce *self)
+{
+  static const SipnatRelayType order[] = {
+    SIPNAT_RELAY_TYPE_UDP, SIPNAT_RELAY_TYPE_TCP, SIPNAT_RELAY_TYPE_TLS,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    {
+      gboolean tried = FALSE;
+
+      for (guint j = 0; j < self->n_relays; j++)
+        tried = tried || self->relays[j] == order[i];
+      if (tried)
+        continue;
+
+      SIPNAT_NOTE (NAT, "ICE %p: no relayed candidate yet, trying TURN over %s",
+                   self, relay_type_name (order[i]));
+      if (!nice_agent_set_relay_info (self->agent, self->stream_id, SIPNAT_ICE_COMPONENT,
+                                      self->turn_server, self->turn_port,
+                                      self->turn_user_name, self->turn_password,
+                                      nice_relay_type (order[i])))
+        return FALSE;
+      self->relays[self->n_relays++] = order[i];
+      self->nice_gathering = TRUE;
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+static GError *
+relay_error (SipnatIce *self)
+{
+  g_autofree char *server = relay_server_string (self);
+  g_autoptr(GString) tried = g_string_new (NULL);
+
+  for (guint i = 0; i < self->n_relays; i++)
+    {
+      if (i > 0)
+        g_string_append (tried, i + 1 == self->n_relays ? _(" or ") : ", ");
+      g_string_append (tried, relay_type_name (self->relays[i]));
+    }
+
+  /* libnice does not tell why an allocation failed. */
+  return g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED,
+                      _("The TURN server %s gave no relayed address over %s "
+                        "(unreachable, wrong credentials or transport refused)"),
+                      server, tried->str);
+}
+
+/* Ends gathering: with what was gathered, or with an error when relaying
+ * is forced and there is no relayed candidate. Emits state-changed, then
+ * returns the task (if it was not cancelled) as the last thing. */
+static void
+finish_gathering (SipnatIce *self)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->gather_task);
+  g_autoptr(GError) error = NULL;
+
+  stop_gather_sources (self);
+  if (self->state != SIPNAT_ICE_STATE_GATHERING)
+    return;
+
+  SIPNAT_NOTE (NAT, "ICE %p: gathering ended after %" G_GINT64_FORMAT " ms%s", self,
+               (g_get_monotonic_time () - self->gather_start) / 1000,
+               self->nice_gathering ? " (bound reached)" : "");
+
+  if (self->force_relay && !self->have_relay)
+    {
+      error = relay_error (self);
+      set_state (self, SIPNAT_ICE_STATE_FAILED);
+    }
+  else
+    {
+      set_state (self, SIPNAT_ICE_STATE_GATHERED);
+    }
+  cache_local_credentials (self);
+
+  g_object_ref (self);
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
+  if (task != NULL && error != NULL)
+    g_task_return_error (g_steal_pointer (&task), g_steal_pointer (&error));
+  else if (task != NULL)
+    g_task_return_boolean (g_steal_pointer (&task), TRUE);
+  g_object_unref (self);
+}
+
+static void
+maybe_finish_gathering (SipnatIce *self)
+{
+  if (self->nice_gathering)
+    return;
+  if (has_relay (self) && !self->have_relay && try_next_relay (self))
+    return;
+  finish_gathering (self);
+}
+
+static gboolean
+on_gather_timeout (gpointer data)
+{
+  SipnatIce *self = data;
+
+  g_clear_pointer (&self->gather_timeout, g_source_unref);
+  finish_gathering (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_relay_timer (gpointer data)
+{
+  SipnatIce *self = data;
+
+  if (!self->have_relay && try_next_relay (self))
+    return G_SOURCE_CONTINUE;
+
+  g_clear_pointer (&self->relay_timer, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_gather_cancelled (GCancellable *cancellable,
+                     gpointer      data)
+{
+  SipnatIce *self = data;
+  g_autoptr(GTask) task = g_steal_pointer (&self->gather_task);
+
+  /* libnice gathers on; its candidate-gathering-done (or the bound) ends
+   * the GATHERING state. */
+  g_clear_pointer (&self->cancel_source, g_source_unref);
+  if (task != NULL)
+    g_task_return_error_if_cancelled (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_candidate_gathering_done (NiceAgent *agent,
+                             guint      stream_id,
+                             gpointer   data)
+{
+  SipnatIce *self = data;
+
+  if (stream_id != self->stream_id)
+    return;
+
+  self->nice_gathering = FALSE;
+  if (self->state == SIPNAT_ICE_STATE_GATHERING)
+    maybe_finish_gathering (self);
+}
+
+static void
+on_new_candidate (NiceAgent     *agent,
+                  NiceCandidate *candidate,
+                  gpointer       data)
+{
+  SipnatIce *self = data;
+
+  if (candidate->stream_id != self->stream_id)
+    return;
+
+  if (SIPNAT_NOTE_ENABLED (NAT))
+    {
+      char ip[NICE_ADDRESS_STRING_LEN];
+
+      nice_address_to_string (&candidate->addr, ip);
+      SIPNAT_NOTE (NAT, "ICE %p: local candidate %s %s:%u after %" G_GINT64_FORMAT " ms",
+                   self, sipnat_candidate_type_to_string (candidate_type (candidate->type)),
+                   ip, nice_address_get_port (&candidate->addr),
+                   (g_get_monotonic_time () - self->gather_start) / 1000);
+    }
+
+  if (candidate->type == NICE_CANDIDATE_TYPE_RELAYED)
+    self->have_relay = TRUE;
+}
+
+/* Drops what arrives before the media bin's nicesrc replaces this
+ * receiver: libnice reads a component's socket (and so answers
+ * connectivity checks) only while a receiver is attached. */
+static void
+drop_received (NiceAgent *agent,
+               guint      stream_id,
+               guint      component_id,
+               guint      len,
+               gchar     *buf,
+               gpointer   data)
+{
+}
+
+/* The IPv4 addresses of the host's interfaces, without loopback (with it
+ * when there is nothing else). */
+static GPtrArray *
+host_ipv4_addresses (void)
+{
+  GPtrArray *addresses = g_ptr_array_new_with_free_func (g_free);
+
+  for (int loopback = 0; loopback < 2 && addresses->len == 0; loopback++)
+    {
+      GList *ips = nice_interfaces_get_local_ips (loopback);
+
+      for (GList *l = ips; l != NULL; l = l->next)
+        {
+          g_autoptr(GInetAddress) address = g_inet_address_new_from_string (l->data);
+
+          if (address != NULL &&
+              g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4 &&
+              !g_ptr_array_find_with_equal_func (addresses, l->data, g_str_equal, NULL))
+            g_ptr_array_add (addresses, g_strdup (l->data));
+        }
+      g_list_free_full (ips, g_free);
+    }
+
+  return addresses;
+}
+
+static gboolean
+add_local_addresses (SipnatIce  *self,
+                     GError    **error)
+{
+  g_autoptr(GPtrArray) addresses = NULL;
+  guint added = 0;
+
+  if (self->local_addresses->len > 0)
+    addresses = g_ptr_array_ref (self->local_addresses);
+  else
+    addresses = host_ipv4_addresses ();
+
+  for (guint i = 0; i < addresses->len; i++)
+    {
+      NiceAddress address;
+
+      if (!nice_address_set_from_string (&address, addresses->pdata[i]))
+        continue;
+      if (nice_agent_add_local_address (self->agent, &address))
+        added++;
+    }
+
+  if (added == 0)
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
+                   _("No local IPv4 address to gather ICE candidates on"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * _sipnat_ice_gather_async:
+ *
+ * Gathers the local candidates. Completes on libnice's
+ * candidate-gathering-done (after the relay fallback), or after
+ * SIPNAT_ICE_GATHER_TIMEOUT_MS with what was gathered by then. Fails with
+ * SIPNAT_ERROR_RELAY_FAILED when relaying is forced and no TURN transport
+ * gave a relayed candidate. An unreachable STUN server is not an error.
+ * Once only, from the NEW state.
+ */
+void
+_sipnat_ice_gather_async (SipnatIce           *self,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (SIPNAT_IS_ICE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, _sipnat_ice_gather_async);
+
+  if (self->state != SIPNAT_ICE_STATE_NEW)
+    {
+      g_task_return_new_error (task, SIPNAT_ERROR,
+                               self->state == SIPNAT_ICE_STATE_CLOSED ?
+                               SIPNAT_ERROR_CLOSED : SIPNAT_ERROR_FAILED,
+                               _("ICE candidates can be gathered only once"));
+      return;
+    }
+  if (self->force_relay && !has_relay (self))
+    {
+      g_task_return_new_error (task, SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED,
+                               _("Relaying is forced but no TURN server is configured"));
+      return;
+    }
+  if (!add_local_addresses (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  self->gather_start = g_get_monotonic_time ();
+  self->nice_gathering = TRUE;
+  if (has_relay (self))
+    {
+      self->relays[0] = self->turn_relay_type;
+      self->n_relays = 1;
+      if (!nice_agent_set_relay_info (self->agent, self->stream_id, SIPNAT_ICE_COMPONENT,
+                                      self->turn_server, self->turn_port,
+                                      self->turn_user_name, self->turn_password,
+                                      nice_relay_type (self->turn_relay_type)))
+        {
+          g_task_return_new_error (task, SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED,
+                                   _("The TURN server %s was not accepted"),
+                                   self->turn_server);
+          return;
+        }
+    }
+
+  if (!nice_agent_gather_candidates (self->agent, self->stream_id))
+    {
+      g_task_return_new_error (task, SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
+                               _("Could not open a socket to gather ICE candidates on"));
+      return;
+    }
+
+  self->gather_task = g_steal_pointer (&task);
+  self->gather_timeout = add_timeout (self, SIPNAT_ICE_GATHER_TIMEOUT_MS, on_gather_timeout);
+  if (has_relay (self))
+    self->relay_timer = add_timeout (self, SIPNAT_ICE_RELAY_ATTEMPT_MS, on_relay_timer);
+  if (cancellable != NULL)
+    {
+      self->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (self->cancel_source, G_SOURCE_FUNC (on_gather_cancelled),
+                             self, NULL);
+      g_source_attach (self->cancel_source, self->context);
+    }
+
+  /* libnice may have finished already (host candidates only). */
+  change_state (self, SIPNAT_ICE_STATE_GATHERING);
+  if (self->state == SIPNAT_ICE_STATE_GATHERING && !self->nice_gathering)
+    maybe_finish_gathering (self);
+}
+
+gboolean
+_sipnat_ice_gather_finish (SipnatIce     *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (SIPNAT_IS_ICE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == _sipnat_ice_gather_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- connectivity checks ---- */
+
+static SipnatMediaTransport
+media_transport (SipnatIce           *self,
+                 const NiceCandidate *local)
+{
+  if (local->type == NICE_CANDIDATE_TYPE_RELAYED)
+    {
+      switch (relay_type_of (self, local))
+        {
+        case SIPNAT_RELAY_TYPE_TCP:
+          return SIPNAT_MEDIA_TRANSPORT_TCP;
+        case SIPNAT_RELAY_TYPE_TLS:
+          return SIPNAT_MEDIA_TRANSPORT_TLS;
+        case SIPNAT_RELAY_TYPE_UDP:
+        default:
+          return SIPNAT_MEDIA_TRANSPORT_UDP;
+        }
+    }
+  return local->transport == NICE_CANDIDATE_TRANSPORT_UDP ?
+         SIPNAT_MEDIA_TRANSPORT_UDP : SIPNAT_MEDIA_TRANSPORT_TCP;
+}
+
+static SipnatCandidatePair *
+make_pair (SipnatIce           *self,
+           const NiceCandidate *local,
+           const NiceCandidate *remote)
+{
+  char local_ip[NICE_ADDRESS_STRING_LEN];
+  char remote_ip[NICE_ADDRESS_STRING_LEN];
+  g_autofree char *relay = NULL;
+
+  nice_address_to_string (&local->addr, local_ip);
+  nice_address_to_string (&remote->addr, remote_ip);
+  if (local->type == NICE_CANDIDATE_TYPE_RELAYED)
+    relay = relay_server_string (self);
+
+  return _sipnat_candidate_pair_new (candidate_type (local->type), local_ip,
+                                     nice_address_get_port (&local->addr),
+                                     candidate_type (remote->type), remote_ip,
+                                     nice_address_get_port (&remote->addr),
+                                     media_transport (self, local), relay);
+}
+
+static void
+on_new_selected_pair (NiceAgent     *agent,
+                      guint          stream_id,
+                      guint          component_id,
+                      NiceCandidate *local,
+                      NiceCandidate *remote,
+                      gpointer       data)
+{
+  SipnatIce *self = data;
+  g_autoptr(SipnatCandidatePair) pair = NULL;
+
+  if (stream_id != self->stream_id || component_id != SIPNAT_ICE_COMPONENT)
+    return;
+
+  pair = make_pair (self, local, remote);
+  if (sipnat_candidate_pair_equal (pair, self->selected_pair))
+    return;
+
+  SIPNAT_NOTE (NAT, "ICE %p: selected pair %s %s <-> %s %s over %s", self,
+               sipnat_candidate_type_to_string (sipnat_candidate_pair_get_local_type (pair)),
+               sipnat_candidate_pair_get_local_address (pair),
+               sipnat_candidate_type_to_string (sipnat_candidate_pair_get_remote_type (pair)),
+               sipnat_candidate_pair_get_remote_address (pair),
+               sipnat_media_transport_to_string (sipnat_candidate_pair_get_transport (pair)));
+  g_clear_pointer (&self->selected_pair, sipnat_candidate_pair_free);
+  self->selected_pair = g_steal_pointer (&pair);
+
+  g_object_ref (self);
+  g_signal_emit (self, signals[SIGNAL_SELECTED_PAIR_CHANGED], 0);
+  g_object_unref (self);
+}
+
+static void
+on_component_state_changed (NiceAgent *agent,
+                            guint      stream_id,
+                            guint      component_id,
+                            guint      state,
+                            gpointer   data)
+{
+  SipnatIce *self = data;
+
+  if (stream_id != self->stream_id || component_id != SIPNAT_ICE_COMPONENT)
+    return;
+
+  SIPNAT_NOTE (NAT, "ICE %p: component %s", self, nice_component_state_to_string (state));
+
+  /* Before the remote candidates are set, gathering is ours to report. */
+  if (self->state != SIPNAT_ICE_STATE_CHECKING &&
+      self->state != SIPNAT_ICE_STATE_CONNECTED &&
+      self->state != SIPNAT_ICE_STATE_FAILED)
+    return;
+
+  switch (state)
+    {
+    case NICE_COMPONENT_STATE_CONNECTING:
+      if (self->state != SIPNAT_ICE_STATE_CONNECTED)
+        change_state (self, SIPNAT_ICE_STATE_CHECKING);
+      break;
+    case NICE_COMPONENT_STATE_CONNECTED:
+    case NICE_COMPONENT_STATE_READY:
+      change_state (self, SIPNAT_ICE_STATE_CONNECTED);
+      break;
+    case NICE_COMPONENT_STATE_FAILED:
+      change_state (self, SIPNAT_ICE_STATE_FAILED);
+      break;
+    default:
+      break;
+    }
+}
+
+static gboolean
+on_check_timeout (gpointer data)
+{
+  SipnatIce *self = data;
+
+  g_clear_pointer (&self->check_timeout, g_source_unref);
+  SIPNAT_NOTE (NAT, "ICE %p: no pair connected in %u ms", self, self->check_timeout_ms);
+  change_state (self, SIPNAT_ICE_STATE_FAILED);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+is_ice_chars (const char *s,
+              gsize       min,
+              gsize       max)
+{
+  gsize n = 0;
+
+  for (; s[n] != '\0'; n++)
+    {
+      if (n >= max || !(g_ascii_isalnum (s[n]) || s[n] == '+' || s[n] == '/'))
+        return FALSE;
+    }
+  return n >= min;
+}
+
+static gboolean
+is_decimal (const char *s,
+            guint64     max)
+{
+  guint64 value;
+
+  return g_ascii_string_to_unsigned (s, 10, 0, max, &value, NULL);
+}
+
+/* Checks an a=candidate value (RFC 8839 section 5.1) as far as this
+ * agent uses it: component 1, UDP, an IP address (no FQDN or mDNS name),
+ * a known type; then hands it to libnice's parser. NULL when unusable. */
+static NiceCandidate *
+parse_remote_candidate (SipnatIce  *self,
+                        const char *value)
+{
+  g_auto(GStrv) tokens = NULL;
+  g_autofree char *line = NULL;
+  guint n;
+
+  if (value == NULL || strnlen (value, SIPNAT_ICE_MAX_CANDIDATE_LENGTH + 1) >
+      SIPNAT_ICE_MAX_CANDIDATE_LENGTH)
+    return NULL;
+  if (g_str_has_prefix (value, "a="))
+    value += 2;
+  if (!g_str_has_prefix (value, "candidate:") || !g_str_is_ascii (value))
+    return NULL;
+
+  tokens = g_strsplit (value + strlen ("candidate:"), " ", 0);
+  n = g_strv_length (tokens);
+  if (n < 8 || n % 2 != 0)
+    return NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      if (tokens[i][0] == '\0' || strpbrk (tokens[i], "\t\r\n") != NULL)
+        return NULL;
+    }
+  if (!is_ice_chars (tokens[0], 1, 32) ||
+      g_strcmp0 (tokens[1], "1") != 0 ||
+      g_ascii_strcasecmp (tokens[2], "udp") != 0 ||
+      !is_decimal (tokens[3], G_MAXUINT32) ||
+      !g_hostname_is_ip_address (tokens[4]) ||
+      !is_decimal (tokens[5], G_MAXUINT16) ||
+      g_strcmp0 (tokens[6], "typ") != 0)
+    return NULL;
+
+  line = g_strconcat ("a=", value, NULL);
+  return nice_agent_parse_remote_candidate_sdp (self->agent, self->stream_id, line);
+}
+
+/**
+ * _sipnat_ice_set_remote:
+ *
+ * Sets the peer's credentials and candidates (a=candidate values, with or
+ * without "a="), then starts the connectivity checks. Unusable candidates
+ * are skipped; SIPNAT_ERROR_BAD_SDP when the credentials are malformed or
+ * no candidate is usable. Once gathered (GATHERED, or later for new
+ * candidates or after a restart).
+ */
+gboolean
+_sipnat_ice_set_remote (SipnatIce   *self,
+                        const char  *ufrag,
+                        const char  *pwd,
+                        GPtrArray   *candidates,
+                        GError     **error)
+{
+  GSList *list = NULL;
+  guint usable = 0;
+  int added;
+
+  g_return_val_if_fail (SIPNAT_IS_ICE (self), FALSE);
+
+  if (self->state == SIPNAT_ICE_STATE_NEW || self->state == SIPNAT_ICE_STATE_GATHERING ||
+      self->state == SIPNAT_ICE_STATE_CLOSED)
+    {
+      g_set_error (error, SIPNAT_ERROR,
+                   self->state == SIPNAT_ICE_STATE_CLOSED ? SIPNAT_ERROR_CLOSED :
+                   SIPNAT_ERROR_FAILED,
+                   _("The remote ICE candidates were given before gathering ended"));
+      return FALSE;
+    }
+  /* RFC 8839: ufrag 4 to 256 ice-chars, pwd 22 to 256; older peers send
+   * shorter ones, which work with libnice. */
+  if (ufrag == NULL || pwd == NULL ||
+      !is_ice_chars (ufrag, 1, MAX_CREDENTIAL_LENGTH) ||
+      !is_ice_chars (pwd, 1, MAX_CREDENTIAL_LENGTH))
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_BAD_SDP,
+                   _("The remote ICE user fragment or password is missing or malformed"));
+      return FALSE;
+    }
+
+  for (guint i = 0; candidates != NULL && i < candidates->len &&
+       usable < SIPNAT_ICE_MAX_REMOTE_CANDIDATES; i++)
+    {
+      NiceCandidate *candidate = parse_remote_candidate (self, candidates->pdata[i]);
+
+      if (candidate == NULL)
+        {
+          SIPNAT_NOTE (NAT, "ICE %p: remote candidate %u skipped", self, i);
+          continue;
+        }
+      list = g_slist_prepend (list, candidate);
+      usable++;
+    }
+
+  if (usable == 0)
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_BAD_SDP,
+                   _("No usable ICE candidate in the remote session description "
+                     "(%u given)"), candidates != NULL ? candidates->len : 0);
+      return FALSE;
+    }
+
+  list = g_slist_reverse (list);
+  nice_agent_set_remote_credentials (self->agent, self->stream_id, ufrag, pwd);
+  added = nice_agent_set_remote_candidates (self->agent, self->stream_id,
+                                            SIPNAT_ICE_COMPONENT, list);
+  g_slist_free_full (list, (GDestroyNotify) nice_candidate_free);
+  if (added <= 0)
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_BAD_SDP,
+                   _("No usable ICE candidate in the remote session description "
+                     "(%u given)"), candidates->len);
+      return FALSE;
+    }
+
+  SIPNAT_NOTE (NAT, "ICE %p: %d remote candidates, checks start", self, added);
+  if (self->state == SIPNAT_ICE_STATE_GATHERED || self->state == SIPNAT_ICE_STATE_FAILED)
+    {
+      clear_source (&self->check_timeout);
+      set_state (self, SIPNAT_ICE_STATE_CHECKING);
+      self->check_timeout = add_timeout (self, self->check_timeout_ms, on_check_timeout);
+      g_object_ref (self);
+      g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
+      g_object_unref (self);
+    }
+  return TRUE;
+}
+
+/**
+ * _sipnat_ice_restart:
+ *
+ * Restarts ICE (RFC 8445 section 9): new local ufrag and pwd, the remote
+ * candidates and checks forgotten; the local candidates stay. The state
+ * goes back to GATHERED until _sipnat_ice_set_remote(); the selected pair
+ * stays until another one is selected.
+ */
+gboolean
+_sipnat_ice_restart (SipnatIce  *self,
+                     GError    **error)
+{
+  g_return_val_if_fail (SIPNAT_IS_ICE (self), FALSE);
+
+  if (self->state == SIPNAT_ICE_STATE_NEW || self->state == SIPNAT_ICE_STATE_GATHERING ||
+      self->state == SIPNAT_ICE_STATE_CLOSED)
+    {
+      g_set_error (error, SIPNAT_ERROR,
+                   self->state == SIPNAT_ICE_STATE_CLOSED ? SIPNAT_ERROR_CLOSED :
+                   SIPNAT_ERROR_FAILED,
+                   _("ICE can restart only once candidates are gathered"));
+      return FALSE;
+    }
+  if (!nice_agent_restart_stream (self->agent, self->stream_id))
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED, _("ICE could not restart"));
+      return FALSE;
+    }
+
+  cache_local_credentials (self);
+  change_state (self, SIPNAT_ICE_STATE_GATHERED);
+  return TRUE;
+}
+
+/* ---- getters ---- */
+
+const char *
+_sipnat_ice_get_local_ufrag (SipnatIce *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ICE (self), NULL);
+  return self->local_ufrag;
+}
+
+const char *
+_sipnat_ice_get_local_pwd (SipnatIce *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ICE (self), NULL);
+  return self->local_pwd;
+}
+
+static gint
+compare_priority (gconstpointer a,
+                  gconstpointer b)
+{
+  const NiceCandidate *ca = a;
+  const NiceCandidate *cb = b;
+
+  return ca->priority < cb->priority ? 1 : ca->priority > cb->priority ? -1 : 0;
+}
+
+static GSList *
+sorted_local_candidates (SipnatIce *self)
+{
+  GSList *list;
+
+  if (self->agent == NULL)
+    return NULL;
+  list = nice_agent_get_local_candidates (self->agent, self->stream_id, SIPNAT_ICE_COMPONENT);
+  return g_slist_sort (list, compare_priority);
+}
+
+GPtrArray *
+_sipnat_ice_dup_local_candidates (SipnatIce *self)
+{
+  GPtrArray *result;
+  GSList *list;
+
+  g_return_val_if_fail (SIPNAT_IS_ICE (self), NULL);
+
+  result = g_ptr_array_new_with_free_func (g_free);
+  list = sorted_local_candidates (self);
+  for (GSList *l = list; l != NULL; l = l->next)
+    {
+      g_autofree char *line = nice_agent_generate_local_candidate_sdp (self->agent, l->data);
+
+      if (line != NULL && g_str_has_prefix (line, "a="))
+        g_ptr_array_add (result, g_strdup (line + 2));
+    }
+  g_slist_free_full (list, (GDestroyNotify) nice_candidate_free);
+
+  return result;
+}
+
+void
+_sipnat_ice_get_default_candidate (SipnatIce  *self,
+                                   char      **address,
+                                   guint      *port)
+{
+  static const NiceCandidateType preference[] = {
+    NICE_CANDIDATE_TYPE_RELAYED,
+    NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE,
+    NICE_CANDIDATE_TYPE_HOST,
+  };
+  GSList *list;
+  const NiceCandidate *best = NULL;
+
+  g_return_if_fail (SIPNAT_IS_ICE (self));
+
+  list = sorted_local_candidates (self);
+  for (guint i = 0; i < G_N_ELEMENTS (preference) && best == NULL; i++)
+    {
+      for (GSList *l = list; l != NULL && best == NULL; l = l->next)
+        {
+          const NiceCandidate *candidate = l->data;
+
+          if (candidate->type == preference[i] &&
+              candidate->transport == NICE_CANDIDATE_TRANSPORT_UDP)
+            best = candidate;
+        }
+    }
+
+  if (address != NULL)
+    {
+      char ip[NICE_ADDRESS_STRING_LEN];
+
+      *address = NULL;
+      if (best != NULL)
+        {
+          nice_address_to_string (&best->addr, ip);
+          *address = g_strdup (ip);
+        }
+    }
+  if (port != NULL)
+    *port = best != NULL ? nice_address_get_port (&best->addr) : 0;
+  g_slist_free_full (list, (GDestroyNotify) nice_candidate_free);
+}
+
+NiceAgent *
+_sipnat_ice_get_agent (SipnatIce *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ICE (self), NULL);
+  return self->agent;
+}
+
+guint
+_sipnat_ice_get_stream_id (SipnatIce *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ICE (self), 0);
+  return self->stream_id;
+}
+
+SipnatIceState
+_sipnat_ice_get_state (SipnatIce *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ICE (self), SIPNAT_ICE_STATE_CLOSED);
+  return self->state;
+}
+
+const char *
+_sipnat_ice_state_to_string (SipnatIceState state)
+{
+  switch (state)
+    {
+    case SIPNAT_ICE_STATE_NEW:
+      return "new";
+    case SIPNAT_ICE_STATE_GATHERING:
+      return "gathering";
+    case SIPNAT_ICE_STATE_GATHERED:
+      return "gathered";
+    case SIPNAT_ICE_STATE_CHECKING:
+      return "checking";
+    case SIPNAT_ICE_STATE_CONNECTED:
+      return "connected";
+    case SIPNAT_ICE_STATE_FAILED:
+      return "failed";
+    case SIPNAT_ICE_STATE_CLOSED:
+      return "closed";
+    default:
+      return "unknown";
+    }
+}
+
+SipnatCandidatePair *
+_sipnat_ice_dup_selected_pair (SipnatIce *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ICE (self), NULL);
+  return self->selected_pair != NULL ? sipnat_candidate_pair_copy (self->selected_pair) : NULL;
+}
+
+gint64
+_sipnat_ice_get_connected_time (SipnatIce *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ICE (self), 0);
+  return self->connected_time;
+}
+
+gboolean
+_sipnat_ice_add_local_address (SipnatIce   *self,
+                               const char  *address,
+                               GError     **error)
+{
+  g_return_val_if_fail (SIPNAT_IS_ICE (self), FALSE);
+
+  if (address == NULL || !g_hostname_is_ip_address (address))
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                   _("“%s” is not an IP address"), address != NULL ? address : "");
+      return FALSE;
+    }
+  g_ptr_array_add (self->local_addresses, g_strdup (address));
+  return TRUE;
+}
+
+void
+_sipnat_ice_set_check_timeout (SipnatIce *self,
+                               guint      ms)
+{
+  g_return_if_fail (SIPNAT_IS_ICE (self));
+  g_return_if_fail (ms > 0);
+  self->check_timeout_ms = ms;
+}
+
+/* ---- life cycle ---- */
+
+static void
+on_agent_closed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  /* The reference _sipnat_ice_close() gave away. */
+  g_object_unref (source);
+}
+
+/**
+ * _sipnat_ice_close:
+ *
+ * Closes the session: a pending gather fails with SIPNAT_ERROR_CLOSED,
+ * the state becomes CLOSED (no state-changed signal), and the agent is
+ * closed with nice_agent_close_async() (TURN allocations released) and
+ * dropped once that completes, on the context, whether or not the
+ * SipnatIce still exists. Twice is harmless.
+ */
+void
+_sipnat_ice_close (SipnatIce *self)
+{
+  g_autoptr(GTask) task = NULL;
+  NiceAgent *agent;
+
+  g_return_if_fail (SIPNAT_IS_ICE (self));
+
+  if (self->state == SIPNAT_ICE_STATE_CLOSED)
+    return;
+
+  task = g_steal_pointer (&self->gather_task);
+  stop_gather_sources (self);
+  set_state (self, SIPNAT_ICE_STATE_CLOSED);
+
+  agent = g_steal_pointer (&self->agent);
+  g_signal_handlers_disconnect_by_data (agent, self);
+  nice_agent_close_async (agent, on_agent_closed, NULL);
+
+  if (task != NULL)
+    g_task_return_new_error (task, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED,
+                             _("The ICE session was closed"));
+}
+
+static void
+_sipnat_ice_dispose (GObject *object)
+{
+  SipnatIce *self = SIPNAT_ICE (object);
+
+  if (self->agent != NULL)
+    _sipnat_ice_close (self);
+
+  G_OBJECT_CLASS (_sipnat_ice_parent_class)->dispose (object);
+}
+
+static void
+_sipnat_ice_finalize (GObject *object)
+{
+  SipnatIce *self = SIPNAT_ICE (object);
+
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->turn_server);
+  g_free (self->turn_user_name);
+  g_free (self->turn_password);
+  g_ptr_array_unref (self->local_addresses);
+  g_free (self->local_ufrag);
+  g_free (self->local_pwd);
+  g_clear_pointer (&self->selected_pair, sipnat_candidate_pair_free);
+
+  G_OBJECT_CLASS (_sipnat_ice_parent_class)->finalize (object);
+}
+
+static void
+_sipnat_ice_class_init (SipnatIceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = _sipnat_ice_dispose;
+  object_class->finalize = _sipnat_ice_finalize;
+
+  /* SipnatIce::state-changed: the state changed; read it with
+   * _sipnat_ice_get_state(). */
+  signals[SIGNAL_STATE_CHANGED] =
+    g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* SipnatIce::selected-pair-changed: ICE selected another candidate pair;
+   * read it with _sipnat_ice_dup_selected_pair(). */
+  signals[SIGNAL_SELECTED_PAIR_CHANGED] =
+    g_signal_new ("selected-pair-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+_sipnat_ice_init (SipnatIce *self)
+{
+  self->local_addresses = g_ptr_array_new_with_free_func (g_free);
+  self->check_timeout_ms = SIPNAT_ICE_CHECK_TIMEOUT_MS;
+}
+
+static gboolean
+read_policy (SipnatIce        *self,
+             SipnatNatPolicy  *policy,
+             const char      **stun_server,
+             GError          **error)
+{
+  const char *turn = sipnat_nat_policy_get_turn_server (policy);
+  const char *user = sipnat_nat_policy_get_turn_user_name (policy);
+  const char *password = sipnat_nat_policy_get_turn_password (policy);
+
+  *stun_server = sipnat_nat_policy_get_stun_server (policy);
+  if (*stun_server != NULL && **stun_server == '\0')
+    *stun_server = NULL;
+  if (turn == NULL || *turn == '\0')
+    return TRUE;
+
+  if (user == NULL || password == NULL)
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                   _("The TURN server %s needs a user name and a password"), turn);
+      return FALSE;
+    }
+  self->turn_server = g_strdup (turn);
+  self->turn_port = sipnat_nat_policy_get_turn_server_port (policy);
+  self->turn_user_name = g_strdup (user);
+  self->turn_password = g_strdup (password);
+  self->turn_relay_type = sipnat_nat_policy_get_turn_relay_type (policy);
+  return TRUE;
+}
+
+/**
+ * _sipnat_ice_new:
+ *
+ * Creates the agent and its stream, with a receiver that drops data
+ * attached at once so that checks are answered before the media takes
+ * the component over. STUN and TURN host names are resolved by libnice.
+ */
+SipnatIce *
+_sipnat_ice_new (GMainContext     *context,
+                 SipnatNatPolicy  *policy,
+                 gboolean          controlling,
+                 gboolean          force_relay,
+                 GError          **error)
+{
+  g_autoptr(SipnatIce) self = NULL;
+  const char *stun_server = NULL;
+
+  g_return_val_if_fail (SIPNAT_IS_NAT_POLICY (policy), NULL);
+
+  self = g_object_new (SIPNAT_TYPE_ICE, NULL);
+  self->context = context != NULL ? g_main_context_ref (context) :
+                  g_main_context_ref_thread_default ();
+  self->force_relay = force_relay;
+  if (!read_policy (self, policy, &stun_server, error))
+    return NULL;
+
+  self->agent = nice_agent_new_full (self->context, NICE_COMPATIBILITY_RFC5245,
+                                     NICE_AGENT_OPTION_REGULAR_NOMINATION |
+                                     NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+  g_object_set (self->agent,
+                "controlling-mode", controlling,
+                "force-relay", force_relay,
+                "ice-tcp", FALSE,
+                "ice-udp", TRUE,
+                "upnp", FALSE,
+                NULL);
+  /* TURN over UDP gives the server-reflexive address too (the
+   * XOR-MAPPED-ADDRESS of the Allocate answer); a Binding request to the
+   * same server from the same socket is not needed, and coturn answers it
+   * with something libnice ignores once the allocation exists (measured:
+   * gathering then waits about 2 s for the Binding to time out). */
+  if (stun_server != NULL && self->turn_server != NULL &&
+      self->turn_relay_type == SIPNAT_RELAY_TYPE_UDP &&
+      g_ascii_strcasecmp (stun_server, self->turn_server) == 0 &&
+      sipnat_nat_policy_get_stun_server_port (policy) == self->turn_port)
+    stun_server = NULL;
+  if (stun_server != NULL)
+    g_object_set (self->agent,
+                  "stun-server", stun_server,
+                  "stun-server-port", sipnat_nat_policy_get_stun_server_port (policy),
+                  NULL);
+
+  self->stream_id = nice_agent_add_stream (self->agent, 1);
+  if (self->stream_id == 0)
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED,
+                   _("Could not create the ICE media stream"));
+      return NULL;
+    }
+  nice_agent_set_stream_name (self->agent, self->stream_id, "audio");
+
+  g_signal_connect (self->agent, "candidate-gathering-done",
+                    G_CALLBACK (on_candidate_gathering_done), self);
+  g_signal_connect (self->agent, "new-candidate-full", G_CALLBACK (on_new_candidate), self);
+  g_signal_connect (self->agent, "new-selected-pair-full",
+                    G_CALLBACK (on_new_selected_pair), self);
+  g_signal_connect (self->agent, "component-state-changed",
+                    G_CALLBACK (on_component_state_changed), self);
+  nice_agent_attach_recv (self->agent, self->stream_id, SIPNAT_ICE_COMPONENT,
+                          self->context, drop_received, NULL);
+
+  return g_steal_pointer (&self);
+}

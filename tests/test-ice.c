@@ -1,0 +1,1031 @@
+/* test-ice.c: the ICE session (SipnatIce) between two agents on loopback,
+ * directly and through a real coturn over UDP, TCP and TLS
+ *
+ * Times measured (gathering, set_remote to CONNECTED) are printed with
+ * g_test_message(); run with --verbose (or read the TAP comments).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "sipnat-ice-private.h"
+#include "sipnat-test-utils.h"
+
+#define TURN_USER "natlab"
+#define TURN_PASSWORD "natlabpw"
+#define TURN_REALM "natlab.test"
+
+/* ---- a coturn started once for the TURN cases, killed at exit ---- */
+
+typedef struct {
+  GSubprocess *process;
+  char *dir;
+  guint port;          /* UDP and TCP */
+  guint tls_port;
+  char *cert;
+} Coturn;
+
+static Coturn coturn;
+static gboolean coturn_failed;
+
+static gboolean
+require_servers (void)
+{
+  return g_strcmp0 (g_getenv ("SIPNAT_REQUIRE_NETNS"), "1") == 0;
+}
+
+/* A port free for both UDP and TCP on 127.0.0.1 right now. */
+static guint
+free_port (void)
+{
+  for (int tries = 0; tries < 50; tries++)
+    {
+      g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+      g_autoptr(GSocket) udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                             G_SOCKET_PROTOCOL_UDP, NULL);
+      g_autoptr(GSocket) tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                             G_SOCKET_PROTOCOL_TCP, NULL);
+      g_autoptr(GSocketAddress) bound = NULL;
+      g_autoptr(GSocketAddress) same = NULL;
+      guint port;
+
+      g_assert_nonnull (udp);
+      g_assert_nonnull (tcp);
+      if (!g_socket_bind (udp, any, FALSE, NULL))
+        continue;
+      bound = g_socket_get_local_address (udp, NULL);
+      port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+      same = g_inet_socket_address_new (lo, port);
+      if (port < 1024 || port > 49000 || !g_socket_bind (tcp, same, FALSE, NULL))
+        continue;
+      return port;
+    }
+  g_error ("no free loopback port");
+}
+
+static gboolean
+tcp_port_open (guint port)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (lo, port);
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+
+  return socket != NULL && g_socket_connect (socket, address, NULL, NULL);
+}
+
+static gboolean
+make_certificate (const char  *dir,
+                  GError     **error)
+{
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  const char *argv[] = {
+    "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+    "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+    "-addext", "subjectAltName=IP:127.0.0.1",
+    "-keyout", key, "-out", cert, NULL,
+  };
+  g_autoptr(GSubprocess) openssl = NULL;
+
+  openssl = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                               G_SUBPROCESS_FLAGS_STDERR_SILENCE, error);
+  if (openssl == NULL || !g_subprocess_wait_check (openssl, NULL, error))
+    return FALSE;
+  coturn.cert = g_steal_pointer (&cert);
+  return TRUE;
+}
+
+static void
+coturn_stop (void)
+{
+  if (coturn.process != NULL)
+    {
+      gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+      g_subprocess_send_signal (coturn.process, SIGTERM);
+      /* The identifier goes once GLib's worker thread has reaped it. */
+      while (g_subprocess_get_identifier (coturn.process) != NULL &&
+             g_get_monotonic_time () < deadline)
+        g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+      if (g_get_monotonic_time () >= deadline)
+        g_subprocess_force_exit (coturn.process);
+      g_subprocess_wait (coturn.process, NULL, NULL);
+      g_clear_object (&coturn.process);
+    }
+  if (coturn.dir != NULL)
+    {
+      g_autoptr(GDir) dir = g_dir_open (coturn.dir, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (coturn.dir, name, NULL);
+          g_unlink (path);
+        }
+      g_rmdir (coturn.dir);
+      g_clear_pointer (&coturn.dir, g_free);
+    }
+  g_clear_pointer (&coturn.cert, g_free);
+}
+
+/* Starts coturn on 127.0.0.1 (once per run); FALSE with the test skipped
+ * when turnserver or openssl is not installed (a failure under
+ * SIPNAT_REQUIRE_NETNS=1). */
+static gboolean
+coturn_start (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *turnserver = NULL;
+  g_autofree char *port = NULL;
+  g_autofree char *tls_port = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *userdb = NULL;
+  g_autofree char *log = NULL;
+  gint64 deadline;
+
+  if (coturn.process != NULL)
+    return TRUE;
+  g_assert_false (coturn_failed);
+
+  turnserver = g_find_program_in_path ("turnserver");
+  if (turnserver == NULL && g_file_test ("/usr/bin/turnserver", G_FILE_TEST_IS_EXECUTABLE))
+    turnserver = g_strdup ("/usr/bin/turnserver");
+  if (turnserver == NULL || g_find_program_in_path ("openssl") == NULL)
+    {
+      if (require_servers ())
+        g_error ("turnserver or openssl is missing and SIPNAT_REQUIRE_NETNS=1");
+      g_test_skip ("turnserver (coturn) or openssl is not installed");
+      return FALSE;
+    }
+
+  coturn.dir = g_dir_make_tmp ("sipnat-test-ice-XXXXXX", &error);
+  g_assert_no_error (error);
+  if (!make_certificate (coturn.dir, &error))
+    g_error ("openssl could not make a certificate: %s", error->message);
+
+  coturn.port = free_port ();
+  do
+    coturn.tls_port = free_port ();
+  while (coturn.tls_port == coturn.port);
+  port = g_strdup_printf ("%u", coturn.port);
+  tls_port = g_strdup_printf ("%u", coturn.tls_port);
+  key = g_build_filename (coturn.dir, "key.pem", NULL);
+  userdb = g_build_filename (coturn.dir, "turndb", NULL);
+  log = g_build_filename (coturn.dir, "turnserver.log", NULL);
+
+  {
+    const char *argv[] = {
+      turnserver, "-n",
+      "--listening-ip", "127.0.0.1", "--relay-ip", "127.0.0.1",
+      "--listening-port", port, "--tls-listening-port", tls_port,
+      "--alt-listening-port", "0", "--alt-tls-listening-port", "0",
+      "--lt-cred-mech", "--realm", TURN_REALM, "--user", TURN_USER ":" TURN_PASSWORD,
+      "--userdb", userdb, "--allow-loopback-peers", "--no-multicast-peers",
+      "--cert", coturn.cert, "--pkey", key, "--no-dtls", "--no-cli",
+      "--log-file", log, "--simple-log", NULL,
+    };
+
+    coturn.process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  }
+  g_assert_no_error (error);
+
+  deadline = g_get_monotonic_time () + sipnat_test_deadline_ms (10000) * G_TIME_SPAN_MILLISECOND;
+  while (!(tcp_port_open (coturn.port) && tcp_port_open (coturn.tls_port)))
+    {
+      if (g_subprocess_get_identifier (coturn.process) == NULL)
+        g_error ("turnserver exited during start-up (log: %s)", log);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("turnserver did not listen on 127.0.0.1:%u/%u in time (log: %s)",
+                 coturn.port, coturn.tls_port, log);
+      g_usleep (20 * G_TIME_SPAN_MILLISECOND);
+    }
+  g_test_message ("coturn pid %s on 127.0.0.1:%u (TLS %u)",
+                  g_subprocess_get_identifier (coturn.process), coturn.port, coturn.tls_port);
+  return TRUE;
+}
+
+/* ---- helpers ---- */
+
+static SipnatNatPolicy *
+policy_with_turn (SipnatRelayType  type,
+                  const char      *password,
+                  guint            port)
+{
+  SipnatNatPolicy *policy = sipnat_nat_policy_new ();
+
+  sipnat_nat_policy_set_turn_server (policy, "127.0.0.1");
+  sipnat_nat_policy_set_turn_server_port (policy, port);
+  sipnat_nat_policy_set_turn_user_name (policy, TURN_USER);
+  sipnat_nat_policy_set_turn_password (policy, password);
+  sipnat_nat_policy_set_turn_relay_type (policy, type);
+  return policy;
+}
+
+static SipnatIce *
+new_ice (SipnatNatPolicy *policy,
+         gboolean         controlling,
+         gboolean         force_relay)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatNatPolicy) plain = NULL;
+  SipnatIce *ice;
+
+  if (policy == NULL)
+    policy = plain = sipnat_nat_policy_new ();
+  ice = _sipnat_ice_new (NULL, policy, controlling, force_relay, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (ice);
+  g_assert_true (_sipnat_ice_add_local_address (ice, "127.0.0.1", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (_sipnat_ice_get_state (ice), ==, SIPNAT_ICE_STATE_NEW);
+  return ice;
+}
+
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  GError *error;
+} Result;
+
+static void
+gather_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  Result *r = data;
+
+  r->ok = _sipnat_ice_gather_finish (SIPNAT_ICE (source), result, &r->error);
+  r->done = TRUE;
+}
+
+/* Gathers; returns the time it took in ms. */
+static gint64
+gather (SipnatIce  *ice,
+        GError    **error)
+{
+  Result r = { 0 };
+  gint64 start = g_get_monotonic_time ();
+
+  _sipnat_ice_gather_async (ice, NULL, gather_cb, &r);
+  sipnat_test_wait_flag (&r.done, SIPNAT_ICE_GATHER_TIMEOUT_MS + 2000);
+  g_assert_true (r.ok == (r.error == NULL));
+  if (r.error != NULL)
+    g_propagate_error (error, r.error);
+  return (g_get_monotonic_time () - start) / 1000;
+}
+
+static guint
+count_candidates (SipnatIce  *ice,
+                  const char *type)
+{
+  g_autoptr(GPtrArray) candidates = _sipnat_ice_dup_local_candidates (ice);
+  g_autofree char *needle = g_strdup_printf (" typ %s", type);
+  guint n = 0;
+
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      const char *c = candidates->pdata[i];
+
+      g_assert_true (g_str_has_prefix (c, "candidate:"));
+      if (strstr (c, needle) != NULL)
+        n++;
+    }
+  return n;
+}
+
+static void
+give_remote (SipnatIce *to,
+             SipnatIce *from)
+{
+  g_autoptr(GPtrArray) candidates = _sipnat_ice_dup_local_candidates (from);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (candidates->len, >, 0);
+  g_assert_true (_sipnat_ice_set_remote (to, _sipnat_ice_get_local_ufrag (from),
+                                         _sipnat_ice_get_local_pwd (from),
+                                         candidates, &error));
+  g_assert_no_error (error);
+}
+
+typedef struct {
+  SipnatIce *ice;
+  SipnatIceState state;
+} StateWait;
+
+static gboolean
+state_is (gpointer data)
+{
+  StateWait *w = data;
+  return _sipnat_ice_get_state (w->ice) == w->state;
+}
+
+static void
+wait_state (SipnatIce      *ice,
+            SipnatIceState  state,
+            guint           ms)
+{
+  StateWait w = { ice, state };
+  g_autofree char *what = g_strdup_printf ("ICE state %s",
+                                           _sipnat_ice_state_to_string (state));
+
+  sipnat_test_wait_until_full (state_is, &w, ms, what);
+}
+
+static gboolean
+both_connected (gpointer data)
+{
+  SipnatIce **pair = data;
+
+  return _sipnat_ice_get_state (pair[0]) == SIPNAT_ICE_STATE_CONNECTED &&
+         _sipnat_ice_get_state (pair[1]) == SIPNAT_ICE_STATE_CONNECTED &&
+         _sipnat_ice_get_connected_time (pair[0]) != 0;
+}
+
+/* Exchanges candidates; returns ms from the first set_remote until both
+ * are CONNECTED. */
+static gint64
+connect_pair (SipnatIce *a,
+              SipnatIce *b)
+{
+  SipnatIce *pair[2] = { a, b };
+  gint64 start = g_get_monotonic_time ();
+
+  give_remote (a, b);
+  give_remote (b, a);
+  g_assert_cmpint (_sipnat_ice_get_state (a), ==, SIPNAT_ICE_STATE_CHECKING);
+  sipnat_test_wait_until_full (both_connected, pair, 5000, "both agents CONNECTED");
+  /* The time CONNECTED was first reached. */
+  g_assert_cmpint (_sipnat_ice_get_connected_time (a), >, 0);
+  g_assert_cmpint (_sipnat_ice_get_connected_time (a), <=, g_get_monotonic_time ());
+  g_assert_cmpint (_sipnat_ice_get_connected_time (b), >, 0);
+  return (g_get_monotonic_time () - start) / 1000;
+}
+
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Closes and drops @ice, then waits until its agent is gone (its close
+ * completed): nothing of one test runs inside the next. */
+static void
+drop_ice (SipnatIce **ice)
+{
+  NiceAgent *agent = _sipnat_ice_get_agent (*ice);
+
+  g_assert_nonnull (agent);
+  g_object_add_weak_pointer (G_OBJECT (agent), (gpointer *) &agent);
+  _sipnat_ice_close (*ice);
+  _sipnat_ice_close (*ice);
+  g_assert_cmpint (_sipnat_ice_get_state (*ice), ==, SIPNAT_ICE_STATE_CLOSED);
+  g_clear_object (ice);
+  sipnat_test_wait_until_full (is_null, &agent, 5000, "the NiceAgent is finalized");
+}
+
+static void
+count_cb (NiceAgent *agent,
+          guint      stream_id,
+          guint      component_id,
+          guint      len,
+          gchar     *buf,
+          gpointer   data)
+{
+  if (len == 5 && memcmp (buf, "hello", 5) == 0)
+    (*(guint *) data)++;
+}
+
+static gboolean
+counted_all (gpointer data)
+{
+  guint *counts = data;
+  return counts[0] >= 5 && counts[1] >= 5;
+}
+
+/* Sends 5 datagrams each way over the selected pair and waits until they
+ * arrive. */
+static void
+exchange_datagrams (SipnatIce *a,
+                    SipnatIce *b)
+{
+  guint counts[2] = { 0, 0 };
+  SipnatIce *ices[2] = { a, b };
+
+  for (int i = 0; i < 2; i++)
+    nice_agent_attach_recv (_sipnat_ice_get_agent (ices[i]), _sipnat_ice_get_stream_id (ices[i]),
+                            SIPNAT_ICE_COMPONENT, NULL, count_cb, &counts[i]);
+  for (int n = 0; n < 5; n++)
+    {
+      for (int i = 0; i < 2; i++)
+        g_assert_cmpint (nice_agent_send (_sipnat_ice_get_agent (ices[i]),
+                                          _sipnat_ice_get_stream_id (ices[i]),
+                                          SIPNAT_ICE_COMPONENT, 5, "hello"), ==, 5);
+    }
+  sipnat_test_wait_until_full (counted_all, counts, 3000, "5 datagrams each way");
+  g_assert_cmpuint (counts[0], ==, 5);
+  g_assert_cmpuint (counts[1], ==, 5);
+  for (int i = 0; i < 2; i++)
+    nice_agent_attach_recv (_sipnat_ice_get_agent (ices[i]), _sipnat_ice_get_stream_id (ices[i]),
+                            SIPNAT_ICE_COMPONENT, NULL, NULL, NULL);
+}
+
+static void
+count_signal (gpointer  instance,
+              guint    *count)
+{
+  (*count)++;
+}
+
+/* ---- cases ---- */
+
+/* Two agents on loopback, host candidates only: both CONNECTED, the pair
+ * host <-> host over UDP, datagrams both ways. */
+static void
+test_ice_host_loopback (void)
+{
+  g_autoptr(GError) error = NULL;
+  SipnatIce *a = new_ice (NULL, TRUE, FALSE);
+  SipnatIce *b = new_ice (NULL, FALSE, FALSE);
+  g_autoptr(SipnatCandidatePair) pair = NULL;
+  g_autoptr(SipnatCandidatePair) other = NULL;
+  g_autofree char *address = NULL;
+  guint port = 0;
+  guint states = 0, pairs = 0;
+  gint64 ms;
+
+  g_signal_connect (a, "state-changed", G_CALLBACK (count_signal), &states);
+  g_signal_connect (a, "selected-pair-changed", G_CALLBACK (count_signal), &pairs);
+
+  ms = gather (a, &error);
+  g_assert_no_error (error);
+  g_test_message ("measured: gathering, host candidates only: %" G_GINT64_FORMAT " ms", ms);
+  g_assert_cmpint (ms, <, 1000);
+  gather (b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (_sipnat_ice_get_state (a), ==, SIPNAT_ICE_STATE_GATHERED);
+  g_assert_cmpuint (states, ==, 2);    /* GATHERING, GATHERED */
+  g_assert_cmpuint (count_candidates (a, "host"), ==, 1);
+  g_assert_cmpuint (count_candidates (a, "srflx") + count_candidates (a, "relay"), ==, 0);
+  g_assert_cmpuint (strlen (_sipnat_ice_get_local_ufrag (a)), >=, 4);
+  g_assert_cmpuint (strlen (_sipnat_ice_get_local_pwd (a)), >=, 22);
+  g_assert_cmpstr (_sipnat_ice_get_local_ufrag (a), !=, _sipnat_ice_get_local_ufrag (b));
+
+  _sipnat_ice_get_default_candidate (a, &address, &port);
+  g_assert_cmpstr (address, ==, "127.0.0.1");
+  g_assert_cmpuint (port, >, 0);
+  g_assert_null (_sipnat_ice_dup_selected_pair (a));
+  g_assert_cmpint (_sipnat_ice_get_connected_time (a), ==, 0);
+
+  ms = connect_pair (a, b);
+  g_assert_cmpint (_sipnat_ice_get_connected_time (a), >=, g_get_monotonic_time () - ms * 1000 - 1000);
+  g_test_message ("measured: set_remote to CONNECTED (host, loopback): %" G_GINT64_FORMAT " ms", ms);
+  g_assert_cmpuint (pairs, >=, 1);
+
+  pair = _sipnat_ice_dup_selected_pair (a);
+  g_assert_nonnull (pair);
+  g_assert_cmpint (sipnat_candidate_pair_get_local_type (pair), ==, SIPNAT_CANDIDATE_TYPE_HOST);
+  g_assert_cmpint (sipnat_candidate_pair_get_remote_type (pair), ==, SIPNAT_CANDIDATE_TYPE_HOST);
+  g_assert_cmpint (sipnat_candidate_pair_get_transport (pair), ==, SIPNAT_MEDIA_TRANSPORT_UDP);
+  g_assert_null (sipnat_candidate_pair_get_relay_server (pair));
+  g_assert_cmpstr (sipnat_candidate_pair_get_local_host (pair), ==, "127.0.0.1");
+  g_assert_cmpuint (sipnat_candidate_pair_get_local_port (pair), ==, port);
+  {
+    g_autofree char *local = g_strdup_printf ("127.0.0.1:%u", port);
+    g_assert_cmpstr (sipnat_candidate_pair_get_local_address (pair), ==, local);
+  }
+  other = _sipnat_ice_dup_selected_pair (b);
+  g_assert_nonnull (other);
+  g_assert_cmpstr (sipnat_candidate_pair_get_remote_address (other), ==,
+                   sipnat_candidate_pair_get_local_address (pair));
+  g_assert_cmpstr (sipnat_candidate_pair_get_local_address (other), ==,
+                   sipnat_candidate_pair_get_remote_address (pair));
+
+  exchange_datagrams (a, b);
+
+  drop_ice (&a);
+  drop_ice (&b);
+}
+
+/* Without any local address given, the host's IPv4 addresses are used
+ * (no IPv6 link-local), and gathering is quick. */
+static void
+test_ice_host_addresses (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatNatPolicy) policy = sipnat_nat_policy_new ();
+  SipnatIce *ice = _sipnat_ice_new (NULL, policy, TRUE, FALSE, &error);
+  g_autoptr(GPtrArray) candidates = NULL;
+  gint64 ms;
+
+  g_assert_no_error (error);
+  ms = gather (ice, &error);
+  g_assert_no_error (error);
+  g_test_message ("measured: gathering on the host's IPv4 addresses: %" G_GINT64_FORMAT " ms", ms);
+  g_assert_cmpint (ms, <, 1000);
+  candidates = _sipnat_ice_dup_local_candidates (ice);
+  g_assert_cmpuint (candidates->len, >, 0);
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      g_auto(GStrv) tokens = g_strsplit (candidates->pdata[i], " ", 0);
+
+      g_test_message ("candidate %s", (char *) candidates->pdata[i]);
+      g_assert_cmpuint (g_strv_length (tokens), >=, 8);
+      g_assert_null (strchr (tokens[4], ':'));   /* IPv4 */
+      g_assert_cmpstr (tokens[4], !=, "127.0.0.1");
+    }
+  drop_ice (&ice);
+}
+
+/* A STUN server that does not answer: gathering completes in bounded time
+ * with the host candidate and no error. */
+static void
+test_ice_stun_unreachable (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatNatPolicy) policy = sipnat_nat_policy_new ();
+  SipnatIce *ice;
+  gint64 ms;
+
+  sipnat_nat_policy_set_stun_server (policy, "127.0.0.1");
+  sipnat_nat_policy_set_stun_server_port (policy, free_port ());
+  ice = new_ice (policy, TRUE, FALSE);
+  ms = gather (ice, &error);
+  g_assert_no_error (error);
+  g_test_message ("measured: gathering with an unreachable STUN server: %" G_GINT64_FORMAT " ms", ms);
+  g_assert_cmpint (ms, <=, SIPNAT_ICE_GATHER_TIMEOUT_MS + 500);
+  g_assert_cmpint (_sipnat_ice_get_state (ice), ==, SIPNAT_ICE_STATE_GATHERED);
+  g_assert_cmpuint (count_candidates (ice, "host"), ==, 1);
+  drop_ice (&ice);
+}
+
+/* Garbage remote candidates: SIPNAT_ERROR_BAD_SDP, no crash; a usable one
+ * among garbage is taken. */
+static void
+test_ice_bad_remote (void)
+{
+  static const char *garbage[] = {
+    "", "candidate:", "candidate: 1 udp 1 127.0.0.1 9 typ host",
+    "candidate:1 1 UDP", "candidate:1 1 UDP 2130706431 127.0.0.1 9 typ",
+    "candidate:1 1 UDP 2130706431 127.0.0.1 9 typ bogus",
+    "candidate:1 1 UDP 2130706431 999.0.0.1 9 typ host",
+    "candidate:1 1 UDP 2130706431 host.example 9 typ host",
+    "candidate:1 1 UDP 2130706431 abcd.local 9 typ host",
+    "candidate:1 1 UDP 2130706431 127.0.0.1 99999 typ host",
+    "candidate:1 1 UDP 99999999999 127.0.0.1 9 typ host",
+    "candidate:1 2 UDP 2130706431 127.0.0.1 9 typ host",
+    "candidate:1 1 TCP 2130706431 127.0.0.1 9 typ host tcptype",
+    "candidate:1 1 TCP 2130706431 127.0.0.1 9 typ host",
+    "candidate:1  1 UDP 2130706431 127.0.0.1 9 typ host",
+    "candidate:1 1 UDP 2130706431 127.0.0.1 9 typ srflx raddr",
+    "candidate:1 1 UDP 2130706431 127.0.0.1 9 typ srflx raddr x rport 1",
+    "candidate:\xff\xfe 1 UDP 1 127.0.0.1 9 typ host",
+    "a=candidate:1 1 UDP 1 127.0.0.1 -9 typ host",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *huge = NULL;
+  SipnatIce *ice = new_ice (NULL, TRUE, FALSE);
+
+  /* Before gathering: refused. */
+  g_assert_false (_sipnat_ice_set_remote (ice, "abcd", "0123456789012345678901",
+                                          candidates, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED);
+  g_clear_error (&error);
+
+  gather (ice, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (garbage); i++)
+    g_ptr_array_add (candidates, g_strdup (garbage[i]));
+  huge = g_strnfill (100000, 'x');
+  g_ptr_array_add (candidates, g_strconcat ("candidate:1 1 UDP 1 127.0.0.1 9 typ host ",
+                                            huge, " x", NULL));
+  g_assert_false (_sipnat_ice_set_remote (ice, "abcd", "0123456789012345678901",
+                                          candidates, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_BAD_SDP);
+  g_clear_error (&error);
+  g_assert_false (_sipnat_ice_set_remote (ice, "abcd", "0123456789012345678901", NULL, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_BAD_SDP);
+  g_clear_error (&error);
+
+  /* Bad credentials. */
+  g_ptr_array_add (candidates, g_strdup ("candidate:1 1 UDP 2130706431 127.0.0.1 9 typ host"));
+  g_assert_false (_sipnat_ice_set_remote (ice, "ab cd", "0123456789012345678901",
+                                          candidates, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_BAD_SDP);
+  g_clear_error (&error);
+  g_assert_false (_sipnat_ice_set_remote (ice, "abcd", "", candidates, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_BAD_SDP);
+  g_clear_error (&error);
+  g_assert_cmpint (_sipnat_ice_get_state (ice), ==, SIPNAT_ICE_STATE_GATHERED);
+
+  /* One usable candidate among the garbage is enough. */
+  g_assert_true (_sipnat_ice_set_remote (ice, "abcd", "0123456789012345678901",
+                                         candidates, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (_sipnat_ice_get_state (ice), ==, SIPNAT_ICE_STATE_CHECKING);
+  drop_ice (&ice);
+}
+
+/* A peer that never answers the checks: FAILED within a bound. */
+static void
+test_ice_no_answer (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
+  SipnatIce *ice = new_ice (NULL, TRUE, FALSE);
+  gint64 start, ms;
+
+  gather (ice, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (candidates, g_strdup_printf ("candidate:1 1 UDP 2130706431 127.0.0.1 %u typ host",
+                                                free_port ()));
+  start = g_get_monotonic_time ();
+  g_assert_true (_sipnat_ice_set_remote (ice, "abcd", "0123456789012345678901",
+                                         candidates, &error));
+  g_assert_no_error (error);
+  wait_state (ice, SIPNAT_ICE_STATE_FAILED, SIPNAT_ICE_CHECK_TIMEOUT_MS + 2000);
+  ms = (g_get_monotonic_time () - start) / 1000;
+  g_test_message ("measured: set_remote to FAILED, peer silent: %" G_GINT64_FORMAT " ms", ms);
+  g_assert_null (_sipnat_ice_dup_selected_pair (ice));
+  g_assert_cmpint (_sipnat_ice_get_connected_time (ice), ==, 0);
+  drop_ice (&ice);
+}
+
+/* Restart: new credentials, and the two connect again. */
+static void
+test_ice_restart (void)
+{
+  g_autoptr(GError) error = NULL;
+  SipnatIce *a = new_ice (NULL, TRUE, FALSE);
+  SipnatIce *b = new_ice (NULL, FALSE, FALSE);
+  g_autofree char *ufrag = NULL;
+  g_autofree char *pwd = NULL;
+
+  g_assert_false (_sipnat_ice_restart (a, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED);
+  g_clear_error (&error);
+
+  gather (a, &error);
+  g_assert_no_error (error);
+  gather (b, &error);
+  g_assert_no_error (error);
+  connect_pair (a, b);
+
+  ufrag = g_strdup (_sipnat_ice_get_local_ufrag (a));
+  pwd = g_strdup (_sipnat_ice_get_local_pwd (a));
+  g_assert_true (_sipnat_ice_restart (a, &error));
+  g_assert_no_error (error);
+  g_assert_true (_sipnat_ice_restart (b, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (_sipnat_ice_get_local_ufrag (a), !=, ufrag);
+  g_assert_cmpstr (_sipnat_ice_get_local_pwd (a), !=, pwd);
+  g_assert_cmpint (_sipnat_ice_get_state (a), ==, SIPNAT_ICE_STATE_GATHERED);
+
+  connect_pair (a, b);
+  exchange_datagrams (a, b);
+  drop_ice (&a);
+  drop_ice (&b);
+}
+
+/* Closing while gathering fails the gather with SIPNAT_ERROR_CLOSED;
+ * closing and dropping at once (agent still closing) warns nothing. */
+static void
+test_ice_close_while_gathering (void)
+{
+  g_autoptr(SipnatNatPolicy) policy = sipnat_nat_policy_new ();
+  Result r = { 0 };
+  SipnatIce *ice;
+
+  /* A silent STUN server keeps gathering going. */
+  sipnat_nat_policy_set_stun_server (policy, "127.0.0.1");
+  sipnat_nat_policy_set_stun_server_port (policy, free_port ());
+  ice = new_ice (policy, FALSE, FALSE);
+  _sipnat_ice_gather_async (ice, NULL, gather_cb, &r);
+  g_assert_cmpint (_sipnat_ice_get_state (ice), ==, SIPNAT_ICE_STATE_GATHERING);
+  drop_ice (&ice);
+  sipnat_test_wait_flag (&r.done, 1000);
+  g_assert_false (r.ok);
+  g_assert_error (r.error, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED);
+  g_clear_error (&r.error);
+}
+
+/* Cancelling a gather returns G_IO_ERROR_CANCELLED at once; the session
+ * still ends in GATHERED. */
+static void
+test_ice_gather_cancelled (void)
+{
+  g_autoptr(SipnatNatPolicy) policy = sipnat_nat_policy_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Result r = { 0 };
+  SipnatIce *ice;
+
+  sipnat_nat_policy_set_stun_server (policy, "127.0.0.1");
+  sipnat_nat_policy_set_stun_server_port (policy, free_port ());
+  ice = new_ice (policy, FALSE, FALSE);
+  _sipnat_ice_gather_async (ice, cancellable, gather_cb, &r);
+  g_cancellable_cancel (cancellable);
+  sipnat_test_wait_flag (&r.done, 500);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&r.error);
+  wait_state (ice, SIPNAT_ICE_STATE_GATHERED, SIPNAT_ICE_GATHER_TIMEOUT_MS + 1000);
+  drop_ice (&ice);
+}
+
+/* Our own bound on the checks, below libnice's: FAILED when it passes. */
+static void
+test_ice_check_timeout (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
+  SipnatIce *ice = new_ice (NULL, FALSE, FALSE);
+  guint states = 0;
+  gint64 start, ms;
+
+  gather (ice, &error);
+  g_assert_no_error (error);
+  _sipnat_ice_set_check_timeout (ice, 1000);
+  g_ptr_array_add (candidates, g_strdup_printf ("candidate:1 1 UDP 2130706431 127.0.0.1 %u typ host",
+                                                free_port ()));
+  g_signal_connect (ice, "state-changed", G_CALLBACK (count_signal), &states);
+  start = g_get_monotonic_time ();
+  g_assert_true (_sipnat_ice_set_remote (ice, "abcd", "0123456789012345678901",
+                                         candidates, &error));
+  g_assert_no_error (error);
+  wait_state (ice, SIPNAT_ICE_STATE_FAILED, 3000);
+  ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_cmpint (ms, >=, 1000);
+  g_assert_cmpint (ms, <, 3000);
+  g_assert_cmpuint (states, ==, 2);   /* CHECKING, FAILED */
+  drop_ice (&ice);
+}
+
+/* ---- through coturn ---- */
+
+static guint
+turn_port_for (SipnatRelayType type)
+{
+  return type == SIPNAT_RELAY_TYPE_TLS ? coturn.tls_port : coturn.port;
+}
+
+/* Both sides relay-only through coturn over @type: both CONNECTED on a
+ * relayed local candidate, the pair's transport the TURN transport,
+ * datagrams both ways. */
+static void
+relay_both_ways (SipnatRelayType       type,
+                 SipnatMediaTransport  transport)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatNatPolicy) policy = NULL;
+  g_autoptr(SipnatCandidatePair) pa = NULL;
+  g_autoptr(SipnatCandidatePair) pb = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *address = NULL;
+  guint port = 0;
+  SipnatIce *a, *b;
+  gint64 ms;
+
+  if (!coturn_start ())
+    return;
+  policy = policy_with_turn (type, TURN_PASSWORD, turn_port_for (type));
+  server = g_strdup_printf ("127.0.0.1:%u", turn_port_for (type));
+  a = new_ice (policy, TRUE, TRUE);
+  b = new_ice (policy, FALSE, TRUE);
+
+  ms = gather (a, &error);
+  g_assert_no_error (error);
+  g_test_message ("measured: gathering, relay only, TURN over %s: %" G_GINT64_FORMAT " ms",
+                  sipnat_media_transport_to_string (transport), ms);
+  gather (b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_candidates (a, "relay"), >=, 1);
+  g_assert_cmpuint (count_candidates (a, "host"), ==, 0);
+  _sipnat_ice_get_default_candidate (a, &address, &port);
+  g_assert_cmpstr (address, ==, "127.0.0.1");
+  g_assert_cmpuint (port, !=, turn_port_for (type));
+
+  ms = connect_pair (a, b);
+  g_test_message ("measured: set_remote to CONNECTED, relay <-> relay over %s: %" G_GINT64_FORMAT
+                  " ms", sipnat_media_transport_to_string (transport), ms);
+
+  pa = _sipnat_ice_dup_selected_pair (a);
+  pb = _sipnat_ice_dup_selected_pair (b);
+  g_assert_nonnull (pa);
+  g_assert_nonnull (pb);
+  g_assert_cmpint (sipnat_candidate_pair_get_local_type (pa), ==, SIPNAT_CANDIDATE_TYPE_RELAYED);
+  g_assert_cmpint (sipnat_candidate_pair_get_remote_type (pa), ==, SIPNAT_CANDIDATE_TYPE_RELAYED);
+  g_assert_cmpint (sipnat_candidate_pair_get_local_type (pb), ==, SIPNAT_CANDIDATE_TYPE_RELAYED);
+  g_assert_cmpint (sipnat_candidate_pair_get_transport (pa), ==, transport);
+  g_assert_cmpint (sipnat_candidate_pair_get_transport (pb), ==, transport);
+  g_assert_cmpstr (sipnat_candidate_pair_get_relay_server (pa), ==, server);
+  g_assert_cmpstr (sipnat_candidate_pair_get_relay_server (pb), ==, server);
+  g_assert_cmpuint (sipnat_candidate_pair_get_local_port (pa), ==, port);
+
+  exchange_datagrams (a, b);
+  drop_ice (&a);
+  drop_ice (&b);
+}
+
+static void
+test_ice_relay_udp (void)
+{
+  relay_both_ways (SIPNAT_RELAY_TYPE_UDP, SIPNAT_MEDIA_TRANSPORT_UDP);
+}
+
+static void
+test_ice_relay_tcp (void)
+{
+  relay_both_ways (SIPNAT_RELAY_TYPE_TCP, SIPNAT_MEDIA_TRANSPORT_TCP);
+}
+
+static void
+test_ice_relay_tls (void)
+{
+  relay_both_ways (SIPNAT_RELAY_TYPE_TLS, SIPNAT_MEDIA_TRANSPORT_TLS);
+}
+
+/* TURN without force-relay: host and relayed candidates, the relayed one
+ * the default (RFC 8445 section 5.1.4); the two connect host to host. */
+static void
+test_ice_relay_optional (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatNatPolicy) policy = NULL;
+  g_autoptr(SipnatCandidatePair) pair = NULL;
+  g_autofree char *address = NULL;
+  guint port = 0;
+  SipnatIce *a, *b;
+  gint64 ms;
+
+  if (!coturn_start ())
+    return;
+  policy = policy_with_turn (SIPNAT_RELAY_TYPE_UDP, TURN_PASSWORD, coturn.port);
+  sipnat_nat_policy_set_stun_server (policy, "127.0.0.1");
+  sipnat_nat_policy_set_stun_server_port (policy, coturn.port);
+  a = new_ice (policy, TRUE, FALSE);
+  b = new_ice (NULL, FALSE, FALSE);
+
+  ms = gather (a, &error);
+  g_assert_no_error (error);
+  g_test_message ("measured: gathering, host + STUN + TURN/UDP: %" G_GINT64_FORMAT " ms", ms);
+  g_assert_cmpint (ms, <, 1000);
+  gather (b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_candidates (a, "host"), ==, 1);
+  g_assert_cmpuint (count_candidates (a, "relay"), ==, 1);
+  _sipnat_ice_get_default_candidate (a, &address, &port);
+  g_assert_cmpstr (address, ==, "127.0.0.1");
+  {
+    g_autoptr(GPtrArray) candidates = _sipnat_ice_dup_local_candidates (a);
+    g_autofree char *needle = g_strdup_printf (" 127.0.0.1 %u typ relay", port);
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < candidates->len; i++)
+      found = found || strstr (candidates->pdata[i], needle) != NULL;
+    g_assert_true (found);
+  }
+
+  connect_pair (a, b);
+  pair = _sipnat_ice_dup_selected_pair (a);
+  g_assert_cmpint (sipnat_candidate_pair_get_local_type (pair), ==, SIPNAT_CANDIDATE_TYPE_HOST);
+  g_assert_cmpint (sipnat_candidate_pair_get_remote_type (pair), ==, SIPNAT_CANDIDATE_TYPE_HOST);
+  drop_ice (&a);
+  drop_ice (&b);
+}
+
+/* A STUN server that answers (coturn): gathering ends at once. On
+ * loopback the server-reflexive address equals the host one, so libnice
+ * keeps the host candidate only. */
+static void
+test_ice_stun_coturn (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatNatPolicy) policy = sipnat_nat_policy_new ();
+  SipnatIce *ice;
+  gint64 ms;
+
+  if (!coturn_start ())
+    return;
+  sipnat_nat_policy_set_stun_server (policy, "127.0.0.1");
+  sipnat_nat_policy_set_stun_server_port (policy, coturn.port);
+  ice = new_ice (policy, TRUE, FALSE);
+  ms = gather (ice, &error);
+  g_assert_no_error (error);
+  g_test_message ("measured: gathering, host + STUN (coturn): %" G_GINT64_FORMAT " ms", ms);
+  g_assert_cmpint (ms, <, 1000);
+  g_assert_cmpuint (count_candidates (ice, "host"), ==, 1);
+  drop_ice (&ice);
+}
+
+/* Relaying forced, and the TURN server refuses or is not there: the
+ * gathering fails with SIPNAT_ERROR_RELAY_FAILED, naming the server,
+ * within the bound (after trying UDP, TCP and TLS). */
+static void
+relay_fails (const char *password,
+             guint       port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatNatPolicy) policy = policy_with_turn (SIPNAT_RELAY_TYPE_UDP, password, port);
+  g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", port);
+  SipnatIce *ice = new_ice (policy, TRUE, TRUE);
+  guint states = 0;
+  gint64 ms;
+
+  g_signal_connect (ice, "state-changed", G_CALLBACK (count_signal), &states);
+  ms = gather (ice, &error);
+  g_test_message ("measured: relay failure reported after %" G_GINT64_FORMAT " ms: %s",
+                  ms, error != NULL ? error->message : "(none)");
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED);
+  g_assert_nonnull (strstr (error->message, server));
+  g_assert_nonnull (strstr (error->message, "UDP, TCP or TLS"));
+  g_assert_cmpint (ms, <=, SIPNAT_ICE_GATHER_TIMEOUT_MS + 500);
+  g_assert_cmpint (_sipnat_ice_get_state (ice), ==, SIPNAT_ICE_STATE_FAILED);
+  g_assert_cmpuint (states, ==, 2);   /* GATHERING, FAILED */
+  drop_ice (&ice);
+}
+
+static void
+test_ice_relay_wrong_password (void)
+{
+  if (coturn_start ())
+    relay_fails ("wrong-password", coturn.port);
+}
+
+static void
+test_ice_relay_unreachable (void)
+{
+  relay_fails (TURN_PASSWORD, free_port ());
+}
+
+static void
+test_ice_relay_no_server (void)
+{
+  g_autoptr(SipnatIce) ice = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ice = new_ice (NULL, TRUE, TRUE);
+  gather (ice, &error);
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED);
+}
+
+/* The configured TURN transport gives nothing (UDP to a port where coturn
+ * listens on TCP only): the fallback finds the relay over TCP. */
+static void
+test_ice_relay_fallback (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatNatPolicy) policy = NULL;
+  SipnatIce *ice;
+  gint64 ms;
+
+  if (!coturn_start ())
+    return;
+  policy = policy_with_turn (SIPNAT_RELAY_TYPE_UDP, TURN_PASSWORD, coturn.tls_port);
+  ice = new_ice (policy, TRUE, TRUE);
+  ms = gather (ice, &error);
+  g_assert_no_error (error);
+  g_test_message ("measured: relay found by fallback after %" G_GINT64_FORMAT " ms", ms);
+  g_assert_cmpuint (count_candidates (ice, "relay"), >=, 1);
+  drop_ice (&ice);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int ret;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/ice/host/loopback", test_ice_host_loopback);
+  g_test_add_func ("/ice/host/addresses", test_ice_host_addresses);
+  g_test_add_func ("/ice/stun/unreachable", test_ice_stun_unreachable);
+  g_test_add_func ("/ice/remote/bad", test_ice_bad_remote);
+  g_test_add_func ("/ice/remote/no-answer", test_ice_no_answer);
+  g_test_add_func ("/ice/remote/check-timeout", test_ice_check_timeout);
+  g_test_add_func ("/ice/restart", test_ice_restart);
+  g_test_add_func ("/ice/close/while-gathering", test_ice_close_while_gathering);
+  g_test_add_func ("/ice/gather/cancelled", test_ice_gather_cancelled);
+
+  g_test_add_func ("/ice/stun/coturn", test_ice_stun_coturn);
+  g_test_add_func ("/ice/relay/udp", test_ice_relay_udp);
+  g_test_add_func ("/ice/relay/tcp", test_ice_relay_tcp);
+  g_test_add_func ("/ice/relay/tls", test_ice_relay_tls);
+  g_test_add_func ("/ice/relay/optional", test_ice_relay_optional);
+  g_test_add_func ("/ice/relay/wrong-password", test_ice_relay_wrong_password);
+  g_test_add_func ("/ice/relay/unreachable", test_ice_relay_unreachable);
+  g_test_add_func ("/ice/relay/no-server", test_ice_relay_no_server);
+  g_test_add_func ("/ice/relay/fallback", test_ice_relay_fallback);
+
+  ret = g_test_run ();
+  coturn_stop ();
+  return ret;
+}
