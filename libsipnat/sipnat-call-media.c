@@ -334,23 +334,6 @@ use_codec (SipnatCallMedia  *self,
   return TRUE;
 }
 
-/* Candidates for the RTP component: with rtcp-mux there is no other. */
-static GPtrArray *
-rtp_candidates (const GPtrArray *candidates)
-{
-  GPtrArray *rtp = g_ptr_array_new_with_free_func (g_free);
-
-  for (guint i = 0; i < candidates->len; i++)
-    {
-      g_auto(GStrv) fields = g_strsplit (candidates->pdata[i], " ", 3);
-
-      if (g_strv_length (fields) >= 2 && g_str_equal (fields[1], "1"))
-        g_ptr_array_add (rtp, g_strdup (candidates->pdata[i]));
-    }
-
-  return rtp;
-}
-
 /* The remote description's transport side: ICE candidates, or where to
  * send without ICE. Checks start here. */
 static gboolean
@@ -367,10 +350,8 @@ apply_remote (SipnatCallMedia  *self,
                                _("The answer has no ICE attributes, but the offer had"));
           return FALSE;
         }
-      g_autoptr(GPtrArray) candidates = rtp_candidates (remote->candidates);
-
       if (!_sipnat_ice_set_remote (self->ice, remote->ice_ufrag, remote->ice_pwd,
-                                   candidates, error))
+                                   remote->candidates, error))
         return FALSE;
       set_state (self, SIPNAT_CALL_MEDIA_CONNECTING);
       return TRUE;

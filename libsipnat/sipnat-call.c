@@ -238,6 +238,8 @@ no_answer_elapsed (gpointer data)
   error = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT, _("%s: %s"), self->remote_uri, reason);
   if (self->direction == SIPNAT_CALL_DIRECTION_INCOMING)
     _sipnat_call_send_reject (self, 480, "No Answer");
+  else
+    _sipnat_call_hangup_signalling (self);
   _sipnat_call_end (self, reason, error);
 
   _sipnat_call_leave (self);

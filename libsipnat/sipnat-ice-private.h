@@ -76,7 +76,7 @@ gboolean        _sipnat_ice_gather_finish        (SipnatIce        *self,
                                                   GError          **error);
 const char     *_sipnat_ice_get_local_ufrag      (SipnatIce        *self);
 const char     *_sipnat_ice_get_local_pwd        (SipnatIce        *self);
-/* (element-type utf8) "candidate:..." (the a=candidate value), best first */
+/* (element-type utf8) "a=candidate:..." lines, best first */
 GPtrArray      *_sipnat_ice_dup_local_candidates (SipnatIce        *self);
 /* The default candidate for c=/m= (RFC 8839 section 4.2.1.2): relayed, else
  * server-reflexive, else host (RFC 8445 section 5.1.4), the highest

@@ -944,8 +944,8 @@ _sipnat_ice_dup_local_candidates (SipnatIce *self)
     {
       g_autofree char *line = nice_agent_generate_local_candidate_sdp (self->agent, l->data);
 
-      if (line != NULL && g_str_has_prefix (line, "a="))
-        g_ptr_array_add (result, g_strdup (line + 2));
+      if (line != NULL && g_str_has_prefix (line, "a=candidate:"))
+        g_ptr_array_add (result, g_steal_pointer (&line));
     }
   g_slist_free_full (list, (GDestroyNotify) nice_candidate_free);
 

@@ -294,7 +294,7 @@ count_candidates (SipnatIce  *ice,
     {
       const char *c = candidates->pdata[i];
 
-      g_assert_true (g_str_has_prefix (c, "candidate:"));
+      g_assert_true (g_str_has_prefix (c, "a=candidate:"));
       if (strstr (c, needle) != NULL)
         n++;
     }
