@@ -64,6 +64,10 @@ SipnatIce      *_sipnat_ice_new                  (GMainContext     *context,
 gboolean        _sipnat_ice_add_local_address    (SipnatIce        *self,
                                                   const char       *address,
                                                   GError          **error);
+/* Before gathering: the certificate authorities a TURN server over TLS
+ * is checked against (default: the system's). */
+void            _sipnat_ice_set_tls_database     (SipnatIce        *self,
+                                                  GTlsDatabase     *database);
 /* Replaces SIPNAT_ICE_CHECK_TIMEOUT_MS for the next set_remote. */
 void            _sipnat_ice_set_check_timeout    (SipnatIce        *self,
                                                   guint             ms);

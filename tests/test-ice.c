@@ -770,6 +770,16 @@ test_ice_check_timeout (void)
 
 /* ---- through coturn ---- */
 
+static void
+trust_test_certificate (SipnatIce *ice)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsDatabase) database = g_tls_file_database_new (coturn.cert, &error);
+
+  g_assert_no_error (error);
+  _sipnat_ice_set_tls_database (ice, database);
+}
+
 static guint
 turn_port_for (SipnatRelayType type)
 {
@@ -799,6 +809,8 @@ relay_both_ways (SipnatRelayType       type,
   server = g_strdup_printf ("127.0.0.1:%u", turn_port_for (type));
   a = new_ice (policy, TRUE, TRUE);
   b = new_ice (policy, FALSE, TRUE);
+  trust_test_certificate (a);
+  trust_test_certificate (b);
 
   ms = gather (a, &error);
   g_assert_no_error (error);
@@ -850,6 +862,34 @@ static void
 test_ice_relay_tls (void)
 {
   relay_both_ways (SIPNAT_RELAY_TYPE_TLS, SIPNAT_MEDIA_TRANSPORT_TLS);
+}
+
+/* TURN over TLS with a certificate nobody vouches for: no TLS relay (the
+ * certificate is checked, the connection is really TLS), the fallback
+ * gets one over TCP instead. */
+static void
+test_ice_relay_tls_untrusted (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatNatPolicy) policy = NULL;
+  g_autoptr(SipnatCandidatePair) pair = NULL;
+  SipnatIce *a, *b;
+
+  if (!coturn_start ())
+    return;
+  policy = policy_with_turn (SIPNAT_RELAY_TYPE_TLS, TURN_PASSWORD, coturn.tls_port);
+  a = new_ice (policy, TRUE, TRUE);
+  b = new_ice (NULL, FALSE, FALSE);
+  gather (a, &error);
+  g_assert_no_error (error);
+  gather (b, &error);
+  g_assert_no_error (error);
+  connect_pair (a, b);
+  pair = _sipnat_ice_dup_selected_pair (a);
+  g_assert_cmpint (sipnat_candidate_pair_get_local_type (pair), ==, SIPNAT_CANDIDATE_TYPE_RELAYED);
+  g_assert_cmpint (sipnat_candidate_pair_get_transport (pair), ==, SIPNAT_MEDIA_TRANSPORT_TCP);
+  drop_ice (&a);
+  drop_ice (&b);
 }
 
 /* TURN without force-relay: host and relayed candidates, the relayed one
@@ -939,6 +979,8 @@ relay_fails (const char *password,
   guint states = 0;
   gint64 ms;
 
+  if (coturn.cert != NULL)
+    trust_test_certificate (ice);
   g_signal_connect (ice, "state-changed", G_CALLBACK (count_signal), &states);
   ms = gather (ice, &error);
   g_test_message ("measured: relay failure reported after %" G_GINT64_FORMAT " ms: %s",
@@ -1019,6 +1061,7 @@ main (int    argc,
   g_test_add_func ("/ice/relay/udp", test_ice_relay_udp);
   g_test_add_func ("/ice/relay/tcp", test_ice_relay_tcp);
   g_test_add_func ("/ice/relay/tls", test_ice_relay_tls);
+  g_test_add_func ("/ice/relay/tls-untrusted", test_ice_relay_tls_untrusted);
   g_test_add_func ("/ice/relay/optional", test_ice_relay_optional);
   g_test_add_func ("/ice/relay/wrong-password", test_ice_relay_wrong_password);
   g_test_add_func ("/ice/relay/unreachable", test_ice_relay_unreachable);
