@@ -67,6 +67,7 @@ struct _SipnatIce {
   GSource *cancel_source;
   GSource *check_timeout;
   guint check_timeout_ms;
+  guint gather_timeout_ms;
   gboolean nice_gathering;      /* libnice has not said gathering-done */
   gboolean have_relay;
   gint64 gather_start;
@@ -368,9 +369,9 @@ finish_gathering (SipnatIce *self)
   g_object_ref (self);
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
   if (task != NULL && error != NULL)
-    g_task_return_error (g_steal_pointer (&task), g_steal_pointer (&error));
+    g_task_return_error (task, g_steal_pointer (&error));
   else if (task != NULL)
-    g_task_return_boolean (g_steal_pointer (&task), TRUE);
+    g_task_return_boolean (task, TRUE);
   g_object_unref (self);
 }
 
@@ -591,9 +592,10 @@ _sipnat_ice_gather_async (SipnatIce           *self,
     }
 
   self->gather_task = g_steal_pointer (&task);
-  self->gather_timeout = add_timeout (self, SIPNAT_ICE_GATHER_TIMEOUT_MS, on_gather_timeout);
+  self->gather_timeout = add_timeout (self, self->gather_timeout_ms, on_gather_timeout);
   if (has_relay (self))
-    self->relay_timer = add_timeout (self, SIPNAT_ICE_RELAY_ATTEMPT_MS, on_relay_timer);
+    self->relay_timer = add_timeout (self, self->gather_timeout_ms / N_RELAY_TYPES,
+                                     on_relay_timer);
   if (cancellable != NULL)
     {
       self->cancel_source = g_cancellable_source_new (cancellable);
@@ -1115,6 +1117,15 @@ _sipnat_ice_add_local_address (SipnatIce   *self,
 }
 
 void
+_sipnat_ice_set_gather_timeout (SipnatIce *self,
+                                guint      ms)
+{
+  g_return_if_fail (SIPNAT_IS_ICE (self));
+  g_return_if_fail (ms >= N_RELAY_TYPES);
+  self->gather_timeout_ms = ms;
+}
+
+void
 _sipnat_ice_set_check_timeout (SipnatIce *self,
                                guint      ms)
 {
@@ -1232,6 +1243,7 @@ _sipnat_ice_init (SipnatIce *self)
 {
   self->local_addresses = g_ptr_array_new_with_free_func (g_free);
   self->check_timeout_ms = SIPNAT_ICE_CHECK_TIMEOUT_MS;
+  self->gather_timeout_ms = SIPNAT_ICE_GATHER_TIMEOUT_MS;
 }
 
 static gboolean
