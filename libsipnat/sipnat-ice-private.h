@@ -20,9 +20,8 @@ G_BEGIN_DECLS
 /* How long gathering may take before it completes with what it has,
  * relay fallback included. */
 #define SIPNAT_ICE_GATHER_TIMEOUT_MS 3000
-/* After this long without a relayed candidate, the next TURN transport
- * (UDP, TCP, TLS) is tried beside the ones already under way. */
-#define SIPNAT_ICE_RELAY_ATTEMPT_MS 1000
+/* After each third of it without a relayed candidate, the next TURN
+ * transport (UDP, TCP, TLS) is tried beside the ones already under way. */
 /* Connectivity checks that connect nothing in this long end in FAILED. */
 #define SIPNAT_ICE_CHECK_TIMEOUT_MS 10000
 /* At most this many remote candidates are used, each at most this long. */
@@ -64,6 +63,13 @@ SipnatIce      *_sipnat_ice_new                  (GMainContext     *context,
 gboolean        _sipnat_ice_add_local_address    (SipnatIce        *self,
                                                   const char       *address,
                                                   GError          **error);
+/* Before gathering: the certificate authorities a TURN server over TLS
+ * is checked against (default: the system's). */
+void            _sipnat_ice_set_tls_database     (SipnatIce        *self,
+                                                  GTlsDatabase     *database);
+/* Before gathering: replaces SIPNAT_ICE_GATHER_TIMEOUT_MS. */
+void            _sipnat_ice_set_gather_timeout   (SipnatIce        *self,
+                                                  guint             ms);
 /* Replaces SIPNAT_ICE_CHECK_TIMEOUT_MS for the next set_remote. */
 void            _sipnat_ice_set_check_timeout    (SipnatIce        *self,
                                                   guint             ms);

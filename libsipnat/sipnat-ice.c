@@ -24,6 +24,7 @@
 #include "sipnat-debug-private.h"
 #include "sipnat-error.h"
 #include "sipnat-ice-private.h"
+#include "sipnat-ice-tls-private.h"
 
 #define N_RELAY_TYPES 3
 #define MAX_CREDENTIAL_LENGTH 256
@@ -47,6 +48,12 @@ struct _SipnatIce {
    * preference of a relayed candidate is its index here. */
   SipnatRelayType relays[N_RELAY_TYPES];
   guint n_relays;
+  /* The TURN transports tried, in order (given to libnice or not). */
+  SipnatRelayType tried[N_RELAY_TYPES];
+  guint n_tried;
+
+  SipnatTlsTunnel *tls_tunnel;  /* TURN over TLS, made when first needed */
+  GTlsDatabase *tls_database;
 
   GPtrArray *local_addresses;   /* (element-type utf8) set by the caller */
 
@@ -60,6 +67,7 @@ struct _SipnatIce {
   GSource *cancel_source;
   GSource *check_timeout;
   guint check_timeout_ms;
+  guint gather_timeout_ms;
   gboolean nice_gathering;      /* libnice has not said gathering-done */
   gboolean have_relay;
   gint64 gather_start;
@@ -232,6 +240,44 @@ stop_gather_sources (SipnatIce *self)
   clear_source (&self->cancel_source);
 }
 
+/* Gives libnice the TURN server over @type; over TLS through the tunnel
+ * (see sipnat-ice-tls-private.h). */
+static gboolean
+add_relay (SipnatIce        *self,
+           SipnatRelayType   type,
+           GError          **error)
+{
+  const char *server = self->turn_server;
+  guint port = self->turn_port;
+  NiceRelayType nice_type = nice_relay_type (type);
+
+  g_assert (self->n_tried < N_RELAY_TYPES);
+  self->tried[self->n_tried++] = type;
+  if (type == SIPNAT_RELAY_TYPE_TLS)
+    {
+      if (self->tls_tunnel == NULL)
+        self->tls_tunnel = _sipnat_tls_tunnel_new (self->context, self->turn_server,
+                                                   self->turn_port, self->tls_database, error);
+      if (self->tls_tunnel == NULL)
+        return FALSE;
+      server = "127.0.0.1";
+      port = _sipnat_tls_tunnel_get_port (self->tls_tunnel);
+      nice_type = NICE_RELAY_TYPE_TURN_TCP;
+    }
+
+  g_assert (self->n_relays < N_RELAY_TYPES);
+  if (!nice_agent_set_relay_info (self->agent, self->stream_id, SIPNAT_ICE_COMPONENT,
+                                  server, port, self->turn_user_name, self->turn_password,
+                                  nice_type))
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED,
+                   _("The TURN server %s was not accepted"), self->turn_server);
+      return FALSE;
+    }
+  self->relays[self->n_relays++] = type;
+  return TRUE;
+}
+
 /* Gives libnice the next TURN transport not tried yet, in the order UDP,
  * TCP, TLS; FALSE when all three were given. */
 static gboolean
@@ -245,19 +291,20 @@ try_next_relay (SipnatIce *self)
     {
       gboolean tried = FALSE;
 
-      for (guint j = 0; j < self->n_relays; j++)
-        tried = tried || self->relays[j] == order[i];
+      for (guint j = 0; j < self->n_tried; j++)
+        tried = tried || self->tried[j] == order[i];
       if (tried)
         continue;
 
+      g_autoptr(GError) error = NULL;
+
       SIPNAT_NOTE (NAT, "ICE %p: no relayed candidate yet, trying TURN over %s",
                    self, relay_type_name (order[i]));
-      if (!nice_agent_set_relay_info (self->agent, self->stream_id, SIPNAT_ICE_COMPONENT,
-                                      self->turn_server, self->turn_port,
-                                      self->turn_user_name, self->turn_password,
-                                      nice_relay_type (order[i])))
-        return FALSE;
-      self->relays[self->n_relays++] = order[i];
+      if (!add_relay (self, order[i], &error))
+        {
+          SIPNAT_NOTE (NAT, "ICE %p: %s", self, error->message);
+          continue;
+        }
       self->nice_gathering = TRUE;
       return TRUE;
     }
@@ -271,12 +318,18 @@ relay_error (SipnatIce *self)
   g_autofree char *server = relay_server_string (self);
   g_autoptr(GString) tried = g_string_new (NULL);
 
-  for (guint i = 0; i < self->n_relays; i++)
+  for (guint i = 0; i < self->n_tried; i++)
     {
       if (i > 0)
-        g_string_append (tried, i + 1 == self->n_relays ? _(" or ") : ", ");
-      g_string_append (tried, relay_type_name (self->relays[i]));
+        g_string_append (tried, i + 1 == self->n_tried ? _(" or ") : ", ");
+      g_string_append (tried, relay_type_name (self->tried[i]));
     }
+
+  if (self->tls_tunnel != NULL && _sipnat_tls_tunnel_get_error (self->tls_tunnel) != NULL)
+    return g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED,
+                        _("The TURN server %s gave no relayed address over %s "
+                          "(TLS: %s)"),
+                        server, tried->str, _sipnat_tls_tunnel_get_error (self->tls_tunnel));
 
   /* libnice does not tell why an allocation failed. */
   return g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED,
@@ -316,9 +369,9 @@ finish_gathering (SipnatIce *self)
   g_object_ref (self);
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
   if (task != NULL && error != NULL)
-    g_task_return_error (g_steal_pointer (&task), g_steal_pointer (&error));
+    g_task_return_error (task, g_steal_pointer (&error));
   else if (task != NULL)
-    g_task_return_boolean (g_steal_pointer (&task), TRUE);
+    g_task_return_boolean (task, TRUE);
   g_object_unref (self);
 }
 
@@ -525,20 +578,10 @@ _sipnat_ice_gather_async (SipnatIce           *self,
 
   self->gather_start = g_get_monotonic_time ();
   self->nice_gathering = TRUE;
-  if (has_relay (self))
+  if (has_relay (self) && !add_relay (self, self->turn_relay_type, &error))
     {
-      self->relays[0] = self->turn_relay_type;
-      self->n_relays = 1;
-      if (!nice_agent_set_relay_info (self->agent, self->stream_id, SIPNAT_ICE_COMPONENT,
-                                      self->turn_server, self->turn_port,
-                                      self->turn_user_name, self->turn_password,
-                                      nice_relay_type (self->turn_relay_type)))
-        {
-          g_task_return_new_error (task, SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED,
-                                   _("The TURN server %s was not accepted"),
-                                   self->turn_server);
-          return;
-        }
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
 
   if (!nice_agent_gather_candidates (self->agent, self->stream_id))
@@ -549,9 +592,10 @@ _sipnat_ice_gather_async (SipnatIce           *self,
     }
 
   self->gather_task = g_steal_pointer (&task);
-  self->gather_timeout = add_timeout (self, SIPNAT_ICE_GATHER_TIMEOUT_MS, on_gather_timeout);
+  self->gather_timeout = add_timeout (self, self->gather_timeout_ms, on_gather_timeout);
   if (has_relay (self))
-    self->relay_timer = add_timeout (self, SIPNAT_ICE_RELAY_ATTEMPT_MS, on_relay_timer);
+    self->relay_timer = add_timeout (self, self->gather_timeout_ms / N_RELAY_TYPES,
+                                     on_relay_timer);
   if (cancellable != NULL)
     {
       self->cancel_source = g_cancellable_source_new (cancellable);
@@ -1073,12 +1117,30 @@ _sipnat_ice_add_local_address (SipnatIce   *self,
 }
 
 void
+_sipnat_ice_set_gather_timeout (SipnatIce *self,
+                                guint      ms)
+{
+  g_return_if_fail (SIPNAT_IS_ICE (self));
+  g_return_if_fail (ms >= N_RELAY_TYPES);
+  self->gather_timeout_ms = ms;
+}
+
+void
 _sipnat_ice_set_check_timeout (SipnatIce *self,
                                guint      ms)
 {
   g_return_if_fail (SIPNAT_IS_ICE (self));
   g_return_if_fail (ms > 0);
   self->check_timeout_ms = ms;
+}
+
+void
+_sipnat_ice_set_tls_database (SipnatIce    *self,
+                              GTlsDatabase *database)
+{
+  g_return_if_fail (SIPNAT_IS_ICE (self));
+  g_return_if_fail (self->state == SIPNAT_ICE_STATE_NEW);
+  g_set_object (&self->tls_database, database);
 }
 
 /* ---- life cycle ---- */
@@ -1088,7 +1150,9 @@ on_agent_closed (GObject      *source,
                  GAsyncResult *result,
                  gpointer      data)
 {
-  /* The reference _sipnat_ice_close() gave away. */
+  /* What _sipnat_ice_close() gave away: the agent's reference, and the
+   * tunnel its TURN-over-TLS deallocation went through. */
+  _sipnat_tls_tunnel_free (data);
   g_object_unref (source);
 }
 
@@ -1118,7 +1182,7 @@ _sipnat_ice_close (SipnatIce *self)
 
   agent = g_steal_pointer (&self->agent);
   g_signal_handlers_disconnect_by_data (agent, self);
-  nice_agent_close_async (agent, on_agent_closed, NULL);
+  nice_agent_close_async (agent, on_agent_closed, g_steal_pointer (&self->tls_tunnel));
 
   if (task != NULL)
     g_task_return_new_error (task, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED,
@@ -1146,6 +1210,7 @@ _sipnat_ice_finalize (GObject *object)
   g_free (self->turn_user_name);
   g_free (self->turn_password);
   g_ptr_array_unref (self->local_addresses);
+  g_clear_object (&self->tls_database);
   g_free (self->local_ufrag);
   g_free (self->local_pwd);
   g_clear_pointer (&self->selected_pair, sipnat_candidate_pair_free);
@@ -1178,6 +1243,7 @@ _sipnat_ice_init (SipnatIce *self)
 {
   self->local_addresses = g_ptr_array_new_with_free_func (g_free);
   self->check_timeout_ms = SIPNAT_ICE_CHECK_TIMEOUT_MS;
+  self->gather_timeout_ms = SIPNAT_ICE_GATHER_TIMEOUT_MS;
 }
 
 static gboolean

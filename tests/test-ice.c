@@ -20,6 +20,8 @@
 #define TURN_PASSWORD "natlabpw"
 #define TURN_REALM "natlab.test"
 
+#define GATHER_TIMEOUT_MS sipnat_test_deadline_ms (SIPNAT_ICE_GATHER_TIMEOUT_MS)
+
 /* ---- a coturn started once for the TURN cases, killed at exit ---- */
 
 typedef struct {
@@ -243,6 +245,8 @@ new_ice (SipnatNatPolicy *policy,
   ice = _sipnat_ice_new (NULL, policy, controlling, force_relay, &error);
   g_assert_no_error (error);
   g_assert_nonnull (ice);
+  /* Longer under valgrind, where a TLS handshake takes seconds. */
+  _sipnat_ice_set_gather_timeout (ice, GATHER_TIMEOUT_MS);
   g_assert_true (_sipnat_ice_add_local_address (ice, "127.0.0.1", &error));
   g_assert_no_error (error);
   g_assert_cmpint (_sipnat_ice_get_state (ice), ==, SIPNAT_ICE_STATE_NEW);
@@ -275,7 +279,7 @@ gather (SipnatIce  *ice,
   gint64 start = g_get_monotonic_time ();
 
   _sipnat_ice_gather_async (ice, NULL, gather_cb, &r);
-  sipnat_test_wait_flag (&r.done, SIPNAT_ICE_GATHER_TIMEOUT_MS + 2000);
+  sipnat_test_wait_flag (&r.done, GATHER_TIMEOUT_MS + 2000);
   g_assert_true (r.ok == (r.error == NULL));
   if (r.error != NULL)
     g_propagate_error (error, r.error);
@@ -560,7 +564,7 @@ test_ice_stun_unreachable (void)
   ms = gather (ice, &error);
   g_assert_no_error (error);
   g_test_message ("measured: gathering with an unreachable STUN server: %" G_GINT64_FORMAT " ms", ms);
-  g_assert_cmpint (ms, <=, SIPNAT_ICE_GATHER_TIMEOUT_MS + 500);
+  g_assert_cmpint (ms, <=, GATHER_TIMEOUT_MS + 500);
   g_assert_cmpint (_sipnat_ice_get_state (ice), ==, SIPNAT_ICE_STATE_GATHERED);
   g_assert_cmpuint (count_candidates (ice, "host"), ==, 1);
   drop_ice (&ice);
@@ -736,7 +740,7 @@ test_ice_gather_cancelled (void)
   sipnat_test_wait_flag (&r.done, 500);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&r.error);
-  wait_state (ice, SIPNAT_ICE_STATE_GATHERED, SIPNAT_ICE_GATHER_TIMEOUT_MS + 1000);
+  wait_state (ice, SIPNAT_ICE_STATE_GATHERED, GATHER_TIMEOUT_MS + 1000);
   drop_ice (&ice);
 }
 
@@ -768,7 +772,105 @@ test_ice_check_timeout (void)
   drop_ice (&ice);
 }
 
+/* Handlers may close and drop the session: the rest of the emission, the
+ * gather callback and the agent's close all run safely. */
+typedef struct {
+  SipnatIce *ice;           /* the test's reference, dropped by a handler */
+  NiceAgent *agent;         /* weak */
+  SipnatIceState drop_at;
+} Dropper;
+
+static void
+drop_on_state (SipnatIce *ice,
+               Dropper   *d)
+{
+  if (_sipnat_ice_get_state (ice) != d->drop_at || d->ice == NULL)
+    return;
+  _sipnat_ice_close (ice);
+  g_clear_object (&d->ice);
+}
+
+static void
+drop_on_pair (SipnatIce *ice,
+              Dropper   *d)
+{
+  g_autoptr(SipnatCandidatePair) pair = _sipnat_ice_dup_selected_pair (ice);
+
+  g_assert_nonnull (pair);
+  if (d->ice == NULL)
+    return;
+  _sipnat_ice_close (ice);
+  g_clear_object (&d->ice);
+}
+
+static void
+watch_drop (Dropper   *d,
+            SipnatIce *ice)
+{
+  d->ice = ice;
+  d->agent = _sipnat_ice_get_agent (ice);
+  g_object_add_weak_pointer (G_OBJECT (d->agent), (gpointer *) &d->agent);
+}
+
+static void
+test_ice_drop_in_handlers (void)
+{
+  g_autoptr(GError) error = NULL;
+  Dropper gathered = { 0 }, checking = { 0 }, paired = { 0 };
+  Result r = { 0 };
+  SipnatIce *a, *b, *c;
+
+  /* Dropped in state-changed to GATHERED: the gather callback still
+   * gets its result. */
+  watch_drop (&gathered, new_ice (NULL, TRUE, FALSE));
+  gathered.drop_at = SIPNAT_ICE_STATE_GATHERED;
+  g_signal_connect (gathered.ice, "state-changed", G_CALLBACK (drop_on_state), &gathered);
+  _sipnat_ice_gather_async (gathered.ice, NULL, gather_cb, &r);
+  sipnat_test_wait_flag (&r.done, 2000);
+  g_assert_true (r.ok);
+  g_assert_null (gathered.ice);
+  sipnat_test_wait_until_full (is_null, &gathered.agent, 5000, "agent gone after a drop");
+
+  /* Dropped in state-changed to CHECKING (inside set_remote), and in
+   * selected-pair-changed (inside a libnice signal). */
+  a = new_ice (NULL, TRUE, FALSE);
+  b = new_ice (NULL, FALSE, FALSE);
+  c = new_ice (NULL, FALSE, FALSE);
+  gather (a, &error);
+  g_assert_no_error (error);
+  gather (b, &error);
+  g_assert_no_error (error);
+  gather (c, &error);
+  g_assert_no_error (error);
+  watch_drop (&checking, g_object_ref (c));
+  checking.drop_at = SIPNAT_ICE_STATE_CHECKING;
+  g_signal_connect (c, "state-changed", G_CALLBACK (drop_on_state), &checking);
+  give_remote (c, a);
+  g_assert_null (checking.ice);
+  g_assert_cmpint (_sipnat_ice_get_state (c), ==, SIPNAT_ICE_STATE_CLOSED);
+  g_clear_object (&c);
+  sipnat_test_wait_until_full (is_null, &checking.agent, 5000, "agent gone after a drop");
+
+  watch_drop (&paired, b);
+  g_signal_connect (b, "selected-pair-changed", G_CALLBACK (drop_on_pair), &paired);
+  give_remote (a, b);
+  give_remote (b, a);
+  sipnat_test_wait_until_full (is_null, &paired.agent, 5000, "agent gone after a drop");
+  g_assert_null (paired.ice);
+  drop_ice (&a);
+}
+
 /* ---- through coturn ---- */
+
+static void
+trust_test_certificate (SipnatIce *ice)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsDatabase) database = g_tls_file_database_new (coturn.cert, &error);
+
+  g_assert_no_error (error);
+  _sipnat_ice_set_tls_database (ice, database);
+}
 
 static guint
 turn_port_for (SipnatRelayType type)
@@ -799,6 +901,8 @@ relay_both_ways (SipnatRelayType       type,
   server = g_strdup_printf ("127.0.0.1:%u", turn_port_for (type));
   a = new_ice (policy, TRUE, TRUE);
   b = new_ice (policy, FALSE, TRUE);
+  trust_test_certificate (a);
+  trust_test_certificate (b);
 
   ms = gather (a, &error);
   g_assert_no_error (error);
@@ -850,6 +954,34 @@ static void
 test_ice_relay_tls (void)
 {
   relay_both_ways (SIPNAT_RELAY_TYPE_TLS, SIPNAT_MEDIA_TRANSPORT_TLS);
+}
+
+/* TURN over TLS with a certificate nobody vouches for: no TLS relay (the
+ * certificate is checked, the connection is really TLS), the fallback
+ * gets one over TCP instead. */
+static void
+test_ice_relay_tls_untrusted (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatNatPolicy) policy = NULL;
+  g_autoptr(SipnatCandidatePair) pair = NULL;
+  SipnatIce *a, *b;
+
+  if (!coturn_start ())
+    return;
+  policy = policy_with_turn (SIPNAT_RELAY_TYPE_TLS, TURN_PASSWORD, coturn.tls_port);
+  a = new_ice (policy, TRUE, TRUE);
+  b = new_ice (NULL, FALSE, FALSE);
+  gather (a, &error);
+  g_assert_no_error (error);
+  gather (b, &error);
+  g_assert_no_error (error);
+  connect_pair (a, b);
+  pair = _sipnat_ice_dup_selected_pair (a);
+  g_assert_cmpint (sipnat_candidate_pair_get_local_type (pair), ==, SIPNAT_CANDIDATE_TYPE_RELAYED);
+  g_assert_cmpint (sipnat_candidate_pair_get_transport (pair), ==, SIPNAT_MEDIA_TRANSPORT_TCP);
+  drop_ice (&a);
+  drop_ice (&b);
 }
 
 /* TURN without force-relay: host and relayed candidates, the relayed one
@@ -939,6 +1071,8 @@ relay_fails (const char *password,
   guint states = 0;
   gint64 ms;
 
+  if (coturn.cert != NULL)
+    trust_test_certificate (ice);
   g_signal_connect (ice, "state-changed", G_CALLBACK (count_signal), &states);
   ms = gather (ice, &error);
   g_test_message ("measured: relay failure reported after %" G_GINT64_FORMAT " ms: %s",
@@ -946,7 +1080,7 @@ relay_fails (const char *password,
   g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED);
   g_assert_nonnull (strstr (error->message, server));
   g_assert_nonnull (strstr (error->message, "UDP, TCP or TLS"));
-  g_assert_cmpint (ms, <=, SIPNAT_ICE_GATHER_TIMEOUT_MS + 500);
+  g_assert_cmpint (ms, <=, GATHER_TIMEOUT_MS + 500);
   g_assert_cmpint (_sipnat_ice_get_state (ice), ==, SIPNAT_ICE_STATE_FAILED);
   g_assert_cmpuint (states, ==, 2);   /* GATHERING, FAILED */
   drop_ice (&ice);
@@ -1013,12 +1147,14 @@ main (int    argc,
   g_test_add_func ("/ice/remote/check-timeout", test_ice_check_timeout);
   g_test_add_func ("/ice/restart", test_ice_restart);
   g_test_add_func ("/ice/close/while-gathering", test_ice_close_while_gathering);
+  g_test_add_func ("/ice/reentrancy/drop-in-handlers", test_ice_drop_in_handlers);
   g_test_add_func ("/ice/gather/cancelled", test_ice_gather_cancelled);
 
   g_test_add_func ("/ice/stun/coturn", test_ice_stun_coturn);
   g_test_add_func ("/ice/relay/udp", test_ice_relay_udp);
   g_test_add_func ("/ice/relay/tcp", test_ice_relay_tcp);
   g_test_add_func ("/ice/relay/tls", test_ice_relay_tls);
+  g_test_add_func ("/ice/relay/tls-untrusted", test_ice_relay_tls_untrusted);
   g_test_add_func ("/ice/relay/optional", test_ice_relay_optional);
   g_test_add_func ("/ice/relay/wrong-password", test_ice_relay_wrong_password);
   g_test_add_func ("/ice/relay/unreachable", test_ice_relay_unreachable);
