@@ -1,0 +1,1223 @@
+/* test-media.c: the media bin of a call, over ICE and over a plain UDP
+ * socket with symmetric RTP latching; STUN discovery from that socket
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <dlfcn.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <nice/agent.h>
+#include <signal.h>
+#include <string.h>
+#include <stun/stunagent.h>
+#include <stun/usages/bind.h>
+
+#include "sipnat-media-private.h"
+#include "sipnat-rtp-socket-private.h"
+#include "sipnat-test-utils.h"
+
+#define MIN_PACKETS 50
+
+/* ------------------------------------------------------------ helpers */
+
+/* Skips the test (fails it under SIPNAT_REQUIRE_NETNS) unless every
+ * GStreamer element of @names is installed. */
+static gboolean
+have_elements (const char *const *names)
+{
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autoptr(GstElementFactory) factory = gst_element_factory_find (names[i]);
+      g_autoptr(GError) error = NULL;
+
+      if (factory != NULL)
+        continue;
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           "GStreamer element %s is not installed", names[i]);
+      sipnat_test_skip_if_missing (error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static const char *const base_elements[] = {
+  "audiotestsrc", "fakesink", "audioconvert", "audioresample", "capsfilter",
+  "rtpjitterbuffer", NULL
+};
+static const char *const pcmu_elements[] = {
+  "mulawenc", "mulawdec", "rtppcmupay", "rtppcmudepay", NULL
+};
+static const char *const opus_elements[] = {
+  "opusenc", "opusdec", "rtpopuspay", "rtpopusdepay", NULL
+};
+static const char *const nice_elements[] = { "nicesrc", "nicesink", NULL };
+static const char *const udp_elements[] = { "udpsrc", "multiudpsink", NULL };
+
+/* One side of a call: audiotestsrc is-live=true ! media ! fakesink. */
+typedef struct {
+  GstElement *pipeline;
+  GstElement *source;
+  GstElement *media;
+  gint decoded;                   /* atomic: buffers at the fakesink */
+  gint eos_sent;                  /* atomic: EOS went into the transport */
+
+  /* What went into the transport, until eos_sent (streaming thread). */
+  guint expected_size;            /* 0: any */
+  guint expected_step;            /* RTP timestamp units per packet */
+  guint packets;
+  guint wrong_size;
+  guint right_step;
+  guint32 last_timestamp;
+} Side;
+
+static void
+on_handoff (GstElement *sink,
+            GstBuffer  *buffer,
+            GstPad     *pad,
+            gpointer    data)
+{
+  Side *side = data;
+
+  g_atomic_int_inc (&side->decoded);
+}
+
+static void
+side_init (Side *side)
+{
+  GstElement *sink;
+
+  side->pipeline = gst_pipeline_new (NULL);
+  side->source = gst_element_factory_make ("audiotestsrc", NULL);
+  g_object_set (side->source, "is-live", TRUE, NULL);
+  side->media = _sipnat_media_new ();
+  g_assert_nonnull (side->media);
+  sink = gst_element_factory_make ("fakesink", NULL);
+  g_object_set (sink, "signal-handoffs", TRUE, NULL);
+  g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), side);
+
+  gst_bin_add_many (GST_BIN (side->pipeline), side->source, side->media, sink, NULL);
+  /* The bin links with neither transport nor codec known yet. */
+  g_assert_true (gst_element_link_many (side->source, side->media, sink, NULL));
+}
+
+static void
+side_play (Side *side)
+{
+  g_assert_cmpint (gst_element_set_state (side->pipeline, GST_STATE_PLAYING),
+                   !=, GST_STATE_CHANGE_FAILURE);
+}
+
+static void
+side_clear (Side *side)
+{
+  if (side->pipeline == NULL)
+    return;
+  gst_element_set_state (side->pipeline, GST_STATE_NULL);
+  gst_clear_object (&side->pipeline);
+}
+
+static guint32
+read_be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+/* Checks every packet that goes into the transport: its size and its
+ * duration (RTP timestamp step from the previous one). */
+static GstPadProbeReturn
+on_sent (GstPad          *pad,
+         GstPadProbeInfo *info,
+         gpointer         data)
+{
+  Side *side = data;
+  GstMapInfo map;
+
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM)
+    {
+      if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+        g_atomic_int_set (&side->eos_sent, 1);
+      return GST_PAD_PROBE_OK;
+    }
+
+  if (!gst_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), &map, GST_MAP_READ))
+    return GST_PAD_PROBE_OK;
+  if (map.size >= 12)
+    {
+      guint32 timestamp = read_be32 (map.data + 4);
+
+      if (side->packets > 0 && timestamp - side->last_timestamp == side->expected_step)
+        side->right_step++;
+      if (side->expected_size != 0 && map.size != side->expected_size)
+        side->wrong_size++;
+      side->last_timestamp = timestamp;
+      side->packets++;
+
+    }
+  gst_buffer_unmap (GST_PAD_PROBE_INFO_BUFFER (info), &map);
+
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+side_watch_sent (Side  *side,
+                 guint  expected_size,
+                 guint  expected_step)
+{
+  g_autoptr(GstElement) sink = gst_bin_get_by_name (GST_BIN (side->media), "rtp-sink");
+  g_autoptr(GstPad) pad = NULL;
+
+  g_assert_nonnull (sink);
+  side->expected_size = expected_size;
+  side->expected_step = expected_step;
+  pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                     on_sent, side, NULL);
+}
+
+/* Fails the test on an error message of the pipeline. */
+static void
+side_check_bus (Side *side)
+{
+  g_autoptr(GstBus) bus = gst_element_get_bus (side->pipeline);
+  g_autoptr(GstMessage) message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+
+  if (message != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *debug = NULL;
+
+      gst_message_parse_error (message, &error, &debug);
+      g_test_message ("%s", debug ? debug : "");
+      g_assert_no_error (error);
+    }
+}
+
+static SipnatMediaStats
+side_stats (Side *side)
+{
+  SipnatMediaStats stats;
+
+  _sipnat_media_get_stats (side->media, &stats);
+  return stats;
+}
+
+typedef struct {
+  Side *a;
+  Side *b;
+  guint64 a_sent;
+  guint64 b_sent;
+} Pair;
+
+static gboolean
+both_received_audio (gpointer data)
+{
+  Pair *p = data;
+  SipnatMediaStats a = side_stats (p->a);
+  SipnatMediaStats b = side_stats (p->b);
+
+  side_check_bus (p->a);
+  side_check_bus (p->b);
+
+  return a.rtp_packets_received >= MIN_PACKETS && b.rtp_packets_received >= MIN_PACKETS &&
+         g_atomic_int_get (&p->a->decoded) > 0 && g_atomic_int_get (&p->b->decoded) > 0;
+}
+
+static gboolean
+both_stopped_sending (gpointer data)
+{
+  Pair *p = data;
+
+  return g_atomic_int_get (&p->a->eos_sent) && g_atomic_int_get (&p->b->eos_sent);
+}
+
+/* Each side received at least 90 % of what the other sent in all. */
+static gboolean
+both_received_most (gpointer data)
+{
+  Pair *p = data;
+
+  return side_stats (p->b).rtp_packets_received * 10 >= p->a_sent * 9 &&
+         side_stats (p->a).rtp_packets_received * 10 >= p->b_sent * 9;
+}
+
+/* Audio flows both ways; then both sources stop and what each side sent
+ * is compared with what the other received. */
+static void
+check_audio_both_ways (Side  *a,
+                       Side  *b,
+                       guint  expected_size,
+                       guint  expected_step)
+{
+  Pair p = { a, b, 0, 0 };
+  SipnatMediaStats sa, sb;
+
+  sipnat_test_wait_until (both_received_audio, &p, 20000);
+
+  gst_element_send_event (a->source, gst_event_new_eos ());
+  gst_element_send_event (b->source, gst_event_new_eos ());
+  sipnat_test_wait_until (both_stopped_sending, &p, 5000);
+  sa = side_stats (a);
+  sb = side_stats (b);
+  p.a_sent = sa.rtp_packets_sent;
+  p.b_sent = sb.rtp_packets_sent;
+  g_test_message ("a sent %" G_GUINT64_FORMAT ", b sent %" G_GUINT64_FORMAT,
+                  p.a_sent, p.b_sent);
+  sipnat_test_wait_until (both_received_most, &p, 5000);
+
+  sa = side_stats (a);
+  sb = side_stats (b);
+  g_test_message ("a received %" G_GUINT64_FORMAT ", b received %" G_GUINT64_FORMAT,
+                  sa.rtp_packets_received, sb.rtp_packets_received);
+  g_assert_cmpuint (sa.rtp_packets_received, <=, p.b_sent);
+  g_assert_cmpuint (sb.rtp_packets_received, <=, p.a_sent);
+  g_assert_cmpint (sa.first_rtp_received_time, >, 0);
+  g_assert_cmpint (sb.first_rtp_received_time, >, 0);
+  g_assert_cmpuint (sa.rtp_bytes_sent, >=, sa.rtp_packets_sent * 13);
+  g_assert_cmpuint (sa.rtp_bytes_received, >=, sa.rtp_packets_received * 13);
+
+  /* 20 ms a packet: the RTP timestamp moves by 20 ms of samples from
+   * one packet to the next (all but a few around start and EOS), and a
+   * PCMU packet carries 160 bytes (the last one may be shorter, with
+   * what was left at EOS). */
+  for (Side *s = a; s != NULL; s = (s == a ? b : NULL))
+    {
+      g_test_message ("%u packets, %u of 20 ms, %u of another size",
+                      s->packets, s->right_step, s->wrong_size);
+      g_assert_cmpuint (s->packets, >=, MIN_PACKETS);
+      g_assert_cmpuint (s->right_step * 10, >=, (s->packets - 1) * 9);
+      g_assert_cmpuint (s->wrong_size, <=, 1);
+    }
+}
+
+/* ------------------------------------------------------------ over ICE */
+
+/* Sofia-SIP exports a stun_message_length() of its own; libnice calls
+ * its one through the PLT, so libnice must come first in the lookup
+ * order or its connectivity checks are built empty (ICE never
+ * connects). libsipnat links libnice before Sofia for that. */
+static void
+test_stun_symbol_order (void)
+{
+  void *symbol = dlsym (RTLD_DEFAULT, "stun_message_length");
+  Dl_info info = { 0, };
+
+  g_assert_nonnull (symbol);
+  g_assert_true (dladdr (symbol, &info) != 0);
+  g_test_message ("stun_message_length from %s", info.dli_fname);
+  g_assert_nonnull (strstr (info.dli_fname, "libnice"));
+}
+
+typedef struct {
+  NiceAgent *agent;
+  guint stream;
+  gboolean gathered;
+  NiceComponentState state;
+} Peer;
+
+static void
+on_gathering_done (NiceAgent *agent,
+                   guint      stream,
+                   gpointer   data)
+{
+  ((Peer *) data)->gathered = TRUE;
+}
+
+static void
+on_component_state (NiceAgent *agent,
+                    guint      stream,
+                    guint      component,
+                    guint      state,
+                    gpointer   data)
+{
+  ((Peer *) data)->state = state;
+}
+
+static void
+peer_init (Peer     *peer,
+           gboolean  controlling)
+{
+  NiceAddress loopback;
+
+  peer->agent = nice_agent_new (NULL, NICE_COMPATIBILITY_RFC5245);
+  g_object_set (peer->agent, "controlling-mode", controlling, "upnp", FALSE,
+                "ice-tcp", FALSE, NULL);
+  nice_address_init (&loopback);
+  g_assert_true (nice_address_set_from_string (&loopback, "127.0.0.1"));
+  g_assert_true (nice_agent_add_local_address (peer->agent, &loopback));
+  peer->stream = nice_agent_add_stream (peer->agent, 1);
+  g_assert_cmpuint (peer->stream, >, 0);
+  g_signal_connect (peer->agent, "candidate-gathering-done",
+                    G_CALLBACK (on_gathering_done), peer);
+  g_signal_connect (peer->agent, "component-state-changed",
+                    G_CALLBACK (on_component_state), peer);
+  g_assert_true (nice_agent_gather_candidates (peer->agent, peer->stream));
+}
+
+static void
+peer_give_to (Peer *from,
+              Peer *to)
+{
+  g_autofree char *ufrag = NULL;
+  g_autofree char *pwd = NULL;
+  GSList *candidates;
+
+  g_assert_true (nice_agent_get_local_credentials (from->agent, from->stream, &ufrag, &pwd));
+  g_assert_true (nice_agent_set_remote_credentials (to->agent, to->stream, ufrag, pwd));
+  candidates = nice_agent_get_local_candidates (from->agent, from->stream, 1);
+  g_assert_nonnull (candidates);
+  g_assert_cmpint (nice_agent_set_remote_candidates (to->agent, to->stream, 1, candidates),
+                   >, 0);
+  g_slist_free_full (candidates, (GDestroyNotify) nice_candidate_free);
+}
+
+static gboolean
+peers_gathered (gpointer data)
+{
+  Peer *peers = data;
+
+  return peers[0].gathered && peers[1].gathered;
+}
+
+static gboolean
+peers_ready (gpointer data)
+{
+  Peer *peers = data;
+
+  return peers[0].state == NICE_COMPONENT_STATE_READY &&
+         peers[1].state == NICE_COMPONENT_STATE_READY;
+}
+
+static void
+test_ice (const char *encoding,
+          guint       payload_type,
+          guint       clock_rate,
+          guint       channels,
+          guint       expected_size,
+          guint       expected_step)
+{
+  Peer peers[2] = { { 0, }, };
+  Side sides[2] = { { 0, }, };
+
+  if (!have_elements (base_elements) || !have_elements (nice_elements) ||
+      !have_elements (g_str_equal (encoding, "PCMU") ? pcmu_elements : opus_elements))
+    return;
+
+  peer_init (&peers[0], TRUE);
+  peer_init (&peers[1], FALSE);
+  sipnat_test_wait_until (peers_gathered, peers, 5000);
+
+  /* Transport first, and playing before the checks start: nicesrc
+   * answers the checks only in PLAYING. The codec comes after ICE, into
+   * playing pipelines, as it does when the answer arrives. */
+  for (guint i = 0; i < 2; i++)
+    {
+      side_init (&sides[i]);
+      g_assert_true (_sipnat_media_set_transport_nice (sides[i].media, peers[i].agent,
+                                                      peers[i].stream, 1));
+      side_watch_sent (&sides[i], expected_size, expected_step);
+      side_play (&sides[i]);
+    }
+  peer_give_to (&peers[0], &peers[1]);
+  peer_give_to (&peers[1], &peers[0]);
+  sipnat_test_wait_until (peers_ready, peers, 10000);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (_sipnat_media_set_codec (sides[i].media, encoding, payload_type,
+                                              clock_rate, channels, &error));
+      g_assert_no_error (error);
+    }
+
+  check_audio_both_ways (&sides[0], &sides[1], expected_size, expected_step);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      side_clear (&sides[i]);
+      g_clear_object (&peers[i].agent);
+    }
+}
+
+static void
+test_ice_pcmu (void)
+{
+  test_ice ("PCMU", 0, 8000, 1, 12 + 160, 160);
+}
+
+static void
+test_ice_opus (void)
+{
+  test_ice ("opus", 111, 48000, 2, 0, 960);
+}
+
+/* ---------------------------------------------------- without ICE */
+
+static void
+on_latched (SipnatRtpSocket *socket,
+            const char      *address,
+            guint            port,
+            gpointer         data)
+{
+  GPtrArray *latches = data;
+
+  g_ptr_array_add (latches, g_strdup_printf ("%s:%u", address, port));
+}
+
+/* B is given a wrong address (the discard port); it sends there until
+ * A's first packet, then to A's real source. */
+static void
+test_latching (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatRtpSocket) socket_a = NULL;
+  g_autoptr(SipnatRtpSocket) socket_b = NULL;
+  g_autoptr(GPtrArray) latches = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *latched = NULL;
+  g_autofree char *expected = NULL;
+  Side a = { 0, };
+  Side b = { 0, };
+  guint port = 0;
+
+  if (!have_elements (base_elements) || !have_elements (udp_elements) ||
+      !have_elements (pcmu_elements))
+    return;
+
+  socket_a = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  socket_b = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (_sipnat_rtp_socket_get_port (socket_a), >, 0);
+  g_assert_cmpuint (_sipnat_rtp_socket_get_port (socket_a), !=,
+                    _sipnat_rtp_socket_get_port (socket_b));
+  _sipnat_rtp_socket_set_remote (socket_a, "127.0.0.1", _sipnat_rtp_socket_get_port (socket_b));
+  _sipnat_rtp_socket_set_remote (socket_b, "127.0.0.1", 9);
+  g_assert_null (_sipnat_rtp_socket_dup_latched (socket_b, NULL));
+  g_signal_connect (socket_b, "latched", G_CALLBACK (on_latched), latches);
+
+  /* A: everything before it plays. */
+  side_init (&a);
+  g_assert_true (_sipnat_media_set_transport_socket (a.media, socket_a));
+  g_assert_true (_sipnat_media_set_codec (a.media, "PCMU", 0, 8000, 1, &error));
+  g_assert_no_error (error);
+  side_watch_sent (&a, 12 + 160, 160);
+
+  /* B: plays first, then the codec, then the transport. */
+  side_init (&b);
+  side_play (&b);
+  g_assert_true (_sipnat_media_set_codec (b.media, "pcmu", 0, 8000, 1, &error));
+  g_assert_no_error (error);
+  g_assert_true (_sipnat_media_set_transport_socket (b.media, socket_b));
+  side_watch_sent (&b, 12 + 160, 160);
+  side_play (&a);
+
+  check_audio_both_ways (&a, &b, 12 + 160, 160);
+
+  expected = g_strdup_printf ("127.0.0.1:%u", _sipnat_rtp_socket_get_port (socket_a));
+  latched = _sipnat_rtp_socket_dup_latched (socket_b, &port);
+  g_assert_cmpstr (latched, ==, "127.0.0.1");
+  g_assert_cmpuint (port, ==, _sipnat_rtp_socket_get_port (socket_a));
+  g_assert_cmpuint (latches->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (latches, 0), ==, expected);
+
+  side_clear (&a);
+  side_clear (&b);
+}
+
+/* The latching rule itself, on a sink outside any pipeline: the first
+ * source at once, a new one after SIPNAT_RTP_SOCKET_RELATCH_PACKETS in
+ * a row. */
+static void
+test_latching_rule (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatRtpSocket) socket = NULL;
+  g_autoptr(GstElement) sink = NULL;
+  g_autoptr(GSocketAddress) first = g_inet_socket_address_new_from_string ("192.0.2.1", 4000);
+  g_autoptr(GSocketAddress) second = g_inet_socket_address_new_from_string ("192.0.2.2", 5000);
+  g_autofree char *clients = NULL;
+
+  if (!have_elements (udp_elements))
+    return;
+
+  socket = _sipnat_rtp_socket_new (NULL, &error);
+  g_assert_no_error (error);
+  sink = gst_object_ref_sink (gst_element_factory_make ("multiudpsink", NULL));
+  _sipnat_rtp_socket_set_remote (socket, "198.51.100.7", 7000);
+  _sipnat_rtp_socket_set_sink (socket, sink);
+  g_object_get (sink, "clients", &clients, NULL);
+  g_assert_cmpstr (clients, ==, "198.51.100.7:7000");
+  g_clear_pointer (&clients, g_free);
+
+  _sipnat_rtp_socket_received_from (socket, first);
+  g_object_get (sink, "clients", &clients, NULL);
+  g_assert_cmpstr (clients, ==, "192.0.2.1:4000");
+  g_clear_pointer (&clients, g_free);
+
+  /* Interleaved with the latched source: never re-latched. */
+  for (guint i = 0; i < 3 * SIPNAT_RTP_SOCKET_RELATCH_PACKETS; i++)
+    _sipnat_rtp_socket_received_from (socket, i % 2 ? first : second);
+  g_object_get (sink, "clients", &clients, NULL);
+  g_assert_cmpstr (clients, ==, "192.0.2.1:4000");
+  g_clear_pointer (&clients, g_free);
+
+  for (guint i = 0; i < SIPNAT_RTP_SOCKET_RELATCH_PACKETS - 1; i++)
+    _sipnat_rtp_socket_received_from (socket, second);
+  g_object_get (sink, "clients", &clients, NULL);
+  g_assert_cmpstr (clients, ==, "192.0.2.1:4000");
+  g_clear_pointer (&clients, g_free);
+
+  _sipnat_rtp_socket_received_from (socket, second);
+  g_object_get (sink, "clients", &clients, NULL);
+  g_assert_cmpstr (clients, ==, "192.0.2.2:5000");
+  g_clear_pointer (&clients, g_free);
+
+  /* A new SDP address drops the latch. */
+  _sipnat_rtp_socket_set_remote (socket, "198.51.100.8", 8000);
+  g_object_get (sink, "clients", &clients, NULL);
+  g_assert_cmpstr (clients, ==, "198.51.100.8:8000");
+  g_assert_null (_sipnat_rtp_socket_dup_latched (socket, NULL));
+
+  _sipnat_rtp_socket_set_sink (socket, NULL);
+  /* The queued "latched" emissions, not left for the next test. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* ----------------------------------------------------- bad input */
+
+static void
+test_codec_refused (void)
+{
+  static const struct {
+    const char *encoding;
+    guint payload_type, clock_rate, channels;
+  } refused[] = {
+    { "G729", 18, 8000, 1 },
+    { NULL, 0, 8000, 1 },
+    { "PCMU", 0, 16000, 1 },        /* wrong clock rate */
+    { "PCMU", 0, 8000, 2 },
+    { "PCMU", 8, 8000, 1 },         /* a static type of another codec */
+    { "opus", 8, 48000, 2 },
+    { "opus", 128, 48000, 2 },
+    { "opus", 111, 48000, 6 },
+  };
+
+  if (!have_elements (base_elements) || !have_elements (pcmu_elements) ||
+      !have_elements (opus_elements))
+    return;
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GstElement) media = gst_object_ref_sink (_sipnat_media_new ());
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (_sipnat_media_set_codec (media, refused[i].encoding,
+                                               refused[i].payload_type,
+                                               refused[i].clock_rate,
+                                               refused[i].channels, &error));
+      g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_NO_COMMON_CODEC);
+      g_test_message ("%s", error->message);
+    }
+}
+
+static void
+on_first_rtp (GstElement *media,
+              gpointer    data)
+{
+  (*(guint *) data)++;
+}
+
+typedef struct {
+  Side *side;
+  guint packets;
+} ReceivedWait;
+
+static gboolean
+received_and_decoded (gpointer data)
+{
+  ReceivedWait *w = data;
+
+  side_check_bus (w->side);
+
+  return side_stats (w->side).rtp_packets_received >= w->packets &&
+         g_atomic_int_get (&w->side->decoded) > 0;
+}
+
+static gboolean
+uint_is_set (gpointer data)
+{
+  return *(guint *) data > 0;
+}
+
+static gssize
+make_rtp (guint8  *buf,
+          guint    payload_type,
+          guint16  seq)
+{
+  memset (buf, 0xff, 12 + 160);   /* mu-law silence */
+  buf[0] = 0x80;
+  buf[1] = payload_type;
+  buf[2] = seq >> 8;
+  buf[3] = seq & 0xff;
+  buf[4] = buf[5] = 0;
+  buf[6] = (seq * 160) >> 8;
+  buf[7] = (seq * 160) & 0xff;
+  buf[8] = 0x12; buf[9] = 0x34; buf[10] = 0x56; buf[11] = 0x78;
+
+  return 12 + 160;
+}
+
+static void
+send_to (GSocket        *from,
+         GSocketAddress *to,
+         const guint8   *buf,
+         gsize           len)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_socket_send_to (from, to, (const char *) buf, len, NULL, &error),
+                   ==, (gssize) len);
+  g_assert_no_error (error);
+}
+
+static GSocket *
+loopback_socket (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                            G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, address, FALSE, &error));
+  g_assert_no_error (error);
+  g_socket_set_blocking (socket, FALSE);
+
+  return g_steal_pointer (&socket);
+}
+
+static guint
+socket_port (GSocket *socket)
+{
+  g_autoptr(GSocketAddress) address = g_socket_get_local_address (socket, NULL);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+}
+
+/* RTCP (muxed, RFC 5761), other payload types and garbage are dropped
+ * before the depayloader: not counted, not latched to, and the RTP
+ * after them still plays. */
+static void
+test_rtcp_and_garbage_dropped (void)
+{
+  static const guint8 sender_report[28] = {
+    0x80, 200, 0x00, 0x06, 0x12, 0x34, 0x56, 0x78,
+  };
+  static const guint8 receiver_report[8] = { 0x81, 201, 0x00, 0x01, 1, 2, 3, 4 };
+  static const guint8 bye[8] = { 0x81, 203, 0x00, 0x01, 1, 2, 3, 4 };
+  static const guint8 rtpfb[12] = { 0x81, 205, 0x00, 0x02 };
+  static const guint8 tiny[1] = { 0x80 };
+  static const guint8 short_header[11] = { 0x80, 0x00 };
+  static const guint8 csrc_cut[16] = { 0x8f, 0x00 };      /* 15 CSRC announced */
+  static const guint8 stun_like[20] = { 0x01, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 };
+  const struct { const guint8 *buf; gsize len; } junk[] = {
+    { sender_report, sizeof sender_report }, { receiver_report, sizeof receiver_report },
+    { bye, sizeof bye }, { rtpfb, sizeof rtpfb }, { tiny, sizeof tiny },
+    { short_header, sizeof short_header }, { csrc_cut, sizeof csrc_cut },
+    { stun_like, sizeof stun_like },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatRtpSocket) rtp_socket = NULL;
+  g_autoptr(GSocket) peer = loopback_socket ();
+  g_autoptr(GSocket) stranger = loopback_socket ();
+  g_autoptr(GSocketAddress) media_address = NULL;
+  g_autofree char *latched = NULL;
+  guint8 buf[12 + 160];
+  guint first_rtp = 0;
+  guint port = 0;
+  SipnatMediaStats stats;
+  Side side = { 0, };
+  ReceivedWait wait = { &side, 5 };
+
+  if (!have_elements (base_elements) || !have_elements (udp_elements) ||
+      !have_elements (pcmu_elements))
+    return;
+
+  g_assert_true (_sipnat_media_is_rtcp (sender_report, sizeof sender_report));
+  g_assert_true (_sipnat_media_is_rtcp (rtpfb, sizeof rtpfb));
+  g_assert_false (_sipnat_media_is_rtcp (tiny, sizeof tiny));
+  g_assert_false (_sipnat_media_is_rtcp (buf, make_rtp (buf, 0, 1)));
+  g_assert_false (_sipnat_media_is_rtcp (buf, make_rtp (buf, 111, 1)));
+  buf[1] |= 0x80;   /* marker bit on PT 0..63 is not RTCP either */
+  g_assert_false (_sipnat_media_is_rtcp (buf, sizeof buf));
+
+  rtp_socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  _sipnat_rtp_socket_set_remote (rtp_socket, "127.0.0.1", socket_port (peer));
+  media_address = g_inet_socket_address_new_from_string ("127.0.0.1",
+                                                         _sipnat_rtp_socket_get_port (rtp_socket));
+
+  side_init (&side);
+  g_signal_connect (side.media, "first-rtp-received", G_CALLBACK (on_first_rtp), &first_rtp);
+  g_assert_true (_sipnat_media_set_transport_socket (side.media, rtp_socket));
+  g_assert_true (_sipnat_media_set_codec (side.media, "PCMU", 0, 8000, 1, &error));
+  g_assert_no_error (error);
+  side_play (&side);
+
+  /* The junk first, from a stranger, then wrong payload types, then
+   * five RTP packets from the peer (fewer than a re-latch needs). */
+  for (guint i = 0; i < G_N_ELEMENTS (junk); i++)
+    send_to (stranger, media_address, junk[i].buf, junk[i].len);
+  send_to (stranger, media_address, buf, make_rtp (buf, 8, 1));
+  send_to (stranger, media_address, buf, make_rtp (buf, 127, 2));
+  for (guint16 seq = 10; seq < 15; seq++)
+    send_to (peer, media_address, buf, make_rtp (buf, 0, seq));
+
+  sipnat_test_wait_until (received_and_decoded, &wait, 10000);
+  stats = side_stats (&side);
+  g_assert_cmpuint (stats.rtp_packets_received, ==, 5);
+  g_assert_cmpuint (stats.rtp_bytes_received, ==, 5 * (12 + 160));
+  g_assert_cmpint (stats.first_rtp_received_time, >, 0);
+  g_assert_cmpint (stats.first_rtp_received_time, <=, g_get_monotonic_time ());
+
+  latched = _sipnat_rtp_socket_dup_latched (rtp_socket, &port);
+  g_assert_cmpstr (latched, ==, "127.0.0.1");
+  g_assert_cmpuint (port, ==, socket_port (peer));
+
+  sipnat_test_wait_until (uint_is_set, &first_rtp, 5000);
+  g_assert_cmpuint (first_rtp, ==, 1);
+
+  side_clear (&side);
+}
+
+/* ---------------------------------------------------------- STUN */
+
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  char *address;
+  guint port;
+  GError *error;
+  gint64 elapsed_us;
+} Discovered;
+
+static void
+on_discovered (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  Discovered *d = data;
+
+  d->ok = _sipnat_rtp_socket_discover_finish (SIPNAT_RTP_SOCKET (source), result,
+                                              &d->address, &d->port, &d->error);
+  d->done = TRUE;
+}
+
+static void
+discovered_clear (Discovered *d)
+{
+  g_clear_pointer (&d->address, g_free);
+  g_clear_error (&d->error);
+}
+
+static void
+discover (SipnatRtpSocket *socket,
+          const char      *server,
+          guint            port,
+          Discovered      *d)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  d->done = FALSE;
+  d->ok = FALSE;
+  _sipnat_rtp_socket_discover_async (socket, server, port, NULL, on_discovered, d);
+  sipnat_test_wait_flag (&d->done, 10000);
+  d->elapsed_us = g_get_monotonic_time () - start;
+}
+
+/* A free UDP port on loopback (also free for TCP, for coturn). */
+static guint
+free_port (void)
+{
+  for (guint tries = 0; tries < 20; tries++)
+    {
+      g_autoptr(GSocket) udp = loopback_socket ();
+      g_autoptr(GSocket) tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                             G_SOCKET_PROTOCOL_TCP, NULL);
+      guint port = socket_port (udp);
+      g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string ("127.0.0.1", port);
+
+      if (tcp != NULL && g_socket_bind (tcp, address, FALSE, NULL))
+        return port;
+    }
+  g_assert_not_reached ();
+}
+
+/* Whether a STUN server answers a Binding request on 127.0.0.1:@port. */
+static gboolean
+stun_answers (gpointer data)
+{
+  guint port = GPOINTER_TO_UINT (data);
+  g_autoptr(GSocket) socket = loopback_socket ();
+  g_autoptr(GSocketAddress) server = g_inet_socket_address_new_from_string ("127.0.0.1", port);
+  static const uint16_t attrs[] = { 0 };
+  StunAgent agent;
+  StunMessage msg;
+  uint8_t req[256];
+  char answer[1500];
+  size_t len;
+
+  stun_agent_init (&agent, attrs, STUN_COMPATIBILITY_RFC5389, 0);
+  len = stun_usage_bind_create (&agent, &msg, req, sizeof req);
+  g_socket_send_to (socket, server, (const char *) req, len, NULL, NULL);
+  g_socket_set_blocking (socket, TRUE);
+  g_socket_set_timeout (socket, 1);
+
+  return g_socket_receive (socket, answer, sizeof answer, NULL, NULL) > 0;
+}
+
+static void
+remove_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+
+      g_unlink (file);
+    }
+  g_rmdir (path);
+}
+
+static void
+test_stun_coturn (void)
+{
+  g_autofree char *turnserver = g_strdup (g_getenv ("SIPNAT_TURNSERVER"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(SipnatRtpSocket) socket = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *port_text = NULL;
+  g_autofree char *pidfile = NULL;
+  g_autofree char *userdb = NULL;
+  g_autofree char *log = NULL;
+  Discovered d = { 0, };
+  guint port;
+
+  if (turnserver == NULL)
+    turnserver = g_find_program_in_path ("turnserver");
+  if (turnserver == NULL && g_file_test ("/usr/bin/turnserver", G_FILE_TEST_IS_EXECUTABLE))
+    turnserver = g_strdup ("/usr/bin/turnserver");
+  if (turnserver == NULL)
+    {
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "turnserver (coturn) not installed");
+      sipnat_test_skip_if_missing (error);
+      return;
+    }
+
+  dir = g_dir_make_tmp ("sipnat-coturn-XXXXXX", &error);
+  g_assert_no_error (error);
+  pidfile = g_build_filename (dir, "turnserver.pid", NULL);
+  userdb = g_build_filename (dir, "turndb", NULL);
+  log = g_build_filename (dir, "turnserver.log", NULL);
+  port = free_port ();
+  port_text = g_strdup_printf ("%u", port);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  server = g_subprocess_launcher_spawn (launcher, &error, turnserver, "-n",
+                                        "--listening-ip", "127.0.0.1",
+                                        "--listening-port", port_text,
+                                        "--no-tls", "--no-dtls", "--no-cli",
+                                        "--pidfile", pidfile, "--userdb", userdb,
+                                        "--log-file", log, "--simple-log", NULL);
+  g_assert_no_error (error);
+  sipnat_test_wait_until_full (stun_answers, GUINT_TO_POINTER (port), 10000,
+                               "coturn answers STUN");
+
+  socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  discover (socket, "127.0.0.1", port, &d);
+  g_assert_no_error (d.error);
+  g_assert_true (d.ok);
+  /* On loopback, no NAT: the socket's own address. */
+  g_assert_cmpstr (d.address, ==, "127.0.0.1");
+  g_assert_cmpuint (d.port, ==, _sipnat_rtp_socket_get_port (socket));
+  discovered_clear (&d);
+
+  /* By name, the same. */
+  discover (socket, "localhost", port, &d);
+  if (d.error != NULL && g_error_matches (d.error, SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE))
+    g_test_message ("localhost does not resolve to IPv4 here: %s", d.error->message);
+  else
+    {
+      g_assert_no_error (d.error);
+      g_assert_cmpuint (d.port, ==, _sipnat_rtp_socket_get_port (socket));
+    }
+  discovered_clear (&d);
+
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  remove_dir (dir);
+}
+
+/* A server that never answers: three requests (0, 0.5 and 1.5 s), all
+ * of one transaction, then a timeout naming the server at 3 s. */
+static void
+test_stun_silent (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatRtpSocket) socket = NULL;
+  g_autoptr(GSocket) silent = loopback_socket ();
+  g_autofree char *name = NULL;
+  guint8 first[64] = { 0, };
+  guint requests = 0;
+  Discovered d = { 0, };
+
+  socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  discover (socket, "127.0.0.1", socket_port (silent), &d);
+  g_assert_false (d.ok);
+  g_assert_error (d.error, SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT);
+  name = g_strdup_printf ("127.0.0.1:%u", socket_port (silent));
+  g_assert_nonnull (strstr (d.error->message, name));
+  g_test_message ("%s after %" G_GINT64_FORMAT " ms", d.error->message, d.elapsed_us / 1000);
+  g_assert_cmpint (d.elapsed_us, >=, 2900 * 1000);
+  g_assert_cmpint (d.elapsed_us, <, (gint64) sipnat_test_deadline_ms (5000) * 1000);
+
+  for (;;)
+    {
+      guint8 buf[1500];
+      gssize len = g_socket_receive (silent, (char *) buf, sizeof buf, NULL, NULL);
+
+      if (len < 0)
+        break;
+      g_assert_cmpint (len, >=, 20);
+      g_assert_cmpint (len, <, (gssize) sizeof first);
+      if (requests == 0)
+        memcpy (first, buf, len);
+      else   /* a retransmission: the same transaction id */
+        g_assert_cmpmem (buf + 4, 16, first + 4, 16);
+      requests++;
+    }
+  g_assert_cmpuint (requests, ==, 3);
+  discovered_clear (&d);
+
+  /* An unresolvable name fails at once. */
+  discover (socket, "no-such-host.invalid", 3478, &d);
+  g_assert_error (d.error, SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE);
+  g_assert_nonnull (strstr (d.error->message, "no-such-host.invalid"));
+  discovered_clear (&d);
+}
+
+typedef struct {
+  GSocket *server;
+  guint8 request[1500];
+  gssize request_len;
+} FakeStun;
+
+static gboolean
+fake_got_request (gpointer data)
+{
+  FakeStun *f = data;
+
+  f->request_len = g_socket_receive (f->server, (char *) f->request, sizeof f->request,
+                                     NULL, NULL);
+  return f->request_len > 0;
+}
+
+static const uint16_t server_attributes[] = { STUN_ATTRIBUTE_FINGERPRINT, 0 };
+
+/* An answer to @request (a Binding request) saying @address:@port. */
+static gsize
+make_answer (const guint8 *request,
+             gsize         request_len,
+             const char   *address,
+             guint         port,
+             guint8       *out,
+             gsize         out_len)
+{
+  StunAgent agent;
+  StunMessage req;
+  StunMessage answer;
+  g_autoptr(GSocketAddress) mapped = g_inet_socket_address_new_from_string (address, port);
+  struct sockaddr_storage native;
+
+  g_assert_true (g_socket_address_to_native (mapped, &native, sizeof native, NULL));
+  stun_agent_init (&agent, server_attributes, STUN_COMPATIBILITY_RFC5389,
+                   STUN_AGENT_USAGE_USE_FINGERPRINT | STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
+  g_assert_cmpint (stun_agent_validate (&agent, &req, request, request_len, NULL, NULL),
+                   ==, STUN_VALIDATION_SUCCESS);
+  g_assert_true (stun_agent_init_response (&agent, &answer, out, out_len, &req));
+  g_assert_cmpint (stun_message_append_xor_addr (&answer, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS,
+                                                 &native, sizeof (struct sockaddr_in)),
+                   ==, STUN_MESSAGE_RETURN_SUCCESS);
+
+  return stun_agent_finish_message (&agent, &answer, NULL, 0);
+}
+
+/* A hostile server: garbage, a valid answer to another transaction, an
+ * answer from another port, then the real answer. Only the last counts. */
+static void
+test_stun_hostile (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatRtpSocket) socket = NULL;
+  g_autoptr(GSocket) spoofer = loopback_socket ();
+  g_autoptr(GSocketAddress) client = NULL;
+  FakeStun f = { loopback_socket (), };
+  Discovered d = { 0, };
+  guint8 other_request[256];
+  guint8 answer[512];
+  guint8 garbage[300];
+  gsize len;
+  StunAgent other;
+  StunMessage other_msg;
+  static const uint16_t no_attributes[] = { 0 };
+
+  socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  client = g_inet_socket_address_new_from_string ("127.0.0.1",
+                                                  _sipnat_rtp_socket_get_port (socket));
+  _sipnat_rtp_socket_discover_async (socket, "127.0.0.1", socket_port (f.server), NULL,
+                                     on_discovered, &d);
+  sipnat_test_wait_until (fake_got_request, &f, 5000);
+
+  for (guint i = 0; i < sizeof garbage; i++)
+    garbage[i] = g_test_rand_int_range (0, 256);
+  send_to (f.server, client, garbage, sizeof garbage);
+  send_to (f.server, client, garbage, 3);
+  /* A STUN header announcing more than was sent. */
+  memcpy (garbage, "\x01\x01\x01\x00\x21\x12\xa4\x42", 8);
+  send_to (f.server, client, garbage, 40);
+
+  /* A well-formed answer to another transaction. */
+  stun_agent_init (&other, no_attributes, STUN_COMPATIBILITY_RFC5389,
+                   STUN_AGENT_USAGE_USE_FINGERPRINT);
+  len = stun_usage_bind_create (&other, &other_msg, other_request, sizeof other_request);
+  len = make_answer (other_request, len, "198.51.100.1", 1111, answer, sizeof answer);
+  g_assert_cmpuint (len, >, 0);
+  send_to (f.server, client, answer, len);
+
+  /* The right answer from the wrong port. */
+  len = make_answer (f.request, f.request_len, "198.51.100.2", 2222, answer, sizeof answer);
+  g_assert_cmpuint (len, >, 0);
+  send_to (spoofer, client, answer, len);
+
+  len = make_answer (f.request, f.request_len, "192.0.2.55", 4242, answer, sizeof answer);
+  send_to (f.server, client, answer, len);
+
+  sipnat_test_wait_flag (&d.done, 5000);
+  g_assert_no_error (d.error);
+  g_assert_cmpstr (d.address, ==, "192.0.2.55");
+  g_assert_cmpuint (d.port, ==, 4242);
+  discovered_clear (&d);
+  g_clear_object (&f.server);
+}
+
+/* An error answer ends the discovery at once, as refused. */
+static void
+test_stun_error_answer (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatRtpSocket) socket = NULL;
+  g_autoptr(GSocketAddress) client = NULL;
+  FakeStun f = { loopback_socket (), };
+  Discovered d = { 0, };
+  StunAgent agent;
+  StunMessage req;
+  StunMessage answer;
+  guint8 buf[512];
+  gsize len;
+
+  socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  client = g_inet_socket_address_new_from_string ("127.0.0.1",
+                                                  _sipnat_rtp_socket_get_port (socket));
+  _sipnat_rtp_socket_discover_async (socket, "127.0.0.1", socket_port (f.server), NULL,
+                                     on_discovered, &d);
+  sipnat_test_wait_until (fake_got_request, &f, 5000);
+
+  stun_agent_init (&agent, server_attributes, STUN_COMPATIBILITY_RFC5389,
+                   STUN_AGENT_USAGE_USE_FINGERPRINT | STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
+  g_assert_cmpint (stun_agent_validate (&agent, &req, f.request, f.request_len, NULL, NULL),
+                   ==, STUN_VALIDATION_SUCCESS);
+  g_assert_true (stun_agent_init_error (&agent, &answer, buf, sizeof buf, &req,
+                                        STUN_ERROR_SERVER_ERROR));
+  len = stun_agent_finish_message (&agent, &answer, NULL, 0);
+  g_assert_cmpuint (len, >, 0);
+  send_to (f.server, client, buf, len);
+
+  sipnat_test_wait_flag (&d.done, 5000);
+  g_assert_error (d.error, SIPNAT_ERROR, SIPNAT_ERROR_REJECTED);
+  discovered_clear (&d);
+  g_clear_object (&f.server);
+}
+
+static void
+test_stun_cancelled (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatRtpSocket) socket = NULL;
+  g_autoptr(GSocket) silent = loopback_socket ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Discovered d = { 0, };
+
+  socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  _sipnat_rtp_socket_discover_async (socket, "127.0.0.1", socket_port (silent), cancellable,
+                                     on_discovered, &d);
+  g_cancellable_cancel (cancellable);
+  sipnat_test_wait_flag (&d.done, 1000);
+  g_assert_error (d.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  discovered_clear (&d);
+
+  /* The socket is free for another discovery. */
+  d.done = FALSE;
+  _sipnat_rtp_socket_discover_async (socket, "127.0.0.1", socket_port (silent), cancellable,
+                                     on_discovered, &d);
+  sipnat_test_wait_flag (&d.done, 1000);
+  g_assert_error (d.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  discovered_clear (&d);
+}
+
+static void
+test_socket_bad_address (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatRtpSocket) socket = _sipnat_rtp_socket_new ("not an address", &error);
+
+  g_assert_null (socket);
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/media/ice/stun-symbol-order", test_stun_symbol_order);
+  g_test_add_func ("/media/ice/pcmu", test_ice_pcmu);
+  g_test_add_func ("/media/ice/opus", test_ice_opus);
+  g_test_add_func ("/media/socket/latching", test_latching);
+  g_test_add_func ("/media/socket/latching-rule", test_latching_rule);
+  g_test_add_func ("/media/socket/bad-address", test_socket_bad_address);
+  g_test_add_func ("/media/codec/refused", test_codec_refused);
+  g_test_add_func ("/media/receive/rtcp-and-garbage", test_rtcp_and_garbage_dropped);
+  g_test_add_func ("/media/stun/coturn", test_stun_coturn);
+  g_test_add_func ("/media/stun/silent", test_stun_silent);
+  g_test_add_func ("/media/stun/hostile", test_stun_hostile);
+  g_test_add_func ("/media/stun/error-answer", test_stun_error_answer);
+  g_test_add_func ("/media/stun/cancelled", test_stun_cancelled);
+
+  return g_test_run ();
+}
