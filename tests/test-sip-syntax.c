@@ -330,11 +330,62 @@ test_quote_display_name (void)
     }
 }
 
+static void
+test_target_uri (void)
+{
+  static const struct {
+    const char *uri;
+    const char *expected;   /* NULL: refused */
+  } cases[] = {
+    { "bob", "sip:bob@example.net:5062" },
+    { "bob@203.0.113.10", "sip:bob@203.0.113.10" },
+    { "sip:bob@203.0.113.10:5060", "sip:bob@203.0.113.10:5060" },
+    { "SIP:bob@example.net", "sip:bob@example.net" },
+    { "sips:bob@example.net", "sips:bob@example.net" },
+    { "sip:bob@example.net;transport=tcp", "sip:bob@example.net;transport=tcp" },
+    { "sip:example.net", "sip:example.net" },
+    { "sip:%2Bbob@[2001:db8::1]:5060", "sip:%2Bbob@[2001:db8::1]:5060" },
+    { "sip:bob@example.net?Subject=hi", NULL },
+    { "sip:bob@example.net;x=1?Route=%3Csip:evil%3E", NULL },
+    { "sip:bob@example.net\r\nX-Injected: 1", NULL },
+    { "bob\nX-Injected: 1", NULL },
+    { "sip:b ob@example.net", NULL },
+    { "sip:bob:secret@example.net", NULL },
+    { "<sip:bob@example.net>", NULL },
+    { "sip:bob@example.net>", NULL },
+    { "\"bob\"", NULL },
+    { "sip:bob@", NULL },
+    { "sip:", NULL },
+    { "", NULL },
+    { "sip:bob@example.net:0", NULL },
+    { "sip:bob@example.net:70000", NULL },
+    { "sip:bob@exa_mple.net", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *uri = _sipnat_normalize_target_uri (cases[i].uri, "example.net:5062",
+                                                          &error);
+
+      g_test_message ("target %s", cases[i].uri);
+      g_assert_cmpstr (uri, ==, cases[i].expected);
+      if (cases[i].expected == NULL)
+        {
+          g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG);
+          g_assert_true (g_str_has_prefix (error->message, "Invalid call target: "));
+        }
+      else
+        g_assert_no_error (error);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/sip-syntax/target-uri", test_target_uri);
   g_test_add_func ("/sip-syntax/server", test_server);
   g_test_add_func ("/sip-syntax/server/lengths", test_server_lengths);
   g_test_add_func ("/sip-syntax/server-list", test_server_list);
