@@ -52,13 +52,12 @@ start_media (App *app)
 static void
 print_pair (const SipnatCandidatePair *pair)
 {
-  g_autofree char *local = g_enum_to_string (SIPNAT_TYPE_CANDIDATE_TYPE,
-                                             sipnat_candidate_pair_get_local_type (pair));
-  g_autofree char *remote = g_enum_to_string (SIPNAT_TYPE_CANDIDATE_TYPE,
-                                              sipnat_candidate_pair_get_remote_type (pair));
-
-  g_print ("media path: %s %s <-> %s %s\n", local, sipnat_candidate_pair_get_local_address (pair),
-           remote, sipnat_candidate_pair_get_remote_address (pair));
+  g_print ("media path: %s %s <-> %s %s over %s\n",
+           sipnat_candidate_type_to_string (sipnat_candidate_pair_get_local_type (pair)),
+           sipnat_candidate_pair_get_local_address (pair),
+           sipnat_candidate_type_to_string (sipnat_candidate_pair_get_remote_type (pair)),
+           sipnat_candidate_pair_get_remote_address (pair),
+           sipnat_media_transport_to_string (sipnat_candidate_pair_get_transport (pair)));
 }
 
 static void
@@ -112,7 +111,8 @@ state_cb (SipnatCall *call,
           App        *app)
 {
   SipnatCallState state = sipnat_call_get_state (call);
-  g_autofree char *name = g_enum_to_string (SIPNAT_TYPE_CALL_STATE, state);
+  g_autoptr(GEnumClass) states = g_type_class_ref (SIPNAT_TYPE_CALL_STATE);
+  const char *name = g_enum_get_value (states, state)->value_nick;
   const char *reason = sipnat_call_get_state_reason (call);
 
   g_print ("call: %s%s%s%s\n", name, reason ? " (" : "", reason ? reason : "", reason ? ")" : "");

@@ -357,3 +357,46 @@ def test_examples(kamailio, lang):
     run = Running(command + [server, "carol", "wrong", "127.0.0.1"])
     run.wait_for(r"registration failed: ")
     assert run.finish() == 1, run.output()
+
+
+def write_call_config(path, server, user, password, ice):
+    with open(path, "w") as f:
+        f.write(f"""[policy.endpoint]
+local_address = 127.0.0.1
+
+[proxies.proxy0]
+server = {server}
+user = {user}
+password = {password}
+reg_timeout = 60
+
+[proxies.proxy0.nat]
+ice_enabled = {1 if ice else 0}
+""")
+
+
+def call_example_command(lang):
+    path = os.environ.get(f"SIPNAT_EXAMPLE_CALL_{lang.upper()}")
+    if not path:
+        pytest.skip("run by the gi-examples test (examples/meson.build)")
+    return [sys.executable, path] if lang == "py" else [path]
+
+
+@pytest.mark.parametrize("lang,ice", [("c", True), ("py", True), ("py", False)])
+def test_examples_call(kamailio, tmp_path, lang, ice):
+    """The call examples: bob answers, alice calls through Kamailio; both
+    see the media path and count the audio that arrived."""
+    command = call_example_command(lang)
+    server = f"127.0.0.1:{kamailio.port}"
+    write_call_config(tmp_path / "alice.conf", server, "alice", "alicepw", ice)
+    write_call_config(tmp_path / "bob.conf", server, "bob", "bobpw", ice)
+
+    bob = Running(command + [str(tmp_path / "bob.conf"), "--answer", "2"])
+    bob.wait_for(r"^waiting for a call$")
+    alice = Running(command + [str(tmp_path / "alice.conf"), f"sip:bob@{server}", "2"])
+    for run in (alice, bob):
+        match = run.wait_for(r"^sent (\d+) RTP packets, received (\d+)")
+        assert int(match.group(2)) > 0, run.output()
+        assert run.finish() == 0, run.output()
+        assert re.search(r"^call: .*(?i:active)", run.output(), re.M), run.output()
+        assert re.search(r"^media path: (host|srflx|prflx|relay) [\d.]+:\d+ <-> ", run.output(), re.M), run.output()
