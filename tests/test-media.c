@@ -20,6 +20,8 @@
 
 #define MIN_PACKETS 50
 
+static GThread *main_thread;
+
 /* ------------------------------------------------------------ helpers */
 
 /* Skips the test (fails it under SIPNAT_REQUIRE_NETNS) unless every
@@ -207,8 +209,8 @@ side_stats (Side *side)
 typedef struct {
   Side *a;
   Side *b;
-  guint64 a_sent;
-  guint64 b_sent;
+  guint64 a_sent;       /* what could arrive: sent in all, less what */
+  guint64 b_sent;       /* went elsewhere before a latch */
 } Pair;
 
 static gboolean
@@ -243,13 +245,31 @@ both_received_most (gpointer data)
          side_stats (p->a).rtp_packets_received * 10 >= p->b_sent * 9;
 }
 
+/* Iterates until @done or the deadline; the caller asserts what it
+ * expected, with the numbers. */
+static void
+wait_or_deadline (SipnatTestPredicate done,
+                  gpointer            data,
+                  guint               timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () +
+                    (gint64) sipnat_test_deadline_ms (timeout_ms) * 1000;
+
+  while (!done (data) && g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+}
+
 /* Audio flows both ways; then both sources stop and what each side sent
  * is compared with what the other received. */
 static void
-check_audio_both_ways (Side  *a,
-                       Side  *b,
-                       guint  expected_size,
-                       guint  expected_step)
+check_audio_both_ways (Side    *a,
+                       Side    *b,
+                       guint    expected_size,
+                       guint    expected_step,
+                       guint64 *b_sent_elsewhere)
 {
   Pair p = { a, b, 0, 0 };
   SipnatMediaStats sa, sb;
@@ -262,16 +282,20 @@ check_audio_both_ways (Side  *a,
   sa = side_stats (a);
   sb = side_stats (b);
   p.a_sent = sa.rtp_packets_sent;
-  p.b_sent = sb.rtp_packets_sent;
-  g_test_message ("a sent %" G_GUINT64_FORMAT ", b sent %" G_GUINT64_FORMAT,
-                  p.a_sent, p.b_sent);
-  sipnat_test_wait_until (both_received_most, &p, 5000);
+  g_assert_cmpuint (sb.rtp_packets_sent, >=, *b_sent_elsewhere);
+  p.b_sent = sb.rtp_packets_sent - *b_sent_elsewhere;
+  g_test_message ("a sent %" G_GUINT64_FORMAT ", b sent %" G_GUINT64_FORMAT
+                  " (%" G_GUINT64_FORMAT " before its latch)",
+                  p.a_sent, sb.rtp_packets_sent, *b_sent_elsewhere);
+  wait_or_deadline (both_received_most, &p, 5000);
 
   sa = side_stats (a);
   sb = side_stats (b);
   g_test_message ("a received %" G_GUINT64_FORMAT ", b received %" G_GUINT64_FORMAT,
                   sa.rtp_packets_received, sb.rtp_packets_received);
-  g_assert_cmpuint (sa.rtp_packets_received, <=, p.b_sent);
+  g_assert_cmpuint (sb.rtp_packets_received * 10, >=, p.a_sent * 9);
+  g_assert_cmpuint (sa.rtp_packets_received * 10, >=, p.b_sent * 9);
+  g_assert_cmpuint (sa.rtp_packets_received, <=, sb.rtp_packets_sent);
   g_assert_cmpuint (sb.rtp_packets_received, <=, p.a_sent);
   g_assert_cmpint (sa.first_rtp_received_time, >, 0);
   g_assert_cmpint (sb.first_rtp_received_time, >, 0);
@@ -314,7 +338,8 @@ typedef struct {
   NiceAgent *agent;
   guint stream;
   gboolean gathered;
-  NiceComponentState state;
+  gint state;                     /* atomic: NiceComponentState */
+  gint states_elsewhere;          /* atomic: emitted outside the main thread */
 } Peer;
 
 static void
@@ -332,7 +357,13 @@ on_component_state (NiceAgent *agent,
                     guint      state,
                     gpointer   data)
 {
-  ((Peer *) data)->state = state;
+  Peer *peer = data;
+
+  /* libnice emits this where it read the check's answer: in nicesrc's
+   * streaming thread once the media reads the component. */
+  if (g_thread_self () != main_thread)
+    g_atomic_int_inc (&peer->states_elsewhere);
+  g_atomic_int_set (&peer->state, state);
 }
 
 static void
@@ -386,8 +417,8 @@ peers_ready (gpointer data)
 {
   Peer *peers = data;
 
-  return peers[0].state == NICE_COMPONENT_STATE_READY &&
-         peers[1].state == NICE_COMPONENT_STATE_READY;
+  return g_atomic_int_get (&peers[0].state) == NICE_COMPONENT_STATE_READY &&
+         g_atomic_int_get (&peers[1].state) == NICE_COMPONENT_STATE_READY;
 }
 
 static void
@@ -423,6 +454,9 @@ test_ice (const char *encoding,
   peer_give_to (&peers[0], &peers[1]);
   peer_give_to (&peers[1], &peers[0]);
   sipnat_test_wait_until (peers_ready, peers, 10000);
+  g_test_message ("component states emitted outside the main thread: %d and %d",
+                  g_atomic_int_get (&peers[0].states_elsewhere),
+                  g_atomic_int_get (&peers[1].states_elsewhere));
 
   for (guint i = 0; i < 2; i++)
     {
@@ -433,7 +467,9 @@ test_ice (const char *encoding,
       g_assert_no_error (error);
     }
 
-  check_audio_both_ways (&sides[0], &sides[1], expected_size, expected_step);
+  guint64 none = 0;
+
+  check_audio_both_ways (&sides[0], &sides[1], expected_size, expected_step, &none);
 
   for (guint i = 0; i < 2; i++)
     {
@@ -454,7 +490,106 @@ test_ice_opus (void)
   test_ice ("opus", 111, 48000, 2, 0, 960);
 }
 
+static void
+count_datagram (NiceAgent *agent,
+                guint      stream,
+                guint      component,
+                guint      len,
+                gchar     *buf,
+                gpointer   data)
+{
+  g_atomic_int_inc ((gint *) data);
+}
+
+typedef struct {
+  Side *side;
+  guint64 packets;
+} StatsWait;
+
+static gboolean
+side_received_packets (gpointer data)
+{
+  StatsWait *w = data;
+
+  return side_stats (w->side).rtp_packets_received >= w->packets;
+}
+
+static gboolean
+int_is_positive (gpointer data)
+{
+  return g_atomic_int_get ((gint *) data) > 0;
+}
+
+static gssize make_rtp (guint8 *buf, guint payload_type, guint16 seq);
+
+/* When nicesrc takes the component over from a receiver attached by the
+ * caller: not while the bin is in NULL (the caller's receiver keeps
+ * getting the data, and ICE can connect), at READY -> PAUSED (from then
+ * on the caller's receiver gets nothing), and it reads only in PLAYING
+ * (what arrived meanwhile waits in the socket). */
+static void
+test_ice_attach_timing (void)
+{
+  Peer peers[2] = { { 0, }, };
+  Side side = { 0, };
+  g_autoptr(GError) error = NULL;
+  gint own_receiver = 0;
+  gint peer_receiver = 0;
+  guint8 buf[12 + 160];
+  StatsWait wait = { &side, 3 };
+
+  if (!have_elements (base_elements) || !have_elements (nice_elements) ||
+      !have_elements (pcmu_elements))
+    return;
+
+  peer_init (&peers[0], TRUE);
+  peer_init (&peers[1], FALSE);
+  sipnat_test_wait_until (peers_gathered, peers, 5000);
+  nice_agent_attach_recv (peers[0].agent, peers[0].stream, 1, NULL, count_datagram,
+                          &own_receiver);
+  nice_agent_attach_recv (peers[1].agent, peers[1].stream, 1, NULL, count_datagram,
+                          &peer_receiver);
+
+  side_init (&side);
+  g_assert_true (_sipnat_media_set_transport_nice (side.media, peers[0].agent,
+                                                  peers[0].stream, 1));
+  g_assert_true (_sipnat_media_set_codec (side.media, "PCMU", 0, 8000, 1, &error));
+  g_assert_no_error (error);
+
+  peer_give_to (&peers[0], &peers[1]);
+  peer_give_to (&peers[1], &peers[0]);
+  sipnat_test_wait_until (peers_ready, peers, 10000);
+  g_assert_cmpint (nice_agent_send (peers[1].agent, peers[1].stream, 1,
+                                    make_rtp (buf, 0, 1), (const char *) buf), >, 0);
+  sipnat_test_wait_until (int_is_positive, &own_receiver, 5000);
+
+  g_assert_cmpint (gst_element_set_state (side.pipeline, GST_STATE_PAUSED), ==,
+                   GST_STATE_CHANGE_NO_PREROLL);
+  for (guint16 seq = 2; seq <= 4; seq++)
+    g_assert_cmpint (nice_agent_send (peers[1].agent, peers[1].stream, 1,
+                                      make_rtp (buf, 0, seq), (const char *) buf), >, 0);
+  /* Nothing later can show that the old receiver is left alone: give
+   * the datagrams time to be read by it, if they were going to be. */
+  sipnat_test_run_for (300);
+  g_assert_cmpint (g_atomic_int_get (&own_receiver), ==, 1);
+  g_assert_cmpuint (side_stats (&side).rtp_packets_received, ==, 0);
+
+  side_play (&side);
+  sipnat_test_wait_until (side_received_packets, &wait, 5000);
+  g_assert_cmpint (g_atomic_int_get (&own_receiver), ==, 1);
+
+  side_clear (&side);
+  for (guint i = 0; i < 2; i++)
+    g_clear_object (&peers[i].agent);
+}
+
 /* ---------------------------------------------------- without ICE */
+
+typedef struct {
+  GPtrArray *latches;
+  Side *side;
+  guint64 sent_before;    /* by the side, when "latched" came */
+} Latches;
 
 static void
 on_latched (SipnatRtpSocket *socket,
@@ -462,9 +597,12 @@ on_latched (SipnatRtpSocket *socket,
             guint            port,
             gpointer         data)
 {
-  GPtrArray *latches = data;
+  Latches *l = data;
 
-  g_ptr_array_add (latches, g_strdup_printf ("%s:%u", address, port));
+  g_ptr_array_add (l->latches, g_strdup_printf ("%s:%u", address, port));
+  /* A little more than went to the wrong address (the signal comes
+   * after the latch), never less. */
+  l->sent_before = side_stats (l->side).rtp_packets_sent;
 }
 
 /* B is given a wrong address (the discard port); it sends there until
@@ -476,6 +614,7 @@ test_latching (void)
   g_autoptr(SipnatRtpSocket) socket_a = NULL;
   g_autoptr(SipnatRtpSocket) socket_b = NULL;
   g_autoptr(GPtrArray) latches = g_ptr_array_new_with_free_func (g_free);
+  Latches l = { latches, NULL, 0 };
   g_autofree char *latched = NULL;
   g_autofree char *expected = NULL;
   Side a = { 0, };
@@ -496,7 +635,7 @@ test_latching (void)
   _sipnat_rtp_socket_set_remote (socket_a, "127.0.0.1", _sipnat_rtp_socket_get_port (socket_b));
   _sipnat_rtp_socket_set_remote (socket_b, "127.0.0.1", 9);
   g_assert_null (_sipnat_rtp_socket_dup_latched (socket_b, NULL));
-  g_signal_connect (socket_b, "latched", G_CALLBACK (on_latched), latches);
+  g_signal_connect (socket_b, "latched", G_CALLBACK (on_latched), &l);
 
   /* A: everything before it plays. */
   side_init (&a);
@@ -507,6 +646,7 @@ test_latching (void)
 
   /* B: plays first, then the codec, then the transport. */
   side_init (&b);
+  l.side = &b;
   side_play (&b);
   g_assert_true (_sipnat_media_set_codec (b.media, "pcmu", 0, 8000, 1, &error));
   g_assert_no_error (error);
@@ -514,7 +654,8 @@ test_latching (void)
   side_watch_sent (&b, 12 + 160, 160);
   side_play (&a);
 
-  check_audio_both_ways (&a, &b, 12 + 160, 160);
+  /* B's packets before the latch went to the discard port. */
+  check_audio_both_ways (&a, &b, 12 + 160, 160, &l.sent_before);
 
   expected = g_strdup_printf ("127.0.0.1:%u", _sipnat_rtp_socket_get_port (socket_a));
   latched = _sipnat_rtp_socket_dup_latched (socket_b, &port);
@@ -1202,10 +1343,12 @@ int
 main (int   argc,
       char *argv[])
 {
+  main_thread = g_thread_self ();
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/media/ice/stun-symbol-order", test_stun_symbol_order);
+  g_test_add_func ("/media/ice/attach-timing", test_ice_attach_timing);
   g_test_add_func ("/media/ice/pcmu", test_ice_pcmu);
   g_test_add_func ("/media/ice/opus", test_ice_opus);
   g_test_add_func ("/media/socket/latching", test_latching);
