@@ -21,10 +21,14 @@
  * what it lets through and, without ICE, latches the destination to the
  * packets' source (GstNetAddressMeta from udpsrc).
  *
- * Sinks run with sync=false and async=false: the application's source
- * is live and paces the packets (20 ms each: min-ptime = max-ptime for
- * PCMU, frame-size 20 for Opus), and a sink added to a playing pipeline
- * must not take it back to PAUSED while it prerolls.
+ * Packets are 20 ms (min-ptime = max-ptime for PCMU, frame-size 20 for
+ * Opus). The transport sinks run with sync=true and async=false: synced,
+ * packets leave at the pace of their timestamps (plus the pipeline
+ * latency) rather than in the bursts a live source with large buffers
+ * makes (audiotestsrc's 1024 samples are 6 PCMU packets at once);
+ * not async, because a sink added to a playing pipeline must not take it
+ * back to PAUSED while it prerolls. A latency message is posted once the
+ * chains are joined, so that the pipeline counts the jitter buffer.
  *
  * Threads: the probes run in the streaming threads; counters are behind
  * a mutex, the payload type is an atomic int, and "first-rtp-received"
