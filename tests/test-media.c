@@ -772,6 +772,32 @@ test_codec_refused (void)
     }
 }
 
+/* A refused codec leaves the bin as it was; the codec is chosen once. */
+static void
+test_codec_once (void)
+{
+  g_autoptr(GstElement) media = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!have_elements (base_elements) || !have_elements (pcmu_elements) ||
+      !have_elements (opus_elements))
+    return;
+
+  media = gst_object_ref_sink (_sipnat_media_new ());
+  g_assert_false (_sipnat_media_set_codec (media, "G729", 18, 8000, 1, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_NO_COMMON_CODEC);
+  g_clear_error (&error);
+  g_assert_cmpuint (GST_BIN (media)->numchildren, ==, 1);   /* the discard sink */
+
+  g_assert_true (_sipnat_media_set_codec (media, "opus", 96, 48000, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (GST_BIN (media)->numchildren, ==, 1 + 6 + 5);
+
+  g_assert_false (_sipnat_media_set_codec (media, "PCMU", 0, 8000, 1, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED);
+  g_assert_cmpuint (GST_BIN (media)->numchildren, ==, 1 + 6 + 5);
+}
+
 static void
 on_first_rtp (GstElement *media,
               gpointer    data)
@@ -793,6 +819,16 @@ received_and_decoded (gpointer data)
 
   return side_stats (w->side).rtp_packets_received >= w->packets &&
          g_atomic_int_get (&w->side->decoded) > 0;
+}
+
+static gboolean
+received_counted (gpointer data)
+{
+  ReceivedWait *w = data;
+
+  side_check_bus (w->side);
+
+  return side_stats (w->side).rtp_packets_received >= w->packets;
 }
 
 static gboolean
@@ -938,6 +974,67 @@ test_rtcp_and_garbage_dropped (void)
 
   sipnat_test_wait_until (uint_is_set, &first_rtp, 5000);
   g_assert_cmpuint (first_rtp, ==, 1);
+
+  side_clear (&side);
+}
+
+/* RTP of the right payload type with anything in it (random header
+ * bits, CSRC counts, padding, extensions, sequence numbers, timestamps
+ * and Opus payloads): counted, never an error on the bus. */
+static void
+test_hostile_rtp (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatRtpSocket) rtp_socket = NULL;
+  g_autoptr(GSocket) peer = loopback_socket ();
+  g_autoptr(GSocketAddress) media_address = NULL;
+  Side side = { 0, };
+  ReceivedWait wait = { &side, 0 };
+  guint expected = 0;
+
+  if (!have_elements (base_elements) || !have_elements (udp_elements) ||
+      !have_elements (opus_elements))
+    return;
+
+  rtp_socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  _sipnat_rtp_socket_set_remote (rtp_socket, "127.0.0.1", socket_port (peer));
+  media_address = g_inet_socket_address_new_from_string ("127.0.0.1",
+                                                         _sipnat_rtp_socket_get_port (rtp_socket));
+  side_init (&side);
+  g_assert_true (_sipnat_media_set_transport_socket (side.media, rtp_socket));
+  g_assert_true (_sipnat_media_set_codec (side.media, "opus", 111, 48000, 2, &error));
+  g_assert_no_error (error);
+  side_play (&side);
+
+  for (guint i = 0; i < 300; i++)
+    {
+      guint8 buf[400];
+      gsize len = g_test_rand_int_range (12, sizeof buf);
+      gsize header;
+
+      for (gsize j = 0; j < len; j++)
+        buf[j] = g_test_rand_int_range (0, 256);
+      buf[0] = 0x80 | (buf[0] & 0x3f);                 /* version 2, the rest random */
+      buf[1] = (buf[1] & 0x80) | 111;                  /* marker random */
+      header = 12 + 4 * (buf[0] & 0x0f);
+      if (len >= header)
+        expected++;
+      send_to (peer, media_address, buf, len);
+
+      /* In batches that the socket's receive buffer holds. */
+      if (i % 25 == 24)
+        {
+          wait.packets = expected;
+          sipnat_test_wait_until (received_counted, &wait, 10000);
+        }
+    }
+
+  /* Nothing later shows that the decoder is done with them: let them
+   * through the jitter buffer (60 ms) and the decoder. */
+  sipnat_test_run_for (500);
+  side_check_bus (&side);
+  g_assert_cmpuint (side_stats (&side).rtp_packets_received, ==, expected);
 
   side_clear (&side);
 }
@@ -1362,7 +1459,9 @@ main (int   argc,
   g_test_add_func ("/media/socket/latching-rule", test_latching_rule);
   g_test_add_func ("/media/socket/bad-address", test_socket_bad_address);
   g_test_add_func ("/media/codec/refused", test_codec_refused);
+  g_test_add_func ("/media/codec/once", test_codec_once);
   g_test_add_func ("/media/receive/rtcp-and-garbage", test_rtcp_and_garbage_dropped);
+  g_test_add_func ("/media/receive/hostile-rtp", test_hostile_rtp);
   g_test_add_func ("/media/stun/coturn", test_stun_coturn);
   g_test_add_func ("/media/stun/silent", test_stun_silent);
   g_test_add_func ("/media/stun/hostile", test_stun_hostile);
