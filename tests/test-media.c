@@ -435,6 +435,8 @@ test_ice (const char *encoding,
   Peer peers[2] = { { 0, }, };
   Side sides[2] = { { 0, }, };
   guint64 unheard[2];
+  gint64 exchanged;
+  gint64 codec_set;
 
   if (!have_elements (base_elements) || !have_elements (nice_elements) ||
       !have_elements (g_str_equal (encoding, "PCMU") ? pcmu_elements : opus_elements))
@@ -455,9 +457,12 @@ test_ice (const char *encoding,
       side_watch_sent (&sides[i], expected_size, expected_step);
       side_play (&sides[i]);
     }
+  exchanged = g_get_monotonic_time ();
   peer_give_to (&peers[0], &peers[1]);
   peer_give_to (&peers[1], &peers[0]);
   sipnat_test_wait_until (peers_ready, peers, 10000);
+  g_test_message ("ICE ready %" G_GINT64_FORMAT " us after the exchange",
+                  g_get_monotonic_time () - exchanged);
   g_test_message ("component states emitted outside the main thread: %d and %d",
                   g_atomic_int_get (&peers[0].states_elsewhere),
                   g_atomic_int_get (&peers[1].states_elsewhere));
@@ -471,11 +476,16 @@ test_ice (const char *encoding,
       g_assert_no_error (error);
     }
 
+  codec_set = g_get_monotonic_time ();
   /* What each sent before the other had its codec too: dropped there. */
   unheard[0] = side_stats (&sides[0]).rtp_packets_sent;
   unheard[1] = side_stats (&sides[1]).rtp_packets_sent;
   check_audio_both_ways (&sides[0], &sides[1], expected_size, expected_step,
                          &unheard[0], &unheard[1]);
+  g_test_message ("first RTP received %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT
+                  " us after the codecs were set",
+                  side_stats (&sides[0]).first_rtp_received_time - codec_set,
+                  side_stats (&sides[1]).first_rtp_received_time - codec_set);
 
   for (guint i = 0; i < 2; i++)
     {
