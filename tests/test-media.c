@@ -343,6 +343,7 @@ typedef struct {
   gboolean gathered;
   gint state;                     /* atomic: NiceComponentState */
   gint states_elsewhere;          /* atomic: emitted outside the main thread */
+  gint pairs_elsewhere;           /* atomic: the same for new-selected-pair-full */
 } Peer;
 
 static void
@@ -370,6 +371,20 @@ on_component_state (NiceAgent *agent,
 }
 
 static void
+on_selected_pair (NiceAgent     *agent,
+                  guint          stream,
+                  guint          component,
+                  NiceCandidate *local,
+                  NiceCandidate *remote,
+                  gpointer       data)
+{
+  Peer *peer = data;
+
+  if (g_thread_self () != main_thread)
+    g_atomic_int_inc (&peer->pairs_elsewhere);
+}
+
+static void
 peer_init (Peer     *peer,
            gboolean  controlling)
 {
@@ -387,6 +402,8 @@ peer_init (Peer     *peer,
                     G_CALLBACK (on_gathering_done), peer);
   g_signal_connect (peer->agent, "component-state-changed",
                     G_CALLBACK (on_component_state), peer);
+  g_signal_connect (peer->agent, "new-selected-pair-full",
+                    G_CALLBACK (on_selected_pair), peer);
   g_assert_true (nice_agent_gather_candidates (peer->agent, peer->stream));
 }
 
@@ -463,9 +480,12 @@ test_ice (const char *encoding,
   sipnat_test_wait_until (peers_ready, peers, 10000);
   g_test_message ("ICE ready %" G_GINT64_FORMAT " us after the exchange",
                   g_get_monotonic_time () - exchanged);
-  g_test_message ("component states emitted outside the main thread: %d and %d",
+  g_test_message ("component states emitted outside the main thread: %d and %d, "
+                  "selected pairs: %d and %d",
                   g_atomic_int_get (&peers[0].states_elsewhere),
-                  g_atomic_int_get (&peers[1].states_elsewhere));
+                  g_atomic_int_get (&peers[1].states_elsewhere),
+                  g_atomic_int_get (&peers[0].pairs_elsewhere),
+                  g_atomic_int_get (&peers[1].pairs_elsewhere));
 
   for (guint i = 0; i < 2; i++)
     {
