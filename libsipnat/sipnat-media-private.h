@@ -12,9 +12,11 @@
 
 G_BEGIN_DECLS
 
-/* Counted by pad probes where RTP enters the transport (nicesink,
- * udpsink) and leaves it (nicesrc, udpsrc: only RTP of the negotiated
- * payload type counts). */
+/* Counted by pad probes where RTP enters the transport sink (nicesink,
+ * multiudpsink: counted as it arrives there, before the sink waits for
+ * the packet's time, so at most the pipeline latency ahead of the wire)
+ * and leaves the transport source (nicesrc, udpsrc: only RTP of the
+ * negotiated payload type counts, once the codec is set). */
 typedef struct {
   guint64 rtp_packets_sent;
   guint64 rtp_bytes_sent;          /* RTP header included, UDP/IP not */
@@ -31,10 +33,14 @@ typedef struct {
  * _sipnat_media_new()'s caller. */
 GstElement *_sipnat_media_new                   (void);
 
-/* nicesrc/nicesink on the agent's component. nicesrc attaches its
- * receiver to the component only when the bin goes READY -> PAUSED, and
- * reads (STUN checks included) only while PLAYING: until the bin plays,
- * the caller must keep its own receiver attached. The bin takes a
+/* nicesrc/nicesink on the agent's component. nicesrc replaces the
+ * component's receiver only when the bin goes READY -> PAUSED (and
+ * detaches it, leaving none, at PAUSED -> READY), and reads (STUN checks
+ * included) only while PLAYING, in its own streaming thread: until the
+ * bin plays, the caller's receiver must stay attached, and once it plays
+ * libnice emits the agent's signals (component-state-changed,
+ * new-selected-pair-full, ...) from that streaming thread. Set the
+ * transport before the checks start. nicesrc and nicesink hold a
  * reference on @agent. */
 gboolean    _sipnat_media_set_transport_nice    (GstElement       *media,
                                                  NiceAgent        *agent,

@@ -21,10 +21,14 @@
  * what it lets through and, without ICE, latches the destination to the
  * packets' source (GstNetAddressMeta from udpsrc).
  *
- * Sinks run with sync=false and async=false: the application's source
- * is live and paces the packets (20 ms each: min-ptime = max-ptime for
- * PCMU, frame-size 20 for Opus), and a sink added to a playing pipeline
- * must not take it back to PAUSED while it prerolls.
+ * Packets are 20 ms (min-ptime = max-ptime for PCMU, frame-size 20 for
+ * Opus). The transport sinks run with sync=true and async=false: synced,
+ * packets leave at the pace of their timestamps (plus the pipeline
+ * latency) rather than in the bursts a live source with large buffers
+ * makes (audiotestsrc's 1024 samples are 6 PCMU packets at once);
+ * not async, because a sink added to a playing pipeline must not take it
+ * back to PAUSED while it prerolls. A latency message is posted once the
+ * chains are joined, so that the pipeline counts the jitter buffer.
  *
  * Threads: the probes run in the streaming threads; counters are behind
  * a mutex, the payload type is an atomic int, and "first-rtp-received"
@@ -65,6 +69,7 @@ struct _SipnatMediaBin
   GstElement *send_last;          /* payloader */
   GstElement *recv_first;         /* capsfilter */
   GstElement *recv_last;          /* audioresample */
+  GstElement *recv_chain[6];      /* recv_first ... recv_last */
   guint payload_type;
   gboolean active;
 
@@ -342,6 +347,21 @@ make_element (const char  *factory,
 }
 
 /* Adds the @n @elements (floating) to the bin and links them in a row. */
+static void
+remove_chain (SipnatMediaBin  *self,
+              GstElement     **elements,
+              guint            n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      gst_element_set_locked_state (elements[i], TRUE);
+      gst_element_set_state (elements[i], GST_STATE_NULL);
+      gst_bin_remove (GST_BIN (self), elements[i]);
+      elements[i] = NULL;
+    }
+}
+
+/* On failure, nothing is left in the bin. */
 static gboolean
 add_chain (SipnatMediaBin  *self,
            GstElement     **elements,
@@ -352,7 +372,10 @@ add_chain (SipnatMediaBin  *self,
   for (guint i = 0; i + 1 < n; i++)
     {
       if (!gst_element_link (elements[i], elements[i + 1]))
-        return FALSE;
+        {
+          remove_chain (self, elements, n);
+          return FALSE;
+        }
     }
 
   return TRUE;
@@ -622,7 +645,7 @@ build_send_chain (SipnatMediaBin  *self,
                   guint            payload_type,
                   GError         **error)
 {
-  GstElement *e[6] = { NULL, };
+  GstElement *e[5] = { NULL, };
   g_autoptr(GstCaps) caps = gst_caps_from_string (codec->raw_caps);
 
   if ((e[0] = make_element ("audioconvert", "send-convert", error)) == NULL ||
@@ -660,7 +683,7 @@ build_recv_chain (SipnatMediaBin  *self,
                   guint            payload_type,
                   GError         **error)
 {
-  GstElement *e[7] = { NULL, };
+  GstElement *e[6] = { NULL, };
   g_autoptr(GstCaps) caps = NULL;
   g_autoptr(GstPad) depay_pad = NULL;
 
@@ -701,6 +724,7 @@ build_recv_chain (SipnatMediaBin  *self,
                    _("Cannot link the %s decoder"), codec->name);
       return FALSE;
     }
+  memcpy (self->recv_chain, e, sizeof self->recv_chain);
   self->recv_first = e[0];
   self->recv_last = e[5];
   sync_chain (e, 6);
@@ -733,9 +757,14 @@ _sipnat_media_set_codec (GstElement  *media,
   if (codec == NULL || !check_factories (codec, error))
     return FALSE;
 
-  if (!build_recv_chain (self, codec, payload_type, error) ||
-      !build_send_chain (self, codec, payload_type, error))
+  if (!build_recv_chain (self, codec, payload_type, error))
     return FALSE;
+  if (!build_send_chain (self, codec, payload_type, error))
+    {
+      remove_chain (self, self->recv_chain, G_N_ELEMENTS (self->recv_chain));
+      self->recv_first = self->recv_last = NULL;
+      return FALSE;
+    }
   self->payload_type = payload_type;
 
   activate (self);
