@@ -1,0 +1,124 @@
+#!/bin/bash
+# test-nat-calls.sh: libsipnat calls whose media crosses the lab's NATs.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Both users register with Kamailio on the public segment (which relays
+# the INVITE and does no NAT fixing of its own); `sipnat answer` runs as bob
+# in client2's namespace, `sipnat call` as alice in the client's. coturn on
+# the public segment is the STUN and TURN server. For each row of the
+# table: both calls active, at least 90 % of the RTP packets sent arrive at
+# the other side (each receiver counts), and the selected pair is the
+# expected one (direct, or through the relay over UDP, TCP or TLS).
+#
+# Env: SIPNAT_TOOL (the sipnat program), SIPNAT_NAT_CALL_RESULTS (a file to
+# append one JSON line of measurements per row to), and what tap-lib.sh
+# reads.
+
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOOL=${SIPNAT_TOOL:?set SIPNAT_TOOL to the sipnat program}
+CHECK=$HERE/natlab-call-check.py
+RESULTS=${SIPNAT_NAT_CALL_RESULTS:-}
+CALL_SECONDS=4
+PLAN=20
+
+# shellcheck source=tap-lib.sh
+. "$HERE/tap-lib.sh"
+
+command -v kamailio >/dev/null 2>&1 || skip_all "kamailio not installed"
+command -v turnserver >/dev/null 2>&1 || skip_all "coturn (turnserver) not installed"
+
+echo "1..$PLAN"
+
+# write_config FILE USER PASSWORD LOCAL_IP; NAT_EXTRA adds lines to the nat
+# section (turn_relay_type, force_relay, ice_enabled...).
+write_config() {
+  cat > "$1" <<EOF
+[policy.endpoint]
+local_address = $4
+local_port = 5060
+
+[proxies.proxy0]
+server = $REGISTRAR_IP:$SIP_PORT
+user = $2
+password = $3
+reg_timeout = 600
+reg_match_received_rport = 1
+
+[proxies.proxy0.nat]
+keepalive_interval = 2
+ice_enabled = 1
+stun_server = $TURN_IP
+stun_server_port = $TURN_PORT
+turn_server = $TURN_IP
+turn_server_port = $TURN_PORT
+turn_user_name = $2
+turn_password = $3
+turn_tls_ca_file = ${TURN_CA_FILE:-}
+${NAT_EXTRA:-}
+EOF
+}
+
+lab_stop() {
+  [ -z "$STATE" ] || "$NATLAB" --state "$STATE" down >/dev/null 2>&1
+  STATE=
+}
+
+# call_row NAME EXPECT TOPOLOGY-OPTIONS...: one row of the table, 2 checks.
+# CALLER_NAT / CALLEE_NAT add lines to each side's nat section.
+call_row() {
+  local name=$1 expect=$2 measured
+  shift 2
+  if ! lab_start "$@" --second-client || ! OUT=$(nl start-kamailio 2>&1) ||
+     ! OUT=$(nl start-coturn 2>&1); then
+    not_ok "$name: lab up"; printf '%s\n' "$OUT" | diag
+    not_ok "$name: audio both ways, $expect"
+    lab_stop
+    return
+  fi
+
+  NAT_EXTRA=${CALLEE_NAT:-} write_config "$STATE/bob.conf" bob bobpw "$CLIENT2_IP"
+  NAT_EXTRA=${CALLER_NAT:-} write_config "$STATE/alice.conf" alice alicepw "$CLIENT_IP"
+  if nl spawn client2 bob "$TOOL" answer --config "$STATE/bob.conf" --json --for 60 >/dev/null &&
+     wait_for_line "$STATE/bob.log" '"state":"registered"' 150; then
+    ok "$name: bob registered behind his NAT"
+  else
+    not_ok "$name: bob registered behind his NAT"; diag < "$STATE/bob.log"
+  fi
+
+  nl exec client timeout 40 "$TOOL" call "sip:bob@$REGISTRAR_IP" --config "$STATE/alice.conf" \
+    --json --for "$CALL_SECONDS" > "$STATE/alice.log" 2> "$STATE/alice.err"
+  # bob's call ends with alice's BYE: its last media-stats follows.
+  wait_for_line "$STATE/bob.log" '"state":"ended"' 100
+  sleep 0.5   # the media-stats line printed after the end
+  if measured=$("$PYTHON" "$CHECK" "$STATE/alice.log" "$STATE/bob.log" "$expect" 2> "$STATE/check.err"); then
+    ok "$name: audio both ways, $expect: $measured"
+  else
+    not_ok "$name: audio both ways, $expect: $measured"
+    { cat "$STATE/check.err"; echo "--- alice"; cat "$STATE/alice.log" "$STATE/alice.err";
+      echo "--- bob"; cat "$STATE/bob.log"; } | diag
+  fi
+  [ -z "$RESULTS" ] || echo "{\"row\":\"$name\",\"expect\":\"$expect\",\"measured\":${measured:-null}}" >> "$RESULTS"
+  nl stop bob >/dev/null 2>&1
+  lab_stop
+}
+
+call_row "cone | cone" direct cone
+call_row "symmetric | symmetric" relay symmetric --client2-nat symmetric
+call_row "double cone+cone | cone" direct double --home cone --carrier cone --client2-nat cone
+call_row "double, symmetric carrier | symmetric" relay double --home cone --carrier symmetric --client2-nat symmetric
+CALLER_NAT="turn_relay_type = tcp" \
+  call_row "cone, UDP only to the registrar | cone: TURN/TCP" relay-tcp cone --udp-only-to-registrar
+CALLER_NAT=$'turn_relay_type = tls\nturn_server_port = 5349' \
+  call_row "cone, UDP only to the registrar | cone: TURN/TLS" relay-tls cone --udp-only-to-registrar
+call_row "cone, fragments dropped | cone" direct cone --drop-fragments
+CALLER_NAT="force_relay = 1" call_row "force-relay | cone" relay-udp cone
+CALLER_NAT=$'ice_enabled = 0' CALLEE_NAT=$'ice_enabled = 0' \
+  call_row "ICE off both sides, STUN set | cone" latched cone
+CALLER_NAT="turn_relay_type = tls" \
+  call_row "cone, UDP only to the registrar | cone: TURN/TLS configured on 3478 falls back" relay-tcp cone --udp-only-to-registrar
+
+[ "$n" -eq "$PLAN" ] || { echo "# ran $n tests, planned $PLAN"; failed=1; }
+exit "$failed"
