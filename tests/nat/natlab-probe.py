@@ -19,7 +19,12 @@
 #   listen PORT               wait for datagrams on PORT (optionally sending
 #                             keepalives), exit 0 when --expect TEXT arrives
 #   send HOST PORT TEXT       send one datagram
-#   stun HOST PORT            RFC 5389 Binding request, prints the mapped address
+#   stun HOST PORT            RFC 5389 Binding request (UDP, or --transport tcp|tls),
+#                             prints the mapped address
+#   turn-echo HOST [PORT] USER PASSWORD --peer IP
+#                             TURN allocation (UDP/TCP/TLS to the server) with a
+#                             permission for IP; prints "relayed IP:PORT", then
+#                             answers every datagram from a peer like echo-server
 #   sip-request METHOD URI --proxy HOST:PORT
 #                             OPTIONS/MESSAGE through a proxy, prints the final
 #                             status code ("timeout" if none)
@@ -32,11 +37,13 @@
 
 import argparse
 import hashlib
+import hmac
 import os
 import random
 import re
 import select
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -225,11 +232,55 @@ def stun_address(kind, value, txid):
     return f'[{socket.inet_ntop(socket.AF_INET6, raw[:16])}]:{port}'
 
 
+def recv_exact(sock, size):
+    data = b''
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError('connection closed by the server')
+        data += chunk
+    return data
+
+
+def stun_over_stream(args, request):
+    """One Binding request over TCP or TLS (RFC 5389 section 7.2.2: the
+    message as is on the stream); the reply, or None on timeout."""
+    try:
+        sock = socket.create_connection((args.host, args.port), timeout=args.timeout,
+                                        source_address=('0.0.0.0', args.from_port))
+    except (socket.timeout, ConnectionRefusedError, OSError) as e:
+        err(f'connect {args.host}:{args.port}: {e}')
+        return None
+    with sock:
+        try:
+            if args.transport == 'tls':
+                context = ssl.create_default_context(cafile=args.ca_file)
+                sock = context.wrap_socket(sock, server_hostname=args.host)
+            sock.sendall(request)
+            header = recv_exact(sock, 20)
+            length = struct.unpack('!H', header[2:4])[0]
+            if length > 2048:
+                err(f'STUN reply too long ({length} bytes)')
+                return None
+            return header + recv_exact(sock, length)
+        except (socket.timeout, ConnectionError, OSError) as e:
+            err(f'{args.transport} {args.host}:{args.port}: {e}')
+            return None
+
+
 def cmd_stun(args):
-    sock = udp_socket(args.from_port)
     txid = os.urandom(12)
     # Binding request: type 0x0001, length 0, magic cookie, transaction ID.
     request = struct.pack('!HHI', 0x0001, 0, STUN_MAGIC) + txid
+    if args.transport != 'udp':
+        reply = stun_over_stream(args, request)
+        if reply is not None and reply[8:20] != txid:
+            reply = None
+        if reply is None:
+            out('timeout')
+            return 1
+        return stun_print(args, reply, txid)
+    sock = udp_socket(args.from_port)
     target = (args.host, args.port)
     reply = None
     for _ in range(args.tries):
@@ -247,6 +298,10 @@ def cmd_stun(args):
     if reply is None:
         out('timeout')
         return 1
+    return stun_print(args, reply, txid)
+
+
+def stun_print(args, reply, txid):
     msg_type, length = struct.unpack('!HH', reply[:4])
     if msg_type != 0x0101:
         out(f'error-response type=0x{msg_type:04x}')
@@ -264,6 +319,196 @@ def cmd_stun(args):
             out(f'ATTR-0x{attr:04x} {value.hex()}')
         offset += 4 + ((alen + 3) & ~3)
     return 0
+
+
+# ----------------------------------------------------------------------- TURN
+
+TURN_ALLOCATE, TURN_REFRESH, TURN_CREATE_PERMISSION = 0x003, 0x004, 0x008
+TURN_SEND_INDICATION, TURN_DATA_INDICATION = 0x0016, 0x0017
+ATTR_USERNAME, ATTR_MESSAGE_INTEGRITY, ATTR_ERROR_CODE = 0x0006, 0x0008, 0x0009
+ATTR_LIFETIME, ATTR_XOR_PEER_ADDRESS, ATTR_DATA = 0x000D, 0x0012, 0x0013
+ATTR_REALM, ATTR_NONCE, ATTR_XOR_RELAYED_ADDRESS = 0x0014, 0x0015, 0x0016
+ATTR_REQUESTED_TRANSPORT, ATTR_XOR_MAPPED_ADDRESS = 0x0019, 0x0020
+
+
+def stun_attr(kind, value):
+    return struct.pack('!HH', kind, len(value)) + value + b'\0' * (-len(value) % 4)
+
+
+def xor_address(ip, port):
+    key = struct.pack('!I', STUN_MAGIC)
+    raw = bytes(b ^ key[i] for i, b in enumerate(socket.inet_aton(ip)))
+    return struct.pack('!BBH', 0, 1, port ^ (STUN_MAGIC >> 16)) + raw
+
+
+def stun_message(msg_type, attrs, txid=None, key=None):
+    """A STUN message; with key, MESSAGE-INTEGRITY (RFC 5389 15.4) last."""
+    txid = txid or os.urandom(12)
+    body = b''.join(stun_attr(k, v) for k, v in attrs)
+    if key is not None:
+        header = struct.pack('!HHI', msg_type, len(body) + 24, STUN_MAGIC) + txid
+        mac = hmac.new(key, header + body, hashlib.sha1).digest()
+        body += stun_attr(ATTR_MESSAGE_INTEGRITY, mac)
+    return struct.pack('!HHI', msg_type, len(body), STUN_MAGIC) + txid + body, txid
+
+
+def stun_parse(data):
+    """(type, txid, {attr: value}) or None for anything that is not STUN."""
+    if len(data) < 20 or struct.unpack('!I', data[4:8])[0] != STUN_MAGIC:
+        return None
+    msg_type, length = struct.unpack('!HH', data[:4])
+    attrs = {}
+    offset = 20
+    while offset + 4 <= min(20 + length, len(data)):
+        kind, alen = struct.unpack('!HH', data[offset:offset + 4])
+        attrs.setdefault(kind, data[offset + 4:offset + 4 + alen])
+        offset += 4 + ((alen + 3) & ~3)
+    return msg_type, data[8:20], attrs
+
+
+class TurnConnection:
+    """UDP, TCP or TLS to the TURN server; STUN messages in and out
+    (on a stream each message is framed by its own length field)."""
+
+    def __init__(self, args):
+        self.server = (args.host, args.port)
+        self.stream = args.transport != 'udp'
+        if self.stream:
+            sock = socket.create_connection(self.server, timeout=args.timeout)
+            if args.transport == 'tls':
+                context = ssl.create_default_context(cafile=args.ca_file)
+                sock = context.wrap_socket(sock, server_hostname=args.host)
+            sock.settimeout(None)
+            self.sock = sock
+            self.buffer = b''
+        else:
+            self.sock = udp_socket(0)
+
+    def send(self, data):
+        if self.stream:
+            self.sock.sendall(data)
+        else:
+            self.sock.sendto(data, self.server)
+
+    def recv(self, deadline):
+        if not self.stream:
+            data, _ = recv_until(self.sock, deadline)
+            return data
+        while True:
+            if len(self.buffer) >= 20:
+                size = 20 + struct.unpack('!H', self.buffer[2:4])[0]
+                if len(self.buffer) >= size:
+                    data, self.buffer = self.buffer[:size], self.buffer[size:]
+                    return data
+            pending = getattr(self.sock, 'pending', lambda: 0)()
+            if not pending:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([self.sock], [], [], left)[0]:
+                    return None
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise ConnectionError('TURN server closed the connection')
+            self.buffer += chunk
+
+    def transaction(self, message, txid, timeout):
+        tries = 1 if self.stream else 3
+        for _ in range(tries):
+            self.send(message)
+            deadline = time.monotonic() + timeout
+            while True:
+                data = self.recv(deadline)
+                if data is None:
+                    break
+                parsed = stun_parse(data)
+                if parsed is not None and parsed[1] == txid:
+                    return parsed
+        return None
+
+
+def turn_request(conn, args, method, attrs, auth):
+    """A request with long-term credentials (RFC 5389 10.2): the first 401
+    gives realm and nonce, a 438 a fresh nonce. (type, attrs) or None."""
+    for _ in range(3):
+        extra, key = [], None
+        if auth.get('nonce') is not None:
+            extra = [(ATTR_USERNAME, args.user.encode()), (ATTR_REALM, auth['realm']),
+                     (ATTR_NONCE, auth['nonce'])]
+            key = hashlib.md5(b'%s:%s:%s' % (args.user.encode(), auth['realm'],
+                                             args.password.encode())).digest()
+        message, txid = stun_message(method, attrs + extra, key=key)
+        reply = conn.transaction(message, txid, args.timeout)
+        if reply is None:
+            return None
+        msg_type, _, rattrs = reply
+        if msg_type & 0x0110 != 0x0110:
+            return msg_type, rattrs
+        error = rattrs.get(ATTR_ERROR_CODE, b'\0\0\0\0')
+        code = (error[2] & 7) * 100 + error[3] if len(error) >= 4 else 0
+        retry = code == 438 or (code == 401 and auth.get('nonce') is None)
+        if retry and ATTR_NONCE in rattrs:
+            auth['realm'] = rattrs.get(ATTR_REALM, auth.get('realm', b''))
+            auth['nonce'] = rattrs[ATTR_NONCE]
+            continue
+        return msg_type, rattrs
+    return None
+
+
+def stun_error(reply):
+    """'timeout', or the error code of an error response, as text."""
+    if reply is None:
+        return 'timeout'
+    error = reply[1].get(ATTR_ERROR_CODE, b'')
+    if len(error) < 4:
+        return f'type=0x{reply[0]:04x}'
+    return f'{(error[2] & 7) * 100 + error[3]} {error[4:].decode(errors="replace")}'.strip()
+
+
+def cmd_turn_echo(args):
+    try:
+        conn = TurnConnection(args)
+    except OSError as e:
+        out(f'connect-failed {e}')
+        return 1
+    auth = {}
+    reply = turn_request(conn, args, TURN_ALLOCATE,
+                         [(ATTR_REQUESTED_TRANSPORT, b'\x11\0\0\0')], auth)
+    if reply is None or reply[0] != 0x0103:
+        out(f'allocate-failed {stun_error(reply)}')
+        return 1
+    txid = b'\0' * 12
+    relayed = stun_address('XOR-MAPPED-ADDRESS', reply[1].get(ATTR_XOR_RELAYED_ADDRESS, b''), txid)
+    mapped = stun_address('XOR-MAPPED-ADDRESS', reply[1].get(ATTR_XOR_MAPPED_ADDRESS, b''), txid)
+    for peer in args.peer:
+        reply = turn_request(conn, args, TURN_CREATE_PERMISSION,
+                             [(ATTR_XOR_PEER_ADDRESS, xor_address(peer, 0))], auth)
+        if reply is None or reply[0] != 0x0108:
+            out(f'permission-failed {peer} {stun_error(reply)}')
+            return 1
+    out(f'relayed {relayed}')
+    out(f'mapped {mapped}')
+    echoed = 0
+    end = time.monotonic() + args.duration
+    while time.monotonic() < end:
+        data = conn.recv(end)
+        parsed = stun_parse(data) if data else None
+        if parsed is None or parsed[0] != TURN_DATA_INDICATION:
+            continue
+        attrs = parsed[2]
+        if ATTR_XOR_PEER_ADDRESS not in attrs or ATTR_DATA not in attrs:
+            continue
+        peer = stun_address('XOR-MAPPED-ADDRESS', attrs[ATTR_XOR_PEER_ADDRESS], txid)
+        ip, port = peer.rsplit(':', 1)
+        payload = attrs[ATTR_DATA]
+        out(f'from {peer} len={len(payload)}')
+        answer = f'SEEN {ip} {port} {len(payload)}'.encode()
+        message, _ = stun_message(TURN_SEND_INDICATION,
+                                  [(ATTR_XOR_PEER_ADDRESS, xor_address(ip, int(port))),
+                                   (ATTR_DATA, answer)])
+        conn.send(message)
+        echoed += 1
+        if args.count and echoed >= args.count:
+            break
+    return 0 if echoed else 1
 
 
 # ------------------------------------------------------------------------ SIP
@@ -618,8 +863,26 @@ def main():
     p.add_argument('--from-port', type=int, default=0)
     p.add_argument('--timeout', type=float, default=1.0, help='per try')
     p.add_argument('--tries', type=int, default=3)
+    p.add_argument('--transport', choices=('udp', 'tcp', 'tls'), default='udp',
+                   help='tcp/tls: one request on a new connection (default udp)')
+    p.add_argument('--ca-file', help='tls: the CA certificate to verify the server with')
     p.add_argument('-v', '--verbose', action='store_true')
     p.set_defaults(func=cmd_stun)
+
+    p = sub.add_parser('turn-echo', help='TURN allocation that echoes like echo-server')
+    p.add_argument('host')
+    p.add_argument('port', type=int, nargs='?', default=3478)
+    p.add_argument('user')
+    p.add_argument('password')
+    p.add_argument('--peer', action='append', default=[], metavar='IP',
+                   help='CreatePermission for this peer address (repeat)')
+    p.add_argument('--transport', choices=('udp', 'tcp', 'tls'), default='udp',
+                   help='to the TURN server (the relay is UDP)')
+    p.add_argument('--ca-file', help='tls: the CA certificate to verify the server with')
+    p.add_argument('--timeout', type=float, default=1.0, help='per transaction try')
+    p.add_argument('--duration', type=float, default=10.0, help='echo for S seconds')
+    p.add_argument('--count', type=int, default=0, help='exit after N echoed datagrams')
+    p.set_defaults(func=cmd_turn_echo)
 
     p = sub.add_parser('sip-request', help='send OPTIONS/MESSAGE through a proxy')
     p.add_argument('method')

@@ -19,6 +19,11 @@
 #                             nf_conntrack_udp_timeout_stream (default 30/120)
 #       --drop-fragments      the client's (home) router drops IP fragments
 #       --second-client       a second client network (client2) for a 2nd user
+#       --client2-nat cone|symmetric  client2's own router (nat2) on the public
+#                             segment (203.0.113.102) with this NAT; implies
+#                             --second-client (double: not behind the carrier)
+#       --udp-only-to-registrar  the client's (home) router forwards UDP from
+#                             the LAN only to 203.0.113.10:5060 (TCP: all)
 #       --home cone|symmetric     double: the home router's NAT (default cone)
 #       --carrier cone|symmetric  double: the carrier NAT (default cone)
 #       --owner PID           tear the lab down when process PID exits (a
@@ -39,7 +44,7 @@
 #   start-kamailio [--no-auth] [--min-expires N] [--max-expires N]
 #                  [--template FILE] [--set NAME=VALUE]...
 #   stop-kamailio
-#   start-coturn | stop-coturn
+#   start-coturn | stop-coturn    (coturn: UDP+TCP 3478, TLS 5349)
 #
 # Roles: client, client2, nat1 (alias home, router), nat2, carrier (alias cgn),
 # public, registrar, turn.
@@ -72,6 +77,7 @@ SIP_PORT=5060
 TURN_IP=203.0.113.20
 TURN_IP2=203.0.113.21
 TURN_PORT=3478
+TURN_TLS_PORT=5349
 CLIENT_IP=192.168.1.2
 CLIENT_GW=192.168.1.1
 CLIENT2_IP=192.168.2.2
@@ -267,9 +273,9 @@ attach_public() {
   ip -n "$1" route add default via "$PUBLIC_IP"
 }
 
-# router NS LAN_IF WAN_IF TYPE DROP_FRAGMENTS
+# router NS LAN_IF WAN_IF TYPE DROP_FRAGMENTS [UDP_ONLY_TO_REGISTRAR]
 router() {
-  local ns=$1 lan=$2 wan=$3 type=$4 dropfrag=$5 masq frag_chain=
+  local ns=$1 lan=$2 wan=$3 type=$4 dropfrag=$5 udponly=${6:-0} masq frag_chain='' udp_rules=''
   case $type in
     cone) masq="masquerade persistent" ;;
     symmetric) masq="masquerade fully-random" ;;
@@ -284,6 +290,13 @@ router() {
     ip frag-off & 0x3fff != 0 counter drop comment \"IP fragment\"
   }"
   fi
+  if [ "$udponly" = 1 ]; then
+    # A network that lets out only the UDP of SIP to its registrar: STUN,
+    # TURN over UDP and direct media fail; TCP (TURN over TCP/TLS) works.
+    udp_rules="
+    iifname \"$lan\" oifname \"$wan\" meta l4proto udp ip daddr != $REGISTRAR_IP counter drop comment \"UDP only to the registrar\"
+    iifname \"$lan\" oifname \"$wan\" udp dport != $SIP_PORT counter drop comment \"UDP only to the registrar's SIP port\""
+  fi
   ip netns exec "$ns" sysctl -q -w net.ipv4.ip_forward=1
   ip netns exec "$ns" nft -f - <<EOF
 table ip natlab {$frag_chain
@@ -296,7 +309,7 @@ table ip natlab {$frag_chain
   }
   chain forward {
     type filter hook forward priority filter; policy drop;
-    ct state established,related accept
+    ct state established,related accept$udp_rules
     iifname "$lan" oifname "$wan" accept
     counter comment "unsolicited inbound"
   }
@@ -327,6 +340,7 @@ router_timeouts() {
 
 cmd_up() {
   local topology=${1:-} owner='' prefix='' home=cone carrier=cone second=0 dropfrag=0 start home_set=''
+  local udponly=0 client2_nat=
 
   [ -n "$topology" ] || usage
   shift
@@ -337,6 +351,9 @@ cmd_up() {
       --udp-timeout=*) UDP_TIMEOUT=${1#*=} ;;
       --drop-fragments) dropfrag=1 ;;
       --second-client) second=1 ;;
+      --udp-only-to-registrar) udponly=1 ;;
+      --client2-nat) client2_nat=${2:?}; second=1; shift ;;
+      --client2-nat=*) client2_nat=${1#*=}; second=1 ;;
       --home) home=${2:?}; home_set=1; shift ;;
       --home=*) home=${1#*=}; home_set=1 ;;
       --carrier) carrier=${2:?}; shift ;;
@@ -361,6 +378,7 @@ cmd_up() {
   esac
   case $home in cone|symmetric) ;; *) die "--home: cone or symmetric" ;; esac
   case $carrier in cone|symmetric) ;; *) die "--carrier: cone or symmetric" ;; esac
+  case ${client2_nat:-cone} in cone|symmetric) ;; *) die "--client2-nat: cone or symmetric" ;; esac
   if [ -n "$UDP_TIMEOUT" ] && ! [[ $UDP_TIMEOUT =~ ^[1-9][0-9]*$ ]]; then
     die "--udp-timeout: whole seconds > 0"
   fi
@@ -447,7 +465,12 @@ cmd_up() {
     attach "$nat1" wan0 "$cgn" br0 c-nat1 100.64.0.2/10
     ip -n "$nat1" route add default via "$CARRIER_LAN_IP"
     wan1=100.64.0.2
-    if [ "$second" = 1 ]; then
+    if [ "$second" = 1 ] && [ -n "$client2_nat" ]; then
+      # client2 in its own home on the Internet, not behind the carrier.
+      ns_add "$nat2" NS_NAT2
+      attach_public "$nat2" wan0 p-nat2 203.0.113.102
+      wan2=203.0.113.102
+    elif [ "$second" = 1 ]; then
       ns_add "$nat2" NS_NAT2
       attach "$nat2" wan0 "$cgn" br0 c-nat2 100.64.0.3/10
       ip -n "$nat2" route add default via "$CARRIER_LAN_IP"
@@ -473,7 +496,7 @@ cmd_up() {
 
   ns_add "$client" NS_CLIENT
   home_network "$nat1" "$client" "$CLIENT_GW" "$CLIENT_IP"
-  router "$nat1" lan0 wan0 "$home" "$dropfrag"
+  router "$nat1" lan0 wan0 "$home" "$dropfrag" "$udponly"
   state_set NAT1_WAN_IP "$wan1"
   state_set NAT1_WAN_PLEN "$([ "$topology" = double ] && echo 10 || echo 24)"
   if [ "$topology" = double ]; then state_set NAT1_GW "$CARRIER_LAN_IP"; else state_set NAT1_GW "$PUBLIC_IP"; fi
@@ -482,15 +505,21 @@ cmd_up() {
   if [ "$second" = 1 ]; then
     ns_add "$client2" NS_CLIENT2
     home_network "$nat2" "$client2" "$CLIENT2_GW" "$CLIENT2_IP"
-    router "$nat2" lan0 wan0 "$home" "$dropfrag"
+    router "$nat2" lan0 wan0 "${client2_nat:-$home}" "$dropfrag"
     state_set NAT2_WAN_IP "$wan2"
-    state_set NAT2_WAN_PLEN "$([ "$topology" = double ] && echo 10 || echo 24)"
-    if [ "$topology" = double ]; then state_set NAT2_GW "$CARRIER_LAN_IP"; else state_set NAT2_GW "$PUBLIC_IP"; fi
+    if [ "$wan2" = 203.0.113.102 ]; then
+      state_set NAT2_WAN_PLEN 24
+      state_set NAT2_GW "$PUBLIC_IP"
+      state_set CLIENT2_PUBLIC_IP "$wan2"
+    else
+      state_set NAT2_WAN_PLEN 10
+      state_set NAT2_GW "$CARRIER_LAN_IP"
+      state_set CLIENT2_PUBLIC_IP 203.0.113.101
+    fi
     state_set NAT2_LAN_IP "$CLIENT2_GW"
-    state_set NAT2_TYPE "$home"
+    state_set NAT2_TYPE "${client2_nat:-$home}"
     state_set CLIENT2_IP "$CLIENT2_IP"
     state_set CLIENT2_GW "$CLIENT2_GW"
-    state_set CLIENT2_PUBLIC_IP "$([ "$topology" = double ] && echo 203.0.113.101 || echo "$wan2")"
   fi
 
   state_set CLIENT_IP "$CLIENT_IP"
@@ -507,6 +536,7 @@ cmd_up() {
   state_set UDP_TIMEOUT "$(router_timeouts "$nat1")"
   state_set DROP_FRAGMENTS "$dropfrag"
   state_set SECOND_CLIENT "$second"
+  state_set UDP_ONLY_TO_REGISTRAR "$udponly"
 
   if [ -n "$owner" ]; then
     local owner_start
@@ -687,9 +717,10 @@ cmd_rebind() {
   if [ "$(router_key "$PUBLIC_ROUTER")" = "$key" ]; then
     state_set NAT_WAN_IP "$new"
   fi
-  # client2 sits behind nat2 (single NAT) or behind nat2 and the carrier.
+  # client2 sits behind nat2 on the public segment, or behind nat2 and the carrier.
   if [ -n "${CLIENT2_PUBLIC_IP:-}" ] &&
-     { [ "$key" = CARRIER ] || { [ "$key" = NAT2 ] && [ "$PUBLIC_ROUTER" = nat1 ]; }; }; then
+     { { [ "$key" = CARRIER ] && [ "$NAT2_GW" = "$CARRIER_LAN_IP" ]; } ||
+       { [ "$key" = NAT2 ] && [ "$NAT2_GW" = "$PUBLIC_IP" ]; }; }; then
     state_set CLIENT2_PUBLIC_IP "$new"
   fi
   echo "${key}_WAN_IP=$new"
@@ -826,6 +857,23 @@ cmd_stop_kamailio() {
   state_set KAMAILIO_PID ""
 }
 
+# make_tls_cert DIR IP: a self-signed CA (ca.pem) and a server certificate
+# for IP (IP SAN, signed by that CA; cert.pem, key.pem), made fresh in DIR.
+make_tls_cert() {
+  local dir=$1 ip=$2
+  command -v openssl >/dev/null || die "openssl not installed (apt-get install openssl)"
+  (
+    cd "$dir" &&
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+      -subj "/CN=natlab test CA" -keyout ca.key -out ca.pem &&
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+      -subj "/CN=$ip" -keyout key.pem -out cert.csr &&
+    printf 'subjectAltName=IP:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$ip" > cert.ext &&
+    openssl x509 -req -in cert.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+      -extfile cert.ext -out cert.pem
+  ) >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; die "openssl could not make the TURN certificate"; }
+}
+
 cmd_start_coturn() {
   local turnserver dir pid i ok
   load_state
@@ -837,13 +885,17 @@ cmd_start_coturn() {
   dir=$NATLAB_STATE/coturn
   rm -rf "$dir"
   mkdir -p "$dir"
+  make_tls_cert "$dir" "$TURN_IP"
   lock_state
   # Two listening addresses for RFC 5780 (OTHER-ADDRESS / CHANGE-REQUEST);
   # RFC 3489 backward compatibility stays on (MAPPED-ADDRESS is sent too).
+  # UDP and TCP on 3478, TLS on 5349 (no DTLS). Relayed addresses are on .20,
+  # which every NAT's public address reaches over the public segment.
   pid=$(spawn_bg "$NS_TURN" "$dir/turnserver.out" \
           "$turnserver" -n \
           --listening-ip "$TURN_IP" --listening-ip "$TURN_IP2" \
           --listening-port "$TURN_PORT" \
+          --tls-listening-port "$TURN_TLS_PORT" --cert "$dir/cert.pem" --pkey "$dir/key.pem" \
           --relay-ip "$TURN_IP" \
           --lt-cred-mech --realm natlab.test \
           --user natlab:natlabpw --user alice:alicepw --user bob:bobpw --user carol:carolpw \
@@ -856,7 +908,7 @@ cmd_start_coturn() {
           --denied-peer-ip=172.16.0.0-172.31.255.255 \
           --denied-peer-ip=192.168.0.0-192.168.255.255 \
           --no-multicast-peers \
-          --no-cli --no-tls --no-dtls \
+          --no-cli --no-dtls \
           --log-file "$dir/turnserver.log" --simple-log \
           --pidfile "$dir/turnserver.pid")
   state_set COTURN_PID "$pid"
@@ -864,6 +916,8 @@ cmd_start_coturn() {
   state_set TURN_REALM natlab.test
   state_set TURN_USER natlab
   state_set TURN_PASSWORD natlabpw
+  state_set TURN_TLS_PORT "$TURN_TLS_PORT"
+  state_set TURN_CA_FILE "$dir/ca.pem"
   exec 9>&-
 
   for ((i = 0; i < 100; i++)); do
@@ -877,13 +931,20 @@ cmd_start_coturn() {
       ip netns exec "$NS_PUBLIC" "$NATLAB_PYTHON" "$NATLAB_PROBE" stun "$ip" "$TURN_PORT" \
         --timeout 0.2 --tries 1 >/dev/null 2>&1 || ok=0
     done
+    # TCP and TLS listeners too.
+    [ "$ok" = 0 ] ||
+      ip netns exec "$NS_PUBLIC" "$NATLAB_PYTHON" "$NATLAB_PROBE" stun "$TURN_IP" "$TURN_PORT" \
+        --transport tcp --timeout 0.5 >/dev/null 2>&1 || ok=0
+    [ "$ok" = 0 ] ||
+      ip netns exec "$NS_PUBLIC" "$NATLAB_PYTHON" "$NATLAB_PROBE" stun "$TURN_IP" "$TURN_TLS_PORT" \
+        --transport tls --ca-file "$dir/ca.pem" --timeout 0.5 >/dev/null 2>&1 || ok=0
     if [ "$ok" = 1 ]; then
       echo "COTURN_PID=$pid"
       return 0
     fi
     sleep 0.1
   done
-  note "turnserver did not answer STUN on $TURN_IP/$TURN_IP2:$TURN_PORT; its log ends with:"
+  note "turnserver did not answer STUN on $TURN_IP/$TURN_IP2:$TURN_PORT (UDP, TCP) and $TURN_TLS_PORT (TLS); its log ends with:"
   tail -n 30 "$dir/turnserver.log" >&2 || true
   stop_pid "$pid" turnserver
   exit 1

@@ -14,7 +14,7 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ECHO_PORT=7000
-PLAN=41
+PLAN=52
 
 # shellcheck source=tap-lib.sh
 . "$HERE/tap-lib.sh"
@@ -88,6 +88,27 @@ inbound_after() {
   return "$rc"
 }
 
+# relay_between TRANSPORT: a TURN allocation on .20 made by the client over
+# TRANSPORT (udp, tcp, tls) with a permission for client2's public address;
+# client2 sends to the relayed address and must get the answer back, which
+# the client sent through the relay (both NATs crossed, both ways).
+RELAY_RUN=0
+relay_between() {
+  local transport=$1 port=$TURN_PORT name relayed
+  RELAY_RUN=$((RELAY_RUN + 1))
+  name=turn_echo_$RELAY_RUN
+  [ "$transport" != tls ] || port=$TURN_TLS_PORT
+  nl spawn client "$name" "$PYTHON" "$HERE/natlab-probe.py" turn-echo "$TURN_IP" "$port" bob bobpw \
+    --peer "$CLIENT2_PUBLIC_IP" --transport "$transport" --ca-file "$TURN_CA_FILE" \
+    --duration 5 --count 1 >/dev/null || return 1
+  wait_for_line "$STATE/$name.log" '^relayed \|failed\|timeout' 50
+  relayed=$(awk '/^relayed/ { print $2 }' "$STATE/$name.log")
+  OUT="client: $(tr '\n' ' ' < "$STATE/$name.log")"
+  [ -n "$relayed" ] || return 1
+  OUT="$OUT / client2: $(probe client2 query "${relayed%:*}" "${relayed#*:}" 2>&1)"
+  case $OUT in *"client2: $relayed $CLIENT2_PUBLIC_IP:"*) return 0 ;; *) return 1 ;; esac
+}
+
 echo "1..$PLAN"
 
 have_kamailio=0
@@ -97,7 +118,7 @@ have_coturn=0
 
 # ------------------------------------------------------------------- cone
 
-if lab_up cone; then
+if lab_up cone --second-client; then
   ok "cone: lab up in ${UP_TIME} s ($(wc -w <<<"$NATLAB_NAMESPACES") namespaces)"
 else
   not_ok "cone: lab up"
@@ -217,8 +238,19 @@ if [ "$have_coturn" = 1 ]; then
   OUT=$(probe client stun "$TURN_IP2" "$TURN_PORT" --from-port 40004 2>&1)
   check "cone: STUN on the second address .21 answers (RFC 5780 OTHER-ADDRESS present)" \
     eval 'grep -qx "XOR-MAPPED-ADDRESS 203.0.113.101:40004" <<<"$OUT" && grep -q "^OTHER-ADDRESS " <<<"$OUT"'
+
+  OUT=$(probe client stun "$TURN_IP" "$TURN_PORT" --transport tcp 2>&1)
+  check "cone: coturn answers STUN over TCP on 3478" grep -q '^XOR-MAPPED-ADDRESS 203.0.113.101:' <<<"$OUT"
+
+  OUT=$(timeout 10 "$NATLAB" --state "$STATE" exec client openssl s_client -brief -verify_return_error \
+          -connect "$TURN_IP:$TURN_TLS_PORT" -CAfile "$TURN_CA_FILE" </dev/null 2>&1)
+  check "cone: TLS handshake on $TURN_IP:$TURN_TLS_PORT verifies with TURN_CA_FILE (openssl s_client)" \
+    eval 'grep -q "^CONNECTION ESTABLISHED" <<<"$OUT" && grep -q "^Verification: OK" <<<"$OUT"'
+
+  check "cone: TURN/UDP relay on .20 carries client2's datagram to the client and back" relay_between udp
 else
-  for d in "coturn starts" "STUN XOR-MAPPED-ADDRESS" "STUN MAPPED-ADDRESS" "STUN on .21"; do
+  for d in "coturn starts" "STUN XOR-MAPPED-ADDRESS" "STUN MAPPED-ADDRESS" "STUN on .21" \
+           "STUN over TCP" "TLS handshake" "TURN/UDP relay"; do
     server_missing coturn "cone: $d"
   done
 fi
@@ -289,8 +321,8 @@ check "double: rebind moves the carrier's public address" eval 'grep -qx "203.0.
 
 if lab_down; then ok "double: down (${DOWN_TIME} s)"; else not_ok "double: down"; printf '%s\n' "$OUT" | diag; fi
 
-if lab_up double --carrier symmetric; then
-  ok "double (home cone, carrier symmetric): lab up in ${UP_TIME} s"
+if lab_up double --carrier symmetric --client2-nat symmetric; then
+  ok "double (home cone, carrier symmetric; client2 behind its own symmetric NAT): lab up in ${UP_TIME} s"
 else
   not_ok "double --carrier symmetric: lab up"
   printf '%s\n' "$OUT" | diag
@@ -305,7 +337,52 @@ double_symmetric() {
 }
 check "double: symmetric carrier gives a port per destination, the cone home layer keeps 40000" double_symmetric
 
+OUT=$(seen client2 40000 "$REGISTRAR_IP" "$ECHO_PORT" "$TURN_IP" "$ECHO_PORT" | tr '\n' ' ')
+check "double --client2-nat symmetric: client2 is 203.0.113.102, a port per destination" \
+  eval 'read -r a b <<<"$OUT"; [ "${a%:*}" = 203.0.113.102 ] && [ "${b%:*}" = 203.0.113.102 ] && [ "$a" != "$b" ]'
+
+if [ "$have_coturn" = 1 ]; then
+  OUT=$(nl start-coturn 2>&1) && . "$STATE/natlab.env"
+  check "double (symmetric carrier) | symmetric: TURN/UDP relay carries client2's datagram both ways" \
+    relay_between udp
+else
+  server_missing coturn "double (symmetric carrier) | symmetric: TURN relay"
+fi
+
 if lab_down; then ok "double --carrier symmetric: down (${DOWN_TIME} s)"; else not_ok "double --carrier symmetric: down"; printf '%s\n' "$OUT" | diag; fi
+
+# ------------------------------------------------- UDP only to the registrar
+
+if lab_up cone --second-client --udp-only-to-registrar; then
+  ok "cone --udp-only-to-registrar: lab up"
+else
+  not_ok "cone --udp-only-to-registrar: lab up"
+  printf '%s\n' "$OUT" | diag
+fi
+
+OUT=$(probe client stun "$TURN_IP" "$TURN_PORT" --timeout 0.5 --tries 2 2>&1)
+check "udp-only-to-registrar: STUN from the client to .20 times out" [ "$OUT" = timeout ]
+
+if [ "$have_kamailio" = 1 ] && [ "$have_coturn" = 1 ] && OUT=$(nl start-kamailio 2>&1 && nl start-coturn 2>&1); then
+  . "$STATE/natlab.env"
+  OUT=$(probe client sip-request OPTIONS "sip:$REGISTRAR_IP" --proxy "$REGISTRAR_IP:$SIP_PORT" 2>&1)
+  check "udp-only-to-registrar: SIP OPTIONS over UDP to the registrar still works (200)" [ "$OUT" = 200 ]
+  OUT=$(probe client stun "$TURN_IP" "$TURN_PORT" --transport tcp 2>&1)
+  check "udp-only-to-registrar: TCP to .20:3478 connects (STUN over TCP answers)" \
+    grep -q '^XOR-MAPPED-ADDRESS 203.0.113.101:' <<<"$OUT"
+  check "udp-only-to-registrar: a TURN/TLS allocation relays client2's datagram both ways" relay_between tls
+elif [ "$have_kamailio" = 1 ] && [ "$have_coturn" = 1 ]; then
+  printf '%s\n' "$OUT" | diag
+  for d in "SIP OPTIONS over UDP" "STUN over TCP" "TURN/TLS relay"; do
+    not_ok "udp-only-to-registrar: $d (Kamailio or coturn did not start)"
+  done
+else
+  for d in "SIP OPTIONS over UDP" "STUN over TCP" "TURN/TLS relay"; do
+    server_missing "kamailio or coturn" "udp-only-to-registrar: $d"
+  done
+fi
+
+if lab_down; then ok "cone --udp-only-to-registrar: down"; else not_ok "cone --udp-only-to-registrar: down"; printf '%s\n' "$OUT" | diag; fi
 
 # ------------------------------------------------------------ UDP timeout
 
