@@ -145,6 +145,7 @@ coturn_start (void)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *turnserver = NULL;
+  g_autofree char *openssl = NULL;
   g_autofree char *port = NULL;
   g_autofree char *tls_port = NULL;
   g_autofree char *key = NULL;
@@ -159,7 +160,8 @@ coturn_start (void)
   turnserver = g_find_program_in_path ("turnserver");
   if (turnserver == NULL && g_file_test ("/usr/bin/turnserver", G_FILE_TEST_IS_EXECUTABLE))
     turnserver = g_strdup ("/usr/bin/turnserver");
-  if (turnserver == NULL || g_find_program_in_path ("openssl") == NULL)
+  openssl = g_find_program_in_path ("openssl");
+  if (turnserver == NULL || openssl == NULL)
     {
       if (require_servers ())
         g_error ("turnserver or openssl is missing and SIPNAT_REQUIRE_NETNS=1");
@@ -1137,7 +1139,7 @@ main (int    argc,
 {
   int ret;
 
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/ice/host/loopback", test_ice_host_loopback);
   g_test_add_func ("/ice/host/addresses", test_ice_host_addresses);
