@@ -7,7 +7,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include <errno.h>
+#include <dlfcn.h>
 #include <signal.h>
 #include <string.h>
 
@@ -451,6 +451,45 @@ count_signal (gpointer  instance,
 }
 
 /* ---- cases ---- */
+
+/* libnice and Sofia-SIP both export stun_message_length(); libnice's own
+ * calls go to whichever comes first in the lookup order. Sofia's first
+ * breaks every connectivity check, so libnice must come first, in this
+ * program and in libsipnat-1.so (which applications load). */
+static void
+test_ice_link_order (void)
+{
+  const char *build_root = g_getenv ("SIPNAT_BUILD_ROOT");
+  g_autofree char *readelf_path = g_find_program_in_path ("readelf");
+  g_autofree char *library = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(GSubprocess) readelf = NULL;
+  g_autoptr(GError) error = NULL;
+  void *symbol = dlsym (RTLD_DEFAULT, "stun_message_length");
+  Dl_info info;
+  const char *nice, *sofia;
+
+  g_assert_nonnull (symbol);
+  g_assert_true (dladdr (symbol, &info) != 0);
+  g_assert_nonnull (strstr (info.dli_fname, "libnice"));
+
+  if (build_root == NULL || readelf_path == NULL)
+    {
+      g_test_skip ("no SIPNAT_BUILD_ROOT or readelf to check libsipnat-1.so");
+      return;
+    }
+  library = g_build_filename (build_root, "libsipnat", "libsipnat-1.so", NULL);
+  readelf = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, readelf_path, "-d",
+                              library, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (readelf, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  nice = strstr (out, "[libnice.so");
+  sofia = strstr (out, "[libsofia-sip-ua.so");
+  g_assert_nonnull (nice);
+  g_assert_nonnull (sofia);
+  g_assert_true (nice < sofia);
+}
 
 /* Two agents on loopback, host candidates only: both CONNECTED, the pair
  * host <-> host over UDP, datagrams both ways. */
@@ -1141,6 +1180,11 @@ main (int    argc,
 
   g_test_init (&argc, &argv, NULL);
 
+  /* A warning (libnice's about TURN refreshes left at shutdown, say)
+   * fails the test. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
+
+  g_test_add_func ("/ice/link/order", test_ice_link_order);
   g_test_add_func ("/ice/host/loopback", test_ice_host_loopback);
   g_test_add_func ("/ice/host/addresses", test_ice_host_addresses);
   g_test_add_func ("/ice/stun/unreachable", test_ice_stun_unreachable);
