@@ -27,6 +27,8 @@ G_BEGIN_DECLS
 /* At most this many remote candidates are used, each at most this long. */
 #define SIPNAT_ICE_MAX_REMOTE_CANDIDATES 64
 #define SIPNAT_ICE_MAX_CANDIDATE_LENGTH 512
+/* ufrag and pwd: RFC 8839 allows 256 ice-chars. */
+#define SIPNAT_ICE_MAX_CREDENTIAL_LENGTH 256
 
 typedef enum {
   SIPNAT_ICE_STATE_NEW,
@@ -104,5 +106,16 @@ const char     *_sipnat_ice_state_to_string      (SipnatIceState    state);
 SipnatCandidatePair *_sipnat_ice_dup_selected_pair (SipnatIce      *self);
 gint64          _sipnat_ice_get_connected_time   (SipnatIce        *self);
 void            _sipnat_ice_close                (SipnatIce        *self);
+
+/* Pure checks of what the peer sends (sipnat-ice-candidate.c). */
+
+/* An a=candidate value ("candidate:..." with or without "a=") that this
+ * agent can use (component 1, UDP, an IP address, a known type, every
+ * field well formed), as the "a=candidate:..." line libnice parses; NULL
+ * otherwise. */
+char           *_sipnat_ice_candidate_check      (const char       *value);
+/* 1 to 256 ice-chars (RFC 8839 asks 4+ for ufrag and 22+ for pwd; older
+ * peers send shorter ones, which libnice accepts). */
+gboolean        _sipnat_ice_credential_is_valid  (const char       *value);
 
 G_END_DECLS

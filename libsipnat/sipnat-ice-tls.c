@@ -100,9 +100,9 @@ on_connected (GObject      *source,
 
   g_main_context_push_thread_default (c->tunnel->context);
   g_io_stream_splice_async (G_IO_STREAM (c->local), G_IO_STREAM (remote),
+                            /* Either side closing closes both. */
                             G_IO_STREAM_SPLICE_CLOSE_STREAM1 |
-                            G_IO_STREAM_SPLICE_CLOSE_STREAM2 |
-                            G_IO_STREAM_SPLICE_WAIT_FOR_BOTH,
+                            G_IO_STREAM_SPLICE_CLOSE_STREAM2,
                             G_PRIORITY_DEFAULT, c->cancellable, on_spliced, c);
   g_main_context_pop_thread_default (c->tunnel->context);
 }

@@ -8,7 +8,8 @@
  * 2 s), server-reflexive ones from the policy's STUN server, relayed ones
  * from its TURN server, with a fallback over the other TURN transports
  * (UDP, then TCP, then TLS) when the configured one gives no relayed
- * candidate.
+ * candidate (gathering in sipnat-ice-gather.c, checks of what the peer
+ * sends in sipnat-ice-candidate.c, TURN over TLS in sipnat-ice-tls.c).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -18,63 +19,11 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-#include <nice/interfaces.h>
-
 #include "sipnat-candidate-pair-private.h"
 #include "sipnat-debug-private.h"
 #include "sipnat-error.h"
-#include "sipnat-ice-private.h"
-#include "sipnat-ice-tls-private.h"
+#include "sipnat-ice-impl-private.h"
 
-#define N_RELAY_TYPES 3
-#define MAX_CREDENTIAL_LENGTH 256
-
-struct _SipnatIce {
-  GObject parent_instance;
-
-  GMainContext *context;
-  NiceAgent *agent;
-  guint stream_id;
-  gboolean force_relay;
-
-  /* From the policy, read once at construction. */
-  char *turn_server;
-  guint turn_port;
-  char *turn_user_name;
-  char *turn_password;
-  SipnatRelayType turn_relay_type;
-
-  /* The TURN transports given to libnice, in order: libnice's TURN
-   * preference of a relayed candidate is its index here. */
-  SipnatRelayType relays[N_RELAY_TYPES];
-  guint n_relays;
-  /* The TURN transports tried, in order (given to libnice or not). */
-  SipnatRelayType tried[N_RELAY_TYPES];
-  guint n_tried;
-
-  SipnatTlsTunnel *tls_tunnel;  /* TURN over TLS, made when first needed */
-  GTlsDatabase *tls_database;
-
-  GPtrArray *local_addresses;   /* (element-type utf8) set by the caller */
-
-  SipnatIceState state;
-  char *local_ufrag;
-  char *local_pwd;
-
-  GTask *gather_task;
-  GSource *gather_timeout;
-  GSource *relay_timer;
-  GSource *cancel_source;
-  GSource *check_timeout;
-  guint check_timeout_ms;
-  guint gather_timeout_ms;
-  gboolean nice_gathering;      /* libnice has not said gathering-done */
-  gboolean have_relay;
-  gint64 gather_start;
-
-  SipnatCandidatePair *selected_pair;
-  gint64 connected_time;
-};
 
 G_DEFINE_FINAL_TYPE (SipnatIce, _sipnat_ice, G_TYPE_OBJECT)
 
@@ -88,8 +37,8 @@ static guint signals[N_SIGNALS];
 
 /* ---- small helpers ---- */
 
-static void
-clear_source (GSource **source)
+void
+_sipnat_ice_clear_source (GSource **source)
 {
   if (*source == NULL)
     return;
@@ -98,8 +47,8 @@ clear_source (GSource **source)
   g_clear_pointer (source, g_source_unref);
 }
 
-static GSource *
-add_timeout (SipnatIce   *self,
+GSource *
+_sipnat_ice_add_timeout (SipnatIce   *self,
              guint        ms,
              GSourceFunc  func)
 {
@@ -110,38 +59,8 @@ add_timeout (SipnatIce   *self,
   return source;
 }
 
-static NiceRelayType
-nice_relay_type (SipnatRelayType type)
-{
-  switch (type)
-    {
-    case SIPNAT_RELAY_TYPE_TCP:
-      return NICE_RELAY_TYPE_TURN_TCP;
-    case SIPNAT_RELAY_TYPE_TLS:
-      return NICE_RELAY_TYPE_TURN_TLS;
-    case SIPNAT_RELAY_TYPE_UDP:
-    default:
-      return NICE_RELAY_TYPE_TURN_UDP;
-    }
-}
-
-static const char *
-relay_type_name (SipnatRelayType type)
-{
-  switch (type)
-    {
-    case SIPNAT_RELAY_TYPE_TCP:
-      return "TCP";
-    case SIPNAT_RELAY_TYPE_TLS:
-      return "TLS";
-    case SIPNAT_RELAY_TYPE_UDP:
-    default:
-      return "UDP";
-    }
-}
-
-static SipnatCandidateType
-candidate_type (NiceCandidateType type)
+SipnatCandidateType
+_sipnat_ice_candidate_type (NiceCandidateType type)
 {
   switch (type)
     {
@@ -157,14 +76,14 @@ candidate_type (NiceCandidateType type)
     }
 }
 
-static gboolean
-has_relay (SipnatIce *self)
+gboolean
+_sipnat_ice_has_relay (SipnatIce *self)
 {
   return self->turn_server != NULL;
 }
 
-static char *
-relay_server_string (SipnatIce *self)
+char *
+_sipnat_ice_relay_server_string (SipnatIce *self)
 {
   return _sipnat_candidate_pair_format_address (self->turn_server, self->turn_port);
 }
@@ -184,8 +103,8 @@ relay_type_of (SipnatIce           *self,
   return self->turn_relay_type;
 }
 
-static void
-set_state (SipnatIce      *self,
+void
+_sipnat_ice_set_state (SipnatIce      *self,
            SipnatIceState  state)
 {
   if (self->state == state)
@@ -198,25 +117,33 @@ set_state (SipnatIce      *self,
   if (state == SIPNAT_ICE_STATE_CONNECTED && self->connected_time == 0)
     self->connected_time = g_get_monotonic_time ();
   if (state != SIPNAT_ICE_STATE_CHECKING)
-    clear_source (&self->check_timeout);
+    _sipnat_ice_clear_source (&self->check_timeout);
 }
 
 /* Sets the state, then emits state-changed as the last thing. */
-static void
-change_state (SipnatIce      *self,
-              SipnatIceState  state)
+void
+_sipnat_ice_emit_state_changed (SipnatIce *self)
 {
-  if (self->state == state)
-    return;
-
-  set_state (self, state);
   g_object_ref (self);
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
   g_object_unref (self);
 }
 
-static void
-cache_local_credentials (SipnatIce *self)
+void
+_sipnat_ice_change_state (SipnatIce      *self,
+              SipnatIceState  state)
+{
+  if (self->state == state)
+    return;
+
+  _sipnat_ice_set_state (self, state);
+  g_object_ref (self);
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
+  g_object_unref (self);
+}
+
+void
+_sipnat_ice_cache_local_credentials (SipnatIce *self)
 {
   g_autofree char *ufrag = NULL;
   g_autofree char *pwd = NULL;
@@ -230,238 +157,6 @@ cache_local_credentials (SipnatIce *self)
   self->local_pwd = g_steal_pointer (&pwd);
 }
 
-/* ---- gathering ---- */
-
-static void
-stop_gather_sources (SipnatIce *self)
-{
-  clear_source (&self->gather_timeout);
-  clear_source (&self->relay_timer);
-  clear_source (&self->cancel_source);
-}
-
-/* Gives libnice the TURN server over @type; over TLS through the tunnel
- * (see sipnat-ice-tls-private.h). */
-static gboolean
-add_relay (SipnatIce        *self,
-           SipnatRelayType   type,
-           GError          **error)
-{
-  const char *server = self->turn_server;
-  guint port = self->turn_port;
-  NiceRelayType nice_type = nice_relay_type (type);
-
-  g_assert (self->n_tried < N_RELAY_TYPES);
-  self->tried[self->n_tried++] = type;
-  if (type == SIPNAT_RELAY_TYPE_TLS)
-    {
-      if (self->tls_tunnel == NULL)
-        self->tls_tunnel = _sipnat_tls_tunnel_new (self->context, self->turn_server,
-                                                   self->turn_port, self->tls_database, error);
-      if (self->tls_tunnel == NULL)
-        return FALSE;
-      server = "127.0.0.1";
-      port = _sipnat_tls_tunnel_get_port (self->tls_tunnel);
-      nice_type = NICE_RELAY_TYPE_TURN_TCP;
-    }
-
-  g_assert (self->n_relays < N_RELAY_TYPES);
-  if (!nice_agent_set_relay_info (self->agent, self->stream_id, SIPNAT_ICE_COMPONENT,
-                                  server, port, self->turn_user_name, self->turn_password,
-                                  nice_type))
-    {
-      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED,
-                   _("The TURN server %s was not accepted"), self->turn_server);
-      return FALSE;
-    }
-  self->relays[self->n_relays++] = type;
-  return TRUE;
-}
-
-/* Gives libnice the next TURN transport not tried yet, in the order UDP,
- * TCP, TLS; FALSE when all three were given. */
-static gboolean
-try_next_relay (SipnatIce *self)
-{
-  static const SipnatRelayType order[] = {
-    SIPNAT_RELAY_TYPE_UDP, SIPNAT_RELAY_TYPE_TCP, SIPNAT_RELAY_TYPE_TLS,
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
-    {
-      gboolean tried = FALSE;
-
-      for (guint j = 0; j < self->n_tried; j++)
-        tried = tried || self->tried[j] == order[i];
-      if (tried)
-        continue;
-
-      g_autoptr(GError) error = NULL;
-
-      SIPNAT_NOTE (NAT, "ICE %p: no relayed candidate yet, trying TURN over %s",
-                   self, relay_type_name (order[i]));
-      if (!add_relay (self, order[i], &error))
-        {
-          SIPNAT_NOTE (NAT, "ICE %p: %s", self, error->message);
-          continue;
-        }
-      self->nice_gathering = TRUE;
-      return TRUE;
-    }
-
-  return FALSE;
-}
-
-static GError *
-relay_error (SipnatIce *self)
-{
-  g_autofree char *server = relay_server_string (self);
-  g_autoptr(GString) tried = g_string_new (NULL);
-
-  for (guint i = 0; i < self->n_tried; i++)
-    {
-      if (i > 0)
-        g_string_append (tried, i + 1 == self->n_tried ? _(" or ") : ", ");
-      g_string_append (tried, relay_type_name (self->tried[i]));
-    }
-
-  if (self->tls_tunnel != NULL && _sipnat_tls_tunnel_get_error (self->tls_tunnel) != NULL)
-    return g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED,
-                        _("The TURN server %s gave no relayed address over %s "
-                          "(TLS: %s)"),
-                        server, tried->str, _sipnat_tls_tunnel_get_error (self->tls_tunnel));
-
-  /* libnice does not tell why an allocation failed. */
-  return g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED,
-                      _("The TURN server %s gave no relayed address over %s "
-                        "(unreachable, wrong credentials or transport refused)"),
-                      server, tried->str);
-}
-
-/* Ends gathering: with what was gathered, or with an error when relaying
- * is forced and there is no relayed candidate. Emits state-changed, then
- * returns the task (if it was not cancelled) as the last thing. */
-static void
-finish_gathering (SipnatIce *self)
-{
-  g_autoptr(GTask) task = g_steal_pointer (&self->gather_task);
-  g_autoptr(GError) error = NULL;
-
-  stop_gather_sources (self);
-  if (self->state != SIPNAT_ICE_STATE_GATHERING)
-    return;
-
-  SIPNAT_NOTE (NAT, "ICE %p: gathering ended after %" G_GINT64_FORMAT " ms%s", self,
-               (g_get_monotonic_time () - self->gather_start) / 1000,
-               self->nice_gathering ? " (bound reached)" : "");
-
-  if (self->force_relay && !self->have_relay)
-    {
-      error = relay_error (self);
-      set_state (self, SIPNAT_ICE_STATE_FAILED);
-    }
-  else
-    {
-      set_state (self, SIPNAT_ICE_STATE_GATHERED);
-    }
-  cache_local_credentials (self);
-
-  g_object_ref (self);
-  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
-  if (task != NULL && error != NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else if (task != NULL)
-    g_task_return_boolean (task, TRUE);
-  g_object_unref (self);
-}
-
-static void
-maybe_finish_gathering (SipnatIce *self)
-{
-  if (self->nice_gathering)
-    return;
-  if (has_relay (self) && !self->have_relay && try_next_relay (self))
-    return;
-  finish_gathering (self);
-}
-
-static gboolean
-on_gather_timeout (gpointer data)
-{
-  SipnatIce *self = data;
-
-  g_clear_pointer (&self->gather_timeout, g_source_unref);
-  finish_gathering (self);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_relay_timer (gpointer data)
-{
-  SipnatIce *self = data;
-
-  if (!self->have_relay && try_next_relay (self))
-    return G_SOURCE_CONTINUE;
-
-  g_clear_pointer (&self->relay_timer, g_source_unref);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_gather_cancelled (GCancellable *cancellable,
-                     gpointer      data)
-{
-  SipnatIce *self = data;
-  g_autoptr(GTask) task = g_steal_pointer (&self->gather_task);
-
-  /* libnice gathers on; its candidate-gathering-done (or the bound) ends
-   * the GATHERING state. */
-  g_clear_pointer (&self->cancel_source, g_source_unref);
-  if (task != NULL)
-    g_task_return_error_if_cancelled (task);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_candidate_gathering_done (NiceAgent *agent,
-                             guint      stream_id,
-                             gpointer   data)
-{
-  SipnatIce *self = data;
-
-  if (stream_id != self->stream_id)
-    return;
-
-  self->nice_gathering = FALSE;
-  if (self->state == SIPNAT_ICE_STATE_GATHERING)
-    maybe_finish_gathering (self);
-}
-
-static void
-on_new_candidate (NiceAgent     *agent,
-                  NiceCandidate *candidate,
-                  gpointer       data)
-{
-  SipnatIce *self = data;
-
-  if (candidate->stream_id != self->stream_id)
-    return;
-
-  if (SIPNAT_NOTE_ENABLED (NAT))
-    {
-      char ip[NICE_ADDRESS_STRING_LEN];
-
-      nice_address_to_string (&candidate->addr, ip);
-      SIPNAT_NOTE (NAT, "ICE %p: local candidate %s %s:%u after %" G_GINT64_FORMAT " ms",
-                   self, sipnat_candidate_type_to_string (candidate_type (candidate->type)),
-                   ip, nice_address_get_port (&candidate->addr),
-                   (g_get_monotonic_time () - self->gather_start) / 1000);
-    }
-
-  if (candidate->type == NICE_CANDIDATE_TYPE_RELAYED)
-    self->have_relay = TRUE;
-}
-
 /* Drops what arrives before the media bin's nicesrc replaces this
  * receiver: libnice reads a component's socket (and so answers
  * connectivity checks) only while a receiver is attached. */
@@ -473,154 +168,6 @@ drop_received (NiceAgent *agent,
                gchar     *buf,
                gpointer   data)
 {
-}
-
-/* The IPv4 addresses of the host's interfaces, without loopback (with it
- * when there is nothing else). */
-static GPtrArray *
-host_ipv4_addresses (void)
-{
-  GPtrArray *addresses = g_ptr_array_new_with_free_func (g_free);
-
-  for (int loopback = 0; loopback < 2 && addresses->len == 0; loopback++)
-    {
-      GList *ips = nice_interfaces_get_local_ips (loopback);
-
-      for (GList *l = ips; l != NULL; l = l->next)
-        {
-          g_autoptr(GInetAddress) address = g_inet_address_new_from_string (l->data);
-
-          if (address != NULL &&
-              g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4 &&
-              !g_ptr_array_find_with_equal_func (addresses, l->data, g_str_equal, NULL))
-            g_ptr_array_add (addresses, g_strdup (l->data));
-        }
-      g_list_free_full (ips, g_free);
-    }
-
-  return addresses;
-}
-
-static gboolean
-add_local_addresses (SipnatIce  *self,
-                     GError    **error)
-{
-  g_autoptr(GPtrArray) addresses = NULL;
-  guint added = 0;
-
-  if (self->local_addresses->len > 0)
-    addresses = g_ptr_array_ref (self->local_addresses);
-  else
-    addresses = host_ipv4_addresses ();
-
-  for (guint i = 0; i < addresses->len; i++)
-    {
-      NiceAddress address;
-
-      if (!nice_address_set_from_string (&address, addresses->pdata[i]))
-        continue;
-      if (nice_agent_add_local_address (self->agent, &address))
-        added++;
-    }
-
-  if (added == 0)
-    {
-      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
-                   _("No local IPv4 address to gather ICE candidates on"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/**
- * _sipnat_ice_gather_async:
- *
- * Gathers the local candidates. Completes on libnice's
- * candidate-gathering-done (after the relay fallback), or after
- * SIPNAT_ICE_GATHER_TIMEOUT_MS with what was gathered by then. Fails with
- * SIPNAT_ERROR_RELAY_FAILED when relaying is forced and no TURN transport
- * gave a relayed candidate. An unreachable STUN server is not an error.
- * Once only, from the NEW state.
- */
-void
-_sipnat_ice_gather_async (SipnatIce           *self,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_return_if_fail (SIPNAT_IS_ICE (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, _sipnat_ice_gather_async);
-
-  if (self->state != SIPNAT_ICE_STATE_NEW)
-    {
-      g_task_return_new_error (task, SIPNAT_ERROR,
-                               self->state == SIPNAT_ICE_STATE_CLOSED ?
-                               SIPNAT_ERROR_CLOSED : SIPNAT_ERROR_FAILED,
-                               _("ICE candidates can be gathered only once"));
-      return;
-    }
-  if (self->force_relay && !has_relay (self))
-    {
-      g_task_return_new_error (task, SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED,
-                               _("Relaying is forced but no TURN server is configured"));
-      return;
-    }
-  if (!add_local_addresses (self, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  self->gather_start = g_get_monotonic_time ();
-  self->nice_gathering = TRUE;
-  if (has_relay (self) && !add_relay (self, self->turn_relay_type, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (!nice_agent_gather_candidates (self->agent, self->stream_id))
-    {
-      g_task_return_new_error (task, SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
-                               _("Could not open a socket to gather ICE candidates on"));
-      return;
-    }
-
-  self->gather_task = g_steal_pointer (&task);
-  self->gather_timeout = add_timeout (self, self->gather_timeout_ms, on_gather_timeout);
-  if (has_relay (self))
-    self->relay_timer = add_timeout (self, self->gather_timeout_ms / N_RELAY_TYPES,
-                                     on_relay_timer);
-  if (cancellable != NULL)
-    {
-      self->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (self->cancel_source, G_SOURCE_FUNC (on_gather_cancelled),
-                             self, NULL);
-      g_source_attach (self->cancel_source, self->context);
-    }
-
-  /* libnice may have finished already (host candidates only). */
-  change_state (self, SIPNAT_ICE_STATE_GATHERING);
-  if (self->state == SIPNAT_ICE_STATE_GATHERING && !self->nice_gathering)
-    maybe_finish_gathering (self);
-}
-
-gboolean
-_sipnat_ice_gather_finish (SipnatIce     *self,
-                           GAsyncResult  *result,
-                           GError       **error)
-{
-  g_return_val_if_fail (SIPNAT_IS_ICE (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == _sipnat_ice_gather_async,
-                        FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---- connectivity checks ---- */
@@ -658,11 +205,11 @@ make_pair (SipnatIce           *self,
   nice_address_to_string (&local->addr, local_ip);
   nice_address_to_string (&remote->addr, remote_ip);
   if (local->type == NICE_CANDIDATE_TYPE_RELAYED)
-    relay = relay_server_string (self);
+    relay = _sipnat_ice_relay_server_string (self);
 
-  return _sipnat_candidate_pair_new (candidate_type (local->type), local_ip,
+  return _sipnat_candidate_pair_new (_sipnat_ice_candidate_type (local->type), local_ip,
                                      nice_address_get_port (&local->addr),
-                                     candidate_type (remote->type), remote_ip,
+                                     _sipnat_ice_candidate_type (remote->type), remote_ip,
                                      nice_address_get_port (&remote->addr),
                                      media_transport (self, local), relay);
 }
@@ -723,14 +270,14 @@ on_component_state_changed (NiceAgent *agent,
     {
     case NICE_COMPONENT_STATE_CONNECTING:
       if (self->state != SIPNAT_ICE_STATE_CONNECTED)
-        change_state (self, SIPNAT_ICE_STATE_CHECKING);
+        _sipnat_ice_change_state (self, SIPNAT_ICE_STATE_CHECKING);
       break;
     case NICE_COMPONENT_STATE_CONNECTED:
     case NICE_COMPONENT_STATE_READY:
-      change_state (self, SIPNAT_ICE_STATE_CONNECTED);
+      _sipnat_ice_change_state (self, SIPNAT_ICE_STATE_CONNECTED);
       break;
     case NICE_COMPONENT_STATE_FAILED:
-      change_state (self, SIPNAT_ICE_STATE_FAILED);
+      _sipnat_ice_change_state (self, SIPNAT_ICE_STATE_FAILED);
       break;
     default:
       break;
@@ -744,73 +291,8 @@ on_check_timeout (gpointer data)
 
   g_clear_pointer (&self->check_timeout, g_source_unref);
   SIPNAT_NOTE (NAT, "ICE %p: no pair connected in %u ms", self, self->check_timeout_ms);
-  change_state (self, SIPNAT_ICE_STATE_FAILED);
+  _sipnat_ice_change_state (self, SIPNAT_ICE_STATE_FAILED);
   return G_SOURCE_REMOVE;
-}
-
-static gboolean
-is_ice_chars (const char *s,
-              gsize       min,
-              gsize       max)
-{
-  gsize n = 0;
-
-  for (; s[n] != '\0'; n++)
-    {
-      if (n >= max || !(g_ascii_isalnum (s[n]) || s[n] == '+' || s[n] == '/'))
-        return FALSE;
-    }
-  return n >= min;
-}
-
-static gboolean
-is_decimal (const char *s,
-            guint64     max)
-{
-  guint64 value;
-
-  return g_ascii_string_to_unsigned (s, 10, 0, max, &value, NULL);
-}
-
-/* Checks an a=candidate value (RFC 8839 section 5.1) as far as this
- * agent uses it: component 1, UDP, an IP address (no FQDN or mDNS name),
- * a known type; then hands it to libnice's parser. NULL when unusable. */
-static NiceCandidate *
-parse_remote_candidate (SipnatIce  *self,
-                        const char *value)
-{
-  g_auto(GStrv) tokens = NULL;
-  g_autofree char *line = NULL;
-  guint n;
-
-  if (value == NULL || strnlen (value, SIPNAT_ICE_MAX_CANDIDATE_LENGTH + 1) >
-      SIPNAT_ICE_MAX_CANDIDATE_LENGTH)
-    return NULL;
-  if (g_str_has_prefix (value, "a="))
-    value += 2;
-  if (!g_str_has_prefix (value, "candidate:") || !g_str_is_ascii (value))
-    return NULL;
-
-  tokens = g_strsplit (value + strlen ("candidate:"), " ", 0);
-  n = g_strv_length (tokens);
-  if (n < 8 || n % 2 != 0)
-    return NULL;
-  for (guint i = 0; i < n; i++)
-    {
-      if (tokens[i][0] == '\0' || strpbrk (tokens[i], "\t\r\n") != NULL)
-        return NULL;
-    }
-  if (!is_ice_chars (tokens[0], 1, 32) ||
-      g_strcmp0 (tokens[1], "1") != 0 ||
-      g_ascii_strcasecmp (tokens[2], "udp") != 0 ||
-      !is_decimal (tokens[3], G_MAXUINT32) ||
-      !g_hostname_is_ip_address (tokens[4]) ||
-      !is_decimal (tokens[5], G_MAXUINT16) ||
-      g_strcmp0 (tokens[6], "typ") != 0)
-    return NULL;
-
-  line = g_strconcat ("a=", value, NULL);
-  return nice_agent_parse_remote_candidate_sdp (self->agent, self->stream_id, line);
 }
 
 /**
@@ -847,18 +329,25 @@ _sipnat_ice_set_remote (SipnatIce   *self,
   /* RFC 8839: ufrag 4 to 256 ice-chars, pwd 22 to 256; older peers send
    * shorter ones, which work with libnice. */
   if (ufrag == NULL || pwd == NULL ||
-      !is_ice_chars (ufrag, 1, MAX_CREDENTIAL_LENGTH) ||
-      !is_ice_chars (pwd, 1, MAX_CREDENTIAL_LENGTH))
+      !_sipnat_ice_credential_is_valid (ufrag) ||
+      !_sipnat_ice_credential_is_valid (pwd))
     {
       g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_BAD_SDP,
                    _("The remote ICE user fragment or password is missing or malformed"));
       return FALSE;
     }
 
+  /* Bounded work whatever the peer sends: at most four times as many
+   * lines looked at as candidates kept. */
   for (guint i = 0; candidates != NULL && i < candidates->len &&
+       i < 4 * SIPNAT_ICE_MAX_REMOTE_CANDIDATES &&
        usable < SIPNAT_ICE_MAX_REMOTE_CANDIDATES; i++)
     {
-      NiceCandidate *candidate = parse_remote_candidate (self, candidates->pdata[i]);
+      g_autofree char *line = _sipnat_ice_candidate_check (candidates->pdata[i]);
+      NiceCandidate *candidate = NULL;
+
+      if (line != NULL)
+        candidate = nice_agent_parse_remote_candidate_sdp (self->agent, self->stream_id, line);
 
       if (candidate == NULL)
         {
@@ -893,9 +382,9 @@ _sipnat_ice_set_remote (SipnatIce   *self,
   SIPNAT_NOTE (NAT, "ICE %p: %d remote candidates, checks start", self, added);
   if (self->state == SIPNAT_ICE_STATE_GATHERED || self->state == SIPNAT_ICE_STATE_FAILED)
     {
-      clear_source (&self->check_timeout);
-      set_state (self, SIPNAT_ICE_STATE_CHECKING);
-      self->check_timeout = add_timeout (self, self->check_timeout_ms, on_check_timeout);
+      _sipnat_ice_clear_source (&self->check_timeout);
+      _sipnat_ice_set_state (self, SIPNAT_ICE_STATE_CHECKING);
+      self->check_timeout = _sipnat_ice_add_timeout (self, self->check_timeout_ms, on_check_timeout);
       g_object_ref (self);
       g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
       g_object_unref (self);
@@ -932,8 +421,8 @@ _sipnat_ice_restart (SipnatIce  *self,
       return FALSE;
     }
 
-  cache_local_credentials (self);
-  change_state (self, SIPNAT_ICE_STATE_GATHERED);
+  _sipnat_ice_cache_local_credentials (self);
+  _sipnat_ice_change_state (self, SIPNAT_ICE_STATE_GATHERED);
   return TRUE;
 }
 
@@ -1121,7 +610,7 @@ _sipnat_ice_set_gather_timeout (SipnatIce *self,
                                 guint      ms)
 {
   g_return_if_fail (SIPNAT_IS_ICE (self));
-  g_return_if_fail (ms >= N_RELAY_TYPES);
+  g_return_if_fail (ms >= SIPNAT_ICE_N_RELAY_TYPES);
   self->gather_timeout_ms = ms;
 }
 
@@ -1177,8 +666,8 @@ _sipnat_ice_close (SipnatIce *self)
     return;
 
   task = g_steal_pointer (&self->gather_task);
-  stop_gather_sources (self);
-  set_state (self, SIPNAT_ICE_STATE_CLOSED);
+  _sipnat_ice_stop_gathering (self);
+  _sipnat_ice_set_state (self, SIPNAT_ICE_STATE_CLOSED);
 
   agent = g_steal_pointer (&self->agent);
   g_signal_handlers_disconnect_by_data (agent, self);
@@ -1338,8 +827,8 @@ _sipnat_ice_new (GMainContext     *context,
   nice_agent_set_stream_name (self->agent, self->stream_id, "audio");
 
   g_signal_connect (self->agent, "candidate-gathering-done",
-                    G_CALLBACK (on_candidate_gathering_done), self);
-  g_signal_connect (self->agent, "new-candidate-full", G_CALLBACK (on_new_candidate), self);
+                    G_CALLBACK (_sipnat_ice_on_gathering_done), self);
+  g_signal_connect (self->agent, "new-candidate-full", G_CALLBACK (_sipnat_ice_on_new_candidate), self);
   g_signal_connect (self->agent, "new-selected-pair-full",
                     G_CALLBACK (on_new_selected_pair), self);
   g_signal_connect (self->agent, "component-state-changed",

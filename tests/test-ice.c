@@ -7,7 +7,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include <errno.h>
+#include <dlfcn.h>
 #include <signal.h>
 #include <string.h>
 
@@ -145,6 +145,7 @@ coturn_start (void)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *turnserver = NULL;
+  g_autofree char *openssl = NULL;
   g_autofree char *port = NULL;
   g_autofree char *tls_port = NULL;
   g_autofree char *key = NULL;
@@ -159,7 +160,8 @@ coturn_start (void)
   turnserver = g_find_program_in_path ("turnserver");
   if (turnserver == NULL && g_file_test ("/usr/bin/turnserver", G_FILE_TEST_IS_EXECUTABLE))
     turnserver = g_strdup ("/usr/bin/turnserver");
-  if (turnserver == NULL || g_find_program_in_path ("openssl") == NULL)
+  openssl = g_find_program_in_path ("openssl");
+  if (turnserver == NULL || openssl == NULL)
     {
       if (require_servers ())
         g_error ("turnserver or openssl is missing and SIPNAT_REQUIRE_NETNS=1");
@@ -450,6 +452,45 @@ count_signal (gpointer  instance,
 
 /* ---- cases ---- */
 
+/* libnice and Sofia-SIP both export stun_message_length(); libnice's own
+ * calls go to whichever comes first in the lookup order. Sofia's first
+ * breaks every connectivity check, so libnice must come first, in this
+ * program and in libsipnat-1.so (which applications load). */
+static void
+test_ice_link_order (void)
+{
+  const char *build_root = g_getenv ("SIPNAT_BUILD_ROOT");
+  g_autofree char *readelf_path = g_find_program_in_path ("readelf");
+  g_autofree char *library = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(GSubprocess) readelf = NULL;
+  g_autoptr(GError) error = NULL;
+  void *symbol = dlsym (RTLD_DEFAULT, "stun_message_length");
+  Dl_info info;
+  const char *nice, *sofia;
+
+  g_assert_nonnull (symbol);
+  g_assert_true (dladdr (symbol, &info) != 0);
+  g_assert_nonnull (strstr (info.dli_fname, "libnice"));
+
+  if (build_root == NULL || readelf_path == NULL)
+    {
+      g_test_skip ("no SIPNAT_BUILD_ROOT or readelf to check libsipnat-1.so");
+      return;
+    }
+  library = g_build_filename (build_root, "libsipnat", "libsipnat-1.so", NULL);
+  readelf = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, readelf_path, "-d",
+                              library, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (readelf, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  nice = strstr (out, "[libnice.so");
+  sofia = strstr (out, "[libsofia-sip-ua.so");
+  g_assert_nonnull (nice);
+  g_assert_nonnull (sofia);
+  g_assert_true (nice < sofia);
+}
+
 /* Two agents on loopback, host candidates only: both CONNECTED, the pair
  * host <-> host over UDP, datagrams both ways. */
 static void
@@ -631,12 +672,58 @@ test_ice_bad_remote (void)
   g_clear_error (&error);
   g_assert_cmpint (_sipnat_ice_get_state (ice), ==, SIPNAT_ICE_STATE_GATHERED);
 
+  /* Lines past the bound are not looked at. */
+  {
+    g_autoptr(GPtrArray) many = g_ptr_array_new_with_free_func (g_free);
+
+    for (guint i = 0; i < 4 * SIPNAT_ICE_MAX_REMOTE_CANDIDATES; i++)
+      g_ptr_array_add (many, g_strdup ("candidate:x"));
+    g_ptr_array_add (many, g_strdup ("candidate:1 1 UDP 2130706431 127.0.0.1 9 typ host"));
+    g_assert_false (_sipnat_ice_set_remote (ice, "abcd", "0123456789012345678901", many, &error));
+    g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_BAD_SDP);
+    g_clear_error (&error);
+  }
+
   /* One usable candidate among the garbage is enough. */
   g_assert_true (_sipnat_ice_set_remote (ice, "abcd", "0123456789012345678901",
                                          candidates, &error));
   g_assert_no_error (error);
   g_assert_cmpint (_sipnat_ice_get_state (ice), ==, SIPNAT_ICE_STATE_CHECKING);
   drop_ice (&ice);
+}
+
+/* The pure checks: what is accepted comes back as the line libnice
+ * parses. */
+static void
+test_ice_candidate_check (void)
+{
+  static const char *good = "candidate:Ab+/1 1 udp 2130706431 192.0.2.1 40000 typ srflx "
+                            "raddr 10.0.0.1 rport 5000";
+  g_autofree char *line = _sipnat_ice_candidate_check (good);
+  g_autofree char *prefixed = NULL;
+  g_autofree char *v6 = NULL;
+  g_autofree char *a = g_strconcat ("a=", good, NULL);
+
+  g_assert_cmpstr (line, ==, a);
+  prefixed = _sipnat_ice_candidate_check (a);
+  g_assert_cmpstr (prefixed, ==, a);
+  v6 = _sipnat_ice_candidate_check ("candidate:1 1 UDP 1 2001:db8::1 9 typ host");
+  g_assert_nonnull (v6);
+  g_assert_null (_sipnat_ice_candidate_check (NULL));
+  g_assert_null (_sipnat_ice_candidate_check ("candidate:1 1 UDP 1 192.0.2.1 9 typ host x"));
+  g_assert_null (_sipnat_ice_candidate_check ("candidate:123456789012345678901234567890123 "
+                                              "1 UDP 1 192.0.2.1 9 typ host"));
+
+  g_assert_true (_sipnat_ice_credential_is_valid ("Ab+/"));
+  g_assert_false (_sipnat_ice_credential_is_valid (NULL));
+  g_assert_false (_sipnat_ice_credential_is_valid (""));
+  g_assert_false (_sipnat_ice_credential_is_valid ("a=b"));
+  {
+    g_autofree char *long_one = g_strnfill (257, 'a');
+    g_assert_false (_sipnat_ice_credential_is_valid (long_one));
+    long_one[256] = '\0';
+    g_assert_true (_sipnat_ice_credential_is_valid (long_one));
+  }
 }
 
 /* A peer that never answers the checks: FAILED within a bound. */
@@ -1105,9 +1192,18 @@ test_ice_relay_no_server (void)
   g_autoptr(SipnatIce) ice = NULL;
   g_autoptr(GError) error = NULL;
 
+  g_autoptr(SipnatNatPolicy) policy = policy_with_turn (SIPNAT_RELAY_TYPE_UDP, TURN_PASSWORD,
+                                                        SIPNAT_DEFAULT_STUN_PORT);
+
   ice = new_ice (NULL, TRUE, TRUE);
   gather (ice, &error);
   g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED);
+  g_clear_error (&error);
+
+  /* A TURN server without credentials is a configuration error. */
+  sipnat_nat_policy_set_turn_password (policy, NULL);
+  g_assert_null (_sipnat_ice_new (NULL, policy, TRUE, FALSE, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG);
 }
 
 /* The configured TURN transport gives nothing (UDP to a port where coturn
@@ -1137,11 +1233,17 @@ main (int    argc,
 {
   int ret;
 
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
 
+  /* A warning (libnice's about TURN refreshes left at shutdown, say)
+   * fails the test. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
+
+  g_test_add_func ("/ice/link/order", test_ice_link_order);
   g_test_add_func ("/ice/host/loopback", test_ice_host_loopback);
   g_test_add_func ("/ice/host/addresses", test_ice_host_addresses);
   g_test_add_func ("/ice/stun/unreachable", test_ice_stun_unreachable);
+  g_test_add_func ("/ice/remote/candidate-check", test_ice_candidate_check);
   g_test_add_func ("/ice/remote/bad", test_ice_bad_remote);
   g_test_add_func ("/ice/remote/no-answer", test_ice_no_answer);
   g_test_add_func ("/ice/remote/check-timeout", test_ice_check_timeout);
