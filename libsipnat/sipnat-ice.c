@@ -215,17 +215,13 @@ make_pair (SipnatIce           *self,
 }
 
 static void
-on_new_selected_pair (NiceAgent     *agent,
-                      guint          stream_id,
-                      guint          component_id,
-                      NiceCandidate *local,
-                      NiceCandidate *remote,
-                      gpointer       data)
+selected_pair_changed (SipnatIce           *self,
+                       const NiceCandidate *local,
+                       const NiceCandidate *remote)
 {
-  SipnatIce *self = data;
   g_autoptr(SipnatCandidatePair) pair = NULL;
 
-  if (stream_id != self->stream_id || component_id != SIPNAT_ICE_COMPONENT)
+  if (self->state == SIPNAT_ICE_STATE_CLOSED)
     return;
 
   pair = make_pair (self, local, remote);
@@ -247,15 +243,10 @@ on_new_selected_pair (NiceAgent     *agent,
 }
 
 static void
-on_component_state_changed (NiceAgent *agent,
-                            guint      stream_id,
-                            guint      component_id,
-                            guint      state,
-                            gpointer   data)
+component_state_changed (SipnatIce *self,
+                         guint      state)
 {
-  SipnatIce *self = data;
-
-  if (stream_id != self->stream_id || component_id != SIPNAT_ICE_COMPONENT)
+  if (self->state == SIPNAT_ICE_STATE_CLOSED)
     return;
 
   SIPNAT_NOTE (NAT, "ICE %p: component %s", self, nice_component_state_to_string (state));
@@ -282,6 +273,100 @@ on_component_state_changed (NiceAgent *agent,
     default:
       break;
     }
+}
+
+/* libnice emits its signals from whichever thread drives the component:
+ * the main context until the media bin plays, nicesrc's streaming thread
+ * afterwards. The session (and the call above it) only ever runs on its
+ * context: an event from another thread is carried over. */
+typedef struct {
+  SipnatIce *self;
+  gboolean is_pair;
+  guint state;
+  NiceCandidate *local;
+  NiceCandidate *remote;
+} IceEvent;
+
+static void
+ice_event_free (IceEvent *ev)
+{
+  g_object_unref (ev->self);
+  g_clear_pointer (&ev->local, nice_candidate_free);
+  g_clear_pointer (&ev->remote, nice_candidate_free);
+  g_free (ev);
+}
+
+static gboolean
+ice_event_run (gpointer data)
+{
+  IceEvent *ev = data;
+
+  if (ev->is_pair)
+    selected_pair_changed (ev->self, ev->local, ev->remote);
+  else
+    component_state_changed (ev->self, ev->state);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+dispatch_event (SipnatIce *self,
+                IceEvent  *ev)       /* (transfer full) */
+{
+  GSource *source;
+
+  if (g_main_context_is_owner (self->context))
+    {
+      ice_event_run (ev);
+      ice_event_free (ev);
+      return;
+    }
+
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, ice_event_run, ev, (GDestroyNotify) ice_event_free);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+static void
+on_new_selected_pair (NiceAgent     *agent,
+                      guint          stream_id,
+                      guint          component_id,
+                      NiceCandidate *local,
+                      NiceCandidate *remote,
+                      gpointer       data)
+{
+  SipnatIce *self = data;
+  IceEvent *ev;
+
+  if (stream_id != self->stream_id || component_id != SIPNAT_ICE_COMPONENT)
+    return;
+
+  ev = g_new0 (IceEvent, 1);
+  ev->self = g_object_ref (self);
+  ev->is_pair = TRUE;
+  ev->local = nice_candidate_copy (local);
+  ev->remote = nice_candidate_copy (remote);
+  dispatch_event (self, ev);
+}
+
+static void
+on_component_state_changed (NiceAgent *agent,
+                            guint      stream_id,
+                            guint      component_id,
+                            guint      state,
+                            gpointer   data)
+{
+  SipnatIce *self = data;
+  IceEvent *ev;
+
+  if (stream_id != self->stream_id || component_id != SIPNAT_ICE_COMPONENT)
+    return;
+
+  ev = g_new0 (IceEvent, 1);
+  ev->self = g_object_ref (self);
+  ev->state = state;
+  dispatch_event (self, ev);
 }
 
 static gboolean
