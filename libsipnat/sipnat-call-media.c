@@ -147,12 +147,36 @@ gathered (GObject      *source,
 }
 
 static gboolean
+set_tls_database (SipnatCallMedia  *self,
+                  GError          **error)
+{
+  const char *path = sipnat_nat_policy_get_turn_tls_ca_file (self->policy);
+  g_autoptr(GTlsDatabase) database = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (path == NULL || *path == '\0')
+    return TRUE;
+
+  database = g_tls_file_database_new (path, &local);
+  if (database == NULL)
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                   _("Cannot read the TURN server’s certificate authorities from %s: %s"),
+                   path, local->message);
+      return FALSE;
+    }
+
+  _sipnat_ice_set_tls_database (self->ice, database);
+  return TRUE;
+}
+
+static gboolean
 start_ice (SipnatCallMedia  *self,
            GError          **error)
 {
   self->ice = _sipnat_ice_new (self->context, self->policy, self->controlling,
                                sipnat_nat_policy_get_force_relay (self->policy), error);
-  if (self->ice == NULL)
+  if (self->ice == NULL || !set_tls_database (self, error))
     return FALSE;
 
   g_signal_connect (self->ice, "state-changed", G_CALLBACK (ice_state_changed), self);

@@ -40,6 +40,7 @@ struct _SipnatNatPolicy
   SipnatRelayType turn_relay_type;
   guint keepalive_interval;
   gboolean force_relay;
+  char *turn_tls_ca_file;
 };
 
 G_DEFINE_FINAL_TYPE (SipnatNatPolicy, sipnat_nat_policy, G_TYPE_OBJECT)
@@ -56,6 +57,7 @@ enum {
   PROP_TURN_RELAY_TYPE,
   PROP_KEEPALIVE_INTERVAL,
   PROP_FORCE_RELAY,
+  PROP_TURN_TLS_CA_FILE,
   N_PROPS
 };
 
@@ -99,6 +101,7 @@ sipnat_nat_policy_finalize (GObject *object)
   g_free (self->turn_server);
   g_free (self->turn_user_name);
   g_free (self->turn_password);
+  g_free (self->turn_tls_ca_file);
 
   G_OBJECT_CLASS (sipnat_nat_policy_parent_class)->finalize (object);
 }
@@ -142,6 +145,9 @@ sipnat_nat_policy_get_property (GObject    *object,
       break;
     case PROP_FORCE_RELAY:
       g_value_set_boolean (value, self->force_relay);
+      break;
+    case PROP_TURN_TLS_CA_FILE:
+      g_value_set_string (value, self->turn_tls_ca_file);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -187,6 +193,9 @@ sipnat_nat_policy_set_property (GObject      *object,
       break;
     case PROP_FORCE_RELAY:
       sipnat_nat_policy_set_force_relay (self, g_value_get_boolean (value));
+      break;
+    case PROP_TURN_TLS_CA_FILE:
+      sipnat_nat_policy_set_turn_tls_ca_file (self, g_value_get_string (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -305,6 +314,16 @@ sipnat_nat_policy_class_init (SipnatNatPolicyClass *klass)
   props[PROP_FORCE_RELAY] =
     g_param_spec_boolean ("force-relay", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * SipnatNatPolicy:turn-tls-ca-file:
+   *
+   * A PEM file of the certificate authorities to trust, instead of the
+   * system's, for the TURN server's certificate when the relay runs over
+   * TLS (`turn_tls_ca_file`); %NULL for the system's. The certificate
+   * must name the TURN server either way.
+   */
+  props[PROP_TURN_TLS_CA_FILE] = string_param ("turn-tls-ca-file");
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
@@ -688,4 +707,36 @@ sipnat_nat_policy_set_force_relay (SipnatNatPolicy *self,
 
   self->force_relay = force_relay;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_FORCE_RELAY]);
+}
+
+/**
+ * sipnat_nat_policy_get_turn_tls_ca_file:
+ * @self: a policy
+ *
+ * Gets [property@Sipnat.NatPolicy:turn-tls-ca-file].
+ *
+ * Returns: (nullable) (type filename): the CA file, or %NULL
+ */
+const char *
+sipnat_nat_policy_get_turn_tls_ca_file (SipnatNatPolicy *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_NAT_POLICY (self), NULL);
+
+  return self->turn_tls_ca_file;
+}
+
+/**
+ * sipnat_nat_policy_set_turn_tls_ca_file:
+ * @self: a policy
+ * @path: (nullable) (type filename): a PEM file of certificate authorities
+ *
+ * Sets [property@Sipnat.NatPolicy:turn-tls-ca-file].
+ */
+void
+sipnat_nat_policy_set_turn_tls_ca_file (SipnatNatPolicy *self,
+                                        const char      *path)
+{
+  g_return_if_fail (SIPNAT_IS_NAT_POLICY (self));
+
+  set_string (self, &self->turn_tls_ca_file, path, PROP_TURN_TLS_CA_FILE);
 }

@@ -102,6 +102,11 @@ SIPNAT_AVAILABLE_IN_ALL
 void             sipnat_nat_policy_set_force_relay      (SipnatNatPolicy  *self,
                                                          gboolean          force_relay);
 SIPNAT_AVAILABLE_IN_ALL
+const char      *sipnat_nat_policy_get_turn_tls_ca_file (SipnatNatPolicy  *self);
+SIPNAT_AVAILABLE_IN_ALL
+void             sipnat_nat_policy_set_turn_tls_ca_file (SipnatNatPolicy  *self,
+                                                         const char       *path);
+SIPNAT_AVAILABLE_IN_ALL
 gboolean         sipnat_nat_policy_validate             (SipnatNatPolicy  *self,
                                                          GError          **error);
 
