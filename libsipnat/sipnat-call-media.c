@@ -104,6 +104,7 @@ ice_state_changed (SipnatIce       *ice,
     {
     case SIPNAT_ICE_STATE_CONNECTED:
       self->connected_time = _sipnat_ice_get_connected_time (ice);
+      _sipnat_media_set_sending (self->bin, TRUE);
       set_state (self, SIPNAT_CALL_MEDIA_CONNECTED);
       break;
     case SIPNAT_ICE_STATE_FAILED:
@@ -181,6 +182,7 @@ start_ice (SipnatCallMedia  *self,
 
   g_signal_connect (self->ice, "state-changed", G_CALLBACK (ice_state_changed), self);
   g_signal_connect (self->ice, "selected-pair-changed", G_CALLBACK (ice_pair_changed), self);
+  _sipnat_media_set_sending (self->bin, FALSE);
   _sipnat_media_set_transport_nice (self->bin, _sipnat_ice_get_agent (self->ice),
                                     _sipnat_ice_get_stream_id (self->ice), SIPNAT_ICE_COMPONENT);
   _sipnat_ice_gather_async (self->ice, g_task_get_cancellable (self->prepare_task),

@@ -61,6 +61,11 @@ gboolean    _sipnat_media_set_codec             (GstElement       *media,
                                                  guint             channels,
                                                  GError          **error);
 
+/* Whether RTP goes out: until ICE has a path, packets are dropped and not
+ * counted. A new bin sends. */
+void        _sipnat_media_set_sending           (GstElement       *media,
+                                                 gboolean          sending);
+
 /* Any thread. */
 void        _sipnat_media_get_stats             (GstElement       *media,
                                                  SipnatMediaStats *stats);

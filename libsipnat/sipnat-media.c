@@ -76,6 +76,7 @@ struct _SipnatMediaBin
   GMainContext *context;
 
   gint recv_payload_type;         /* atomic; -1 until active */
+  gint sending;                   /* atomic; 0: packets dropped, not counted */
   GMutex lock;                    /* the fields below */
   SipnatMediaStats stats;
 };
@@ -158,6 +159,7 @@ sipnat_media_bin_init (SipnatMediaBin *self)
 {
   g_mutex_init (&self->lock);
   self->recv_payload_type = -1;
+  self->sending = 1;
   self->context = g_main_context_ref_thread_default ();
 }
 
@@ -305,6 +307,9 @@ on_transport_sink_data (GstPad          *pad,
                         gpointer         data)
 {
   SipnatMediaBin *self = data;
+
+  if (!g_atomic_int_get (&self->sending))
+    return GST_PAD_PROBE_DROP;   /* no path yet: libnice would drop them */
 
   g_mutex_lock (&self->lock);
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
@@ -784,4 +789,22 @@ _sipnat_media_get_stats (GstElement       *media,
   g_mutex_lock (&self->lock);
   *stats = self->stats;
   g_mutex_unlock (&self->lock);
+}
+
+/*
+ * _sipnat_media_set_sending:
+ * @media: the bin
+ * @sending: whether RTP goes out
+ *
+ * Until the transport has a path (ICE connected), the packets the encoder
+ * makes are dropped before the transport and not counted as sent. A new
+ * bin sends.
+ */
+void
+_sipnat_media_set_sending (GstElement *media,
+                           gboolean    sending)
+{
+  SipnatMediaBin *self = SIPNAT_MEDIA_BIN (media);
+
+  g_atomic_int_set (&self->sending, !!sending);
 }
