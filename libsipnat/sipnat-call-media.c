@@ -229,6 +229,16 @@ discovered (GObject      *source,
   g_task_return_boolean (task, TRUE);
 }
 
+/* Symmetric RTP: the path is where the peer's packets come from. */
+static void
+socket_latched (SipnatRtpSocket *socket,
+                const char      *address,
+                guint            port,
+                SipnatCallMedia *self)
+{
+  g_signal_emit (self, signals[SIGNAL_SELECTED_PAIR_CHANGED], 0);
+}
+
 static gboolean
 start_socket (SipnatCallMedia  *self,
               GError          **error)
@@ -239,6 +249,7 @@ start_socket (SipnatCallMedia  *self,
   if (self->socket == NULL)
     return FALSE;
 
+  g_signal_connect (self->socket, "latched", G_CALLBACK (socket_latched), self);
   self->public_host = g_strdup (self->local_host);
   self->public_port = _sipnat_rtp_socket_get_port (self->socket);
   _sipnat_media_set_transport_socket (self->bin, self->socket);
@@ -666,6 +677,8 @@ _sipnat_call_media_close (SipnatCallMedia *self)
       g_signal_handlers_disconnect_by_data (self->ice, self);
       _sipnat_ice_close (self->ice);
     }
+  if (self->socket != NULL)
+    g_signal_handlers_disconnect_by_data (self->socket, self);
   set_state (self, SIPNAT_CALL_MEDIA_CLOSED);
 }
 
