@@ -24,6 +24,8 @@
 #include "sipnat-tool.h"
 
 #define DEFAULT_CALL_SECONDS 10
+/* --for in milliseconds fits a guint */
+#define MAX_SECONDS (G_MAXINT / 1000)
 
 typedef struct {
   const char *name;          /* "call" or "answer", for messages */
@@ -291,7 +293,7 @@ call_state_cb (SipnatCall *call,
   if (state == SIPNAT_CALL_STATE_ACTIVE && !calls->was_active)
     calls->was_active = TRUE;
   if (state == SIPNAT_CALL_STATE_ACTIVE && calls->target != NULL && calls->hangup_id == 0)
-    calls->hangup_id = g_timeout_add_seconds (calls->active_seconds, hangup_cb, app);
+    calls->hangup_id = g_timeout_add (calls->active_seconds * 1000u, hangup_cb, app);
   if (state == SIPNAT_CALL_STATE_ENDED)
     call_ended (app);
 }
@@ -491,9 +493,10 @@ command_calls (int         argc,
       g_printerr ("%s: --config FILE is required\n", prgname);
       return EXIT_USAGE;
     }
-  if (calls.active_seconds < 0)
+  if (calls.active_seconds < 0 || calls.active_seconds > MAX_SECONDS)
     {
-      g_printerr ("%s: --for must be 0 or more seconds, not %d\n", prgname, calls.active_seconds);
+      g_printerr ("%s: --for must be 0 to %d seconds, not %d\n", prgname, MAX_SECONDS,
+                  calls.active_seconds);
       return EXIT_USAGE;
     }
   if (calls.audio == NULL)
