@@ -1,7 +1,8 @@
 #!/bin/bash
 # test-tool.sh: the `sipnat` program: usage, exit codes, JSON output, the
 # bounded end, its manual page; against small Python registrars on
-# loopback and against a real Kamailio.
+# loopback and against a real Kamailio (registrations, and calls between
+# `sipnat call` and `sipnat answer`).
 # Usage (meson sets these): SIPNAT_TOOL=path SIPNAT_TEST_KAMAILIO=path
 #   SIPNAT_PYTHON=path SIPNAT_SOURCE_ROOT=path test-tool.sh
 set -u
@@ -17,11 +18,12 @@ failed=0
 fake_pids=()
 
 # How long the tool waits for its un-REGISTERs (CLOSE_DEADLINE_SECONDS in
-# tools/sipnat.c); an end is late after --for + this + some slack.
-deadline=$(sed -n 's/^#define CLOSE_DEADLINE_SECONDS \([0-9]*\)$/\1/p' "$root/tools/sipnat.c")
+# tools/sipnat-tool.h); an end is late after --for + this + some slack.
+deadline=$(sed -n 's/^#define CLOSE_DEADLINE_SECONDS \([0-9]*\)$/\1/p' "$root/tools/sipnat-tool.h")
 slack=3
 
 cleanup () {
+  [ -n "${answer_pid:-}" ] && { kill "$answer_pid" 2>/dev/null; wait "$answer_pid" 2>/dev/null; }
   # Closing the helper's stdin stops Kamailio (by its PID).
   [ -n "${K_PID:-}" ] && { exec {K[1]}>&- ; wait "$K_PID" 2>/dev/null; }
   for pid in "${fake_pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
@@ -86,6 +88,10 @@ cat >"$work/check.py" <<'EOF'
 #   about one
 # check.py has FILE EVENT [KEY=JSON]...
 #   some line is EVENT with these members (JSON values, compared with type)
+# check.py keys FILE EVENT KEY...
+#   some line is EVENT and has all these members (null counts)
+# check.py last-above FILE EVENT KEY MIN
+#   the last line of EVENT has the number KEY above MIN
 import json, sys
 
 TYPES = {
@@ -95,9 +101,22 @@ TYPES = {
     "old": (str, type(None)), "new": str, "nat-detected": bool,
     "message": str, "code": (str, type(None)), "fatal": bool,
     "seconds": int, "signal": str, "exit-status": int,
+    "status-code": (int, type(None)), "remote-uri": str,
+    "local-type": str, "remote-type": str, "remote-address": str,
+    "transport": str, "relay-server": (str, type(None)),
+    "rtp-sent": int, "rtp-received": int, "bytes-sent": int, "bytes-received": int,
+    "connect-time-ms": (int, type(None)), "first-rtp-ms": (int, type(None)),
 }
 ABOUT_ONE = {"contact", "state", "public-binding-changed", "nat-detected",
-             "not-registered", "not-removed"}
+             "not-registered", "not-removed",
+             "call-state", "selected-pair", "media-stats", "call-error"}
+CHOICES = {
+    ("call-state", "state"): {"calling", "ringing", "answering", "connecting",
+                              "active", "ended"},
+    ("selected-pair", "local-type"): {"host", "srflx", "prflx", "relay"},
+    ("selected-pair", "remote-type"): {"host", "srflx", "prflx", "relay"},
+    ("selected-pair", "transport"): {"udp", "tcp", "tls"},
+}
 
 def events(path):
     with open(path, "rb") as f:
@@ -116,6 +135,9 @@ def valid(path):
                                    else (TYPES[key],)), "%s is %r in %r" % (key, value, ev)
         if ev["event"] in ABOUT_ONE:
             assert ev.get("registration"), "no registration in %r" % ev
+        for (event, key), values in CHOICES.items():
+            if ev["event"] == event:
+                assert ev[key] in values, "%s is %r in %r" % (key, ev[key], ev)
     assert count > 0, "no event"
 
 def has(path, event, *pairs):
@@ -128,8 +150,24 @@ def has(path, event, *pairs):
             return
     raise AssertionError("no line with %r" % want)
 
+def keys(path, event, *names):
+    for ev in events(path):
+        if ev["event"] == event and all(k in ev for k in names):
+            return
+    raise AssertionError("no %s line with all of %s" % (event, " ".join(names)))
+
+def last_above(path, event, key, minimum):
+    last = None
+    for ev in events(path):
+        if ev["event"] == event:
+            last = ev
+    assert last is not None, "no %s line" % event
+    assert type(last[key]) is int and last[key] > int(minimum), \
+        "the last %s has %s %r, not above %s" % (event, key, last[key], minimum)
+
 try:
-    {"valid": valid, "has": has}[sys.argv[1]](*sys.argv[2:])
+    {"valid": valid, "has": has, "keys": keys,
+     "last-above": last_above}[sys.argv[1]](*sys.argv[2:])
 except Exception as e:
     print("check.py %s: %s" % (" ".join(sys.argv[1:3]), e), file=sys.stderr)
     sys.exit(1)
@@ -152,7 +190,7 @@ start_fake () {
   return 1
 }
 
-write_config () {   # write_config FILE PORT PASSWORD
+write_config () {   # write_config FILE PORT PASSWORD [USER [ICE]]
   cat > "$1" <<EOF
 [policy.endpoint]
 local_address = 127.0.0.1
@@ -160,10 +198,11 @@ local_address = 127.0.0.1
 [proxies.proxy0]
 server = 127.0.0.1:$2
 transport = udp
-user = alice
+user = ${4:-alice}
 password = $3
 reg_timeout = 60
 EOF
+  [ -z "${5:-}" ] || printf '\n[proxies.proxy0.nat]\nice_enabled = %s\n' "$5" >>"$1"
 }
 
 # ---------------------------------------------------------------------------
@@ -184,7 +223,9 @@ rc=$?
 [ $rc -eq 2 ] && [ ! -s "$work/out" ] && grep -q "^Usage" "$work/err"
 ok $? "no command: usage on stderr, exit 2 (rc $rc)"
 
-for args in "frobnicate" "register --frobnicate" "register" "register --config x.conf extra"; do
+for args in "frobnicate" "register --frobnicate" "register" "register --config x.conf extra" \
+            "call --config x.conf" "call sip:bob@127.0.0.1" "call a b --config x.conf" \
+            "answer --config x.conf extra" "answer" "call sip:b@h --config x.conf --audio="; do
   # shellcheck disable=SC2086
   "$tool" $args >/dev/null 2>"$work/err"
   rc=$?
@@ -193,12 +234,28 @@ for args in "frobnicate" "register --frobnicate" "register" "register --config x
 done
 
 write_config "$work/unused.conf" 9 pw
-for value in "--for -1" "--for=-30"; do
-  # shellcheck disable=SC2086
-  "$tool" register --config "$work/unused.conf" $value >"$work/out" 2>"$work/err"
+for command in register "call sip:bob@127.0.0.1" answer; do
+  for value in "--for -1" "--for=-30"; do
+    # shellcheck disable=SC2086
+    "$tool" $command --config "$work/unused.conf" $value >"$work/out" 2>"$work/err"
+    rc=$?
+    [ $rc -eq 2 ] && grep -q -- "--for" "$work/err" && [ ! -s "$work/out" ]
+    ok $? "$command: a negative --for ($value) is rejected with exit 2 (rc $rc)"
+  done
+done
+
+"$tool" call --help >"$work/out" 2>"$work/err"
+rc=$?
+[ $rc -eq 0 ] && grep -q "sipnat call \[OPTION.*URI" "$work/out" && grep -q -- "--audio" "$work/out"
+ok $? "sipnat call --help names 'sipnat call' and --audio on stdout and exits 0 (rc $rc)"
+
+# A malformed URI is a usage error found before any traffic (the
+# configuration points at the discard port).
+for uri in 'sip:bob@127.0.0.1>' 'sip:b ob@127.0.0.1' 'sip:bob@127.0.0.1?X-Injected=1'; do
+  "$tool" call "$uri" --config "$work/unused.conf" --json --for 1 >"$work/out" 2>"$work/err"
   rc=$?
-  [ $rc -eq 2 ] && grep -q -- "--for" "$work/err" && [ ! -s "$work/out" ]
-  ok $? "a negative --for ($value) is rejected with exit 2 (rc $rc)"
+  [ $rc -eq 2 ] && [ ! -s "$work/out" ] && grep -q "^sipnat call: " "$work/err"
+  ok $? "sipnat call '$uri': a malformed URI exits 2 with a message (rc $rc)"
 done
 
 : >"$work/empty.conf"
@@ -227,17 +284,17 @@ ok $? "a missing configuration file exits 2 (rc $rc)"
 # ---------------------------------------------------------------------------
 # The manual page documents every event the program prints
 
-tool_events=$(sed -n 's/.*event_begin ([a-z]*, "\([a-z-]*\)".*/\1/p' "$root/tools/sipnat.c" | sort -u)
+tool_events=$(sed -n 's/.*event_begin ([a-z]*, "\([a-z-]*\)".*/\1/p' "$root"/tools/*.c | sort -u)
 man_events=$(sed -n '/^\.SH EVENTS/,/^\.SH /{/^\.TP/{n;s/^\.B //;s/\\-/-/g;p}}' "$man" | sort -u)
 [ "$(echo "$tool_events" | wc -l)" -ge 10 ] && [ "$tool_events" = "$man_events" ]
-ok $? "sipnat(1) EVENTS lists exactly the events of tools/sipnat.c (${tool_events//$'\n'/ })"
+ok $? "sipnat(1) EVENTS lists exactly the events of tools/*.c (${tool_events//$'\n'/ })"
 
 grep -q "at most $deadline seconds" "$man" && grep -q "within $deadline seconds" "$man"
-ok $? "sipnat(1) gives the close deadline of tools/sipnat.c ($deadline s)"
+ok $? "sipnat(1) gives the close deadline of tools/sipnat-tool.h ($deadline s)"
 
 missing=
-for member in $(sed -n 's/.*event_\(string\|number\|bool\) (&ev, "\([a-z-]*\)".*/\2/p' \
-                  "$root/tools/sipnat.c" | sort -u); do
+for member in $(sed -n 's/.*event_\(string\|number\|number_or_null\|bool\) (&ev, "\([a-z-]*\)".*/\2/p' \
+                  "$root"/tools/*.c | sort -u); do
   grep -q "^\.B ${member//-/\\\\-}$" "$man" || missing="$missing $member"
 done
 [ -z "$missing" ]
@@ -379,6 +436,106 @@ kamailio_tests () {
   contacts=$(ask "contacts alice")
   [ "$contacts" = "CONTACTS" ] && grep -q "state=unregistered" "$work/term.txt"
   ok $? "SIGTERM unregisters before exiting"
+
+  call_tests 1
+  call_tests 0
+  call_failure_tests
+}
+
+wait_line () {   # wait_line FILE PATTERN: until the line comes (10 s at most)
+  for _ in $(seq 200); do grep -q "$2" "$1" && return 0; sleep 0.05; done
+  return 1
+}
+
+# call_tests ICE: `sipnat answer` for bob, `sipnat call` from alice, both
+# with ice_enabled = ICE; alice hangs up 2 s after the call is active.
+call_tests () {
+  local ice=$1 a=$work/alice-$1 b=$work/bob-$1
+  write_config "$a.conf" "$port" alicepw alice "$ice"
+  write_config "$b.conf" "$port" bobpw bob "$ice"
+
+  "$tool" answer --config "$b.conf" --json >"$b.json" 2>"$b.err" &
+  answer_pid=$!
+  wait_line "$b.json" '"event":"registered-all"'
+  ok $? "ICE $ice: sipnat answer registers bob"
+
+  start=$(now_ms)
+  "$tool" call sip:bob@127.0.0.1 --config "$a.conf" --json --for 2 >"$a.json" 2>"$a.err" &
+  call_pid=$!
+  # while bob talks to alice, a call from carol gets 486 Busy Here
+  if [ "$ice" = 0 ] && wait_line "$b.json" '"event":"call-state".*"state":"active"'; then
+    write_config "$work/carol.conf" "$port" carolpw carol 0
+    "$tool" call sip:bob@127.0.0.1 --config "$work/carol.conf" --json --for 1 \
+      >"$work/busy.json" 2>/dev/null
+    rc=$?
+    [ $rc -eq 1 ] && check has "$work/busy.json" call-state 'state="ended"' 'status-code=486' &&
+      check has "$work/busy.json" call-error 'code="rejected"'
+    ok $? "a second call while bob is in a call is rejected with 486, exit 1 (rc $rc)"
+  fi
+  wait "$call_pid"
+  rc=$?
+  took=$(($(now_ms) - start))
+  [ $rc -eq 0 ]
+  ok $? "ICE $ice: sipnat call exits 0 after an active call (rc $rc)"
+  # registration, call set-up (a few seconds at most), --for 2, the end
+  [ $took -lt $(((2 + 5 + deadline + slack) * 1000)) ]
+  ok $? "ICE $ice: sipnat call --for 2 ends within a bound ($took ms)"
+
+  # bob sees the BYE, then SIGTERM ends his run: exit 0, a call was active
+  wait_line "$b.json" '"event":"call-state".*"state":"ended"'
+  kill -TERM "$answer_pid"
+  wait "$answer_pid"
+  rc=$?
+  answer_pid=
+  [ $rc -eq 0 ]
+  ok $? "ICE $ice: sipnat answer exits 0 on SIGTERM after an active call (rc $rc)"
+
+  for side in "$a" "$b"; do
+    who=${side##*/}
+    check valid "$side.json" &&
+      check has "$side.json" call-state 'registration="proxy0"' 'state="active"' 'status-code=200'
+    ok $? "ICE $ice: $who: valid JSON, call-state active"
+    check keys "$side.json" selected-pair local-type remote-type local-address remote-address \
+      transport relay-server && check has "$side.json" selected-pair 'transport="udp"'
+    ok $? "ICE $ice: $who: a selected-pair event with every member"
+    check last-above "$side.json" media-stats rtp-received 0 &&
+      check last-above "$side.json" media-stats rtp-sent 0 &&
+      check has "$side.json" call-state 'state="ended"' &&
+      check has "$side.json" closed 'exit-status=0'
+    ok $? "ICE $ice: $who: the last media-stats counts RTP both ways; the call ended"
+  done
+  check has "$a.json" call-state 'state="calling"' 'remote-uri="sip:bob@127.0.0.1"' &&
+    check has "$a.json" time-up 'seconds=2' &&
+    check has "$a.json" call-state 'state="ended"' 'reason="Hung up"' &&
+    [ "$(grep -c '"state":"active"' "$b.json")" -eq 1 ] &&
+    check has "$b.json" call-state 'state="ringing"' &&
+    check has "$b.json" call-state 'state="ended"' 'reason="The remote party hung up"'
+  ok $? "ICE $ice: alice calls and hangs up after --for, bob sees the hang-up"
+  [ "$(grep -c '"event":"media-stats"' "$a.json")" -ge 2 ]
+  ok $? "ICE $ice: media-stats at least once a second while the call lasts"
+}
+
+call_failure_tests () {
+  # carol is not registered: Kamailio answers 404
+  start=$(now_ms)
+  "$tool" call sip:carol@127.0.0.1 --config "$work/good.conf" --json --for 2 \
+    >"$work/carol.json" 2>"$work/carol.err"
+  rc=$?
+  took=$(($(now_ms) - start))
+  [ $rc -eq 1 ] && [ $took -lt $(((2 + deadline + slack) * 1000)) ]
+  ok $? "a call to a user who is not registered exits 1 in $took ms (rc $rc)"
+  check valid "$work/carol.json" &&
+    check has "$work/carol.json" call-error 'registration="proxy0"' 'code="rejected"' &&
+    check has "$work/carol.json" call-state 'state="ended"' 'status-code=404' &&
+    check has "$work/carol.json" closed 'exit-status=1' &&
+    grep -q "^sipnat call: .*404" "$work/carol.err"
+  ok $? "it prints call-error (rejected) and the 404, and says so on stderr"
+
+  # answer --for without any call
+  "$tool" answer --config "$work/good.conf" --for 1 >"$work/nocall.txt" 2>"$work/nocall.err"
+  rc=$?
+  [ $rc -eq 1 ] && grep -q "no call" "$work/nocall.err" && grep -q "closed exit-status=1" "$work/nocall.txt"
+  ok $? "sipnat answer --for 1 without a call exits 1 saying 'no call' (rc $rc)"
 }
 
 coproc K ("$helper" --auth)
