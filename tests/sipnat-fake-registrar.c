@@ -503,6 +503,7 @@ standard_reason (guint status)
     case 513: return "Message Too Large";
     case 600: return "Busy Everywhere";
     case 603: return "Decline";
+    case 606: return "Not Acceptable";
     default: return "Unknown";
     }
 }
