@@ -703,6 +703,73 @@ test_incoming_hold (Fixture       *f,
   wait_request (f, "BYE", 1);
 }
 
+static char *
+ice_offer (const char *candidates)
+{
+  return g_strdup_printf ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+                          "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                          "m=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp-mux\r\n"
+                          "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdefghijkl\r\n"
+                          "%s", candidates);
+}
+
+/* An ICE offer whose candidates lead nowhere: the answer goes out, the
+ * checks fail, the call is hung up. */
+static void
+test_incoming_ice_unanswered (Fixture       *f,
+                              gconstpointer  data)
+{
+  guint16 port = closed_udp_port ();
+  g_autofree char *candidate = g_strdup_printf (
+    "a=candidate:1 1 UDP 2130706431 127.0.0.1 %u typ host\r\n", port);
+  g_autofree char *offer = ice_offer (candidate);
+  const char *ok;
+  gint64 answered;
+  gint64 ms;
+
+  f->answer = TRUE;
+  sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL, offer);
+  g_assert_cmpuint (wait_final (f, "INVITE"), ==, 200);
+  answered = g_get_monotonic_time ();
+  ok = sipnat_fake_registrar_get_last_response (f->fake, 200, "INVITE");
+  g_assert_nonnull (strstr (ok, "a=ice-ufrag:"));
+  g_assert_nonnull (strstr (ok, "a=candidate:"));
+
+  sipnat_test_wait_flag (&f->result.done, DEADLINE_MS);
+  ms = (g_get_monotonic_time () - answered) / 1000;
+  g_test_message ("ICE failed %" G_GINT64_FORMAT " ms after the 200", ms);
+  g_assert_error (f->result.error, SIPNAT_ERROR, SIPNAT_ERROR_ICE_FAILED);
+  g_assert_cmpint (ms, <, sipnat_test_deadline_ms (15000));
+  g_assert_cmpint (sipnat_call_get_state (f->call), ==, SIPNAT_CALL_STATE_ENDED);
+  wait_request (f, "BYE", 1);
+}
+
+/* ICE attributes whose candidates are all unusable: the call rings (the
+ * candidates are read when answering), and answering refuses it with 488
+ * and BAD_SDP. */
+static void
+test_incoming_ice_garbage (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *offer = ice_offer ("a=candidate:garbage\r\n"
+                                      "a=candidate:1 1 UDP 1 999.1.1.1 1 typ host\r\n"
+                                      "a=candidate:1 1 UDP 1 127.0.0.1 70000 typ host\r\n"
+                                      "a=candidate:\r\n");
+  gint64 start = g_get_monotonic_time ();
+
+  f->answer = TRUE;
+  sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL, offer);
+  g_assert_cmpuint (wait_final (f, "INVITE"), ==, 488);
+  g_assert_cmpuint (f->incoming, ==, 1);
+  sipnat_test_wait_flag (&f->result.done, DEADLINE_MS);
+  g_test_message ("answer failed after %" G_GINT64_FORMAT " ms: %s",
+                  (g_get_monotonic_time () - start) / 1000, f->result.error->message);
+  g_assert_error (f->result.error, SIPNAT_ERROR, SIPNAT_ERROR_BAD_SDP);
+  g_assert_cmpint (sipnat_call_get_state (f->call), ==, SIPNAT_CALL_STATE_ENDED);
+  g_assert_cmpuint (sipnat_call_get_status_code (f->call), ==, 488);
+  g_assert_cmpuint (count (f, "BYE"), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -746,6 +813,8 @@ main (int   argc,
   ADD ("incoming/remote-bye", test_incoming_remote_bye, NULL);
   ADD ("incoming/cancelled", test_incoming_cancelled, NULL);
   ADD ("incoming/hold", test_incoming_hold, NULL);
+  ADD ("incoming/ice-checks-unanswered", test_incoming_ice_unanswered, NULL);
+  ADD ("incoming/ice-garbage-candidates", test_incoming_ice_garbage, NULL);
 
   return g_test_run ();
 }
