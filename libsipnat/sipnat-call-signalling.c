@@ -174,6 +174,10 @@ take_answer (SipnatCall           *self,
                          _("%s answered without a session description"), self->remote_uri);
   if (error != NULL || !_sipnat_call_media_take_answer (self->media, body, length, &error))
     {
+      /* The media's failure may have ended the call already (its
+       * state-changed handler sends the BYE): the handle is gone then. */
+      if (self->state == SIPNAT_CALL_STATE_ENDED)
+        return;
       nua_bye (self->nh, TAG_END ());
       _sipnat_call_end (self, error->message, error);
       return;
