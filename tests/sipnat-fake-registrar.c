@@ -76,6 +76,8 @@ struct _SipnatFakeRegistrar {
   /* The fake as the remote party of calls */
   char *pending_invite;          /* the last INVITE not answered finally */
   GSocketAddress *pending_source;
+  char *answered_invite;         /* the last INVITE answered 2xx */
+  GSocketAddress *answered_source;
   GPtrArray *responses;          /* raw responses received */
   Dialog dialog;
   guint branch_serial;
@@ -700,6 +702,13 @@ track_invite (SipnatFakeRegistrar *self,
 
   g_clear_pointer (&self->pending_invite, g_free);
   g_clear_object (&self->pending_source);
+  if (status >= 200 && status < 300)
+    {
+      g_free (self->answered_invite);
+      g_clear_object (&self->answered_source);
+      self->answered_invite = g_strndup (data, len);
+      self->answered_source = g_object_ref (source);
+    }
   if (status >= 200)
     return;
 
@@ -1148,6 +1157,8 @@ sipnat_fake_registrar_free (SipnatFakeRegistrar *self)
   g_free (self->recv_buffer);
   g_free (self->pending_invite);
   g_clear_object (&self->pending_source);
+  g_free (self->answered_invite);
+  g_clear_object (&self->answered_source);
   g_ptr_array_unref (self->responses);
   dialog_clear (&self->dialog);
   g_main_context_unref (self->context);
@@ -1704,4 +1715,37 @@ sipnat_fake_registrar_push_challenge_for (SipnatFakeRegistrar *self,
                                self->nonce);
   response.extra_headers = challenge;
   sipnat_fake_registrar_push_for (self, method, &response);
+}
+
+void
+sipnat_fake_registrar_hang_up_answered (SipnatFakeRegistrar *self)
+{
+  g_autoptr(Message) invite = NULL;
+  g_autofree char *branch = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *text = NULL;
+  const char *call_id;
+
+  g_return_if_fail (self != NULL && self->answered_invite != NULL);
+
+  invite = message_parse (self->answered_invite, strlen (self->answered_invite));
+  g_return_if_fail (invite != NULL);
+  call_id = message_get (invite, "call-id");
+  branch = new_branch (self);
+  target = contact_uri (message_get (invite, "contact") ? message_get (invite, "contact") : "");
+
+  /* The fake's side of the dialog: its To tag is the one it answered
+   * with (build_response), From and To swap. */
+  text = g_strdup_printf ("BYE %s SIP/2.0\r\n"
+                          "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=%s;rport\r\n"
+                          "Max-Forwards: 70\r\n"
+                          "From: %s;tag=fake%x\r\n"
+                          "To: %s\r\n"
+                          "Call-ID: %s\r\n"
+                          "CSeq: 1 BYE\r\n"
+                          "Content-Length: 0\r\n\r\n",
+                          target, self->port, branch, message_get (invite, "to"),
+                          g_str_hash (call_id ? call_id : ""), message_get (invite, "from"),
+                          call_id ? call_id : "");
+  send_udp (self, self->answered_source, text);
 }

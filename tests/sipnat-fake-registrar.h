@@ -135,6 +135,10 @@ void                 sipnat_fake_registrar_send_bye         (SipnatFakeRegistrar
 void                 sipnat_fake_registrar_send_reinvite    (SipnatFakeRegistrar       *self,
                                                              const char                *body);
 
+/* As the remote party of a call it answered 2xx (the last such INVITE
+ * received), the fake hangs up: BYE to the caller's Contact. */
+void                 sipnat_fake_registrar_hang_up_answered (SipnatFakeRegistrar       *self);
+
 /* Responses received (to the fake's requests): @status 0 for any, @method
  * (the CSeq method) NULL for any. */
 guint                sipnat_fake_registrar_count_responses  (SipnatFakeRegistrar       *self,

@@ -193,6 +193,11 @@ dial (Fixture    *f,
 }
 
 /* Waits for the dial to fail; returns how long it took, in ms. */
+static void wait_responses (Fixture    *f,
+                            guint       status,
+                            const char *method,
+                            guint       n);
+
 static gint64
 wait_dial_fails (Fixture  *f,
                  int       code,
@@ -306,6 +311,40 @@ test_ice_checks_unanswered (Fixture       *f,
   g_test_message ("ICE failed %" G_GINT64_FORMAT " ms after the 200", ms);
   g_assert_cmpint (ms, <, sipnat_test_deadline_ms (15000));
   wait_request (f, "BYE", 1);
+}
+
+/* The remote party hangs up while the checks run: the call ends at
+ * once, not when ICE gives up. */
+static void
+test_bye_while_connecting (Fixture       *f,
+                           gconstpointer  data)
+{
+  guint16 port = closed_udp_port ();
+  g_autofree char *sdp = g_strdup_printf (
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio %u RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp-mux\r\n"
+    "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdefghijkl\r\n"
+    "a=candidate:1 1 UDP 2130706431 127.0.0.1 %u typ host\r\n", port, port);
+  gint64 start;
+  gint64 ms;
+
+  push_invite_answer (f, 200, sdp);
+  dial (f, TRUE);
+  wait_request (f, "ACK", 1);
+  g_assert_cmpint (sipnat_call_get_state (f->call), ==, SIPNAT_CALL_STATE_CONNECTING);
+
+  start = g_get_monotonic_time ();
+  sipnat_fake_registrar_hang_up_answered (f->fake);
+  sipnat_test_wait_flag (&f->result.done, DEADLINE_MS);
+  ms = (g_get_monotonic_time () - start) / 1000;
+  g_test_message ("dial ended %" G_GINT64_FORMAT " ms after the BYE: %s", ms,
+                  f->result.error->message);
+  g_assert_error (f->result.error, SIPNAT_ERROR, SIPNAT_ERROR_CALL_ENDED);
+  g_assert_cmpint (ms, <, sipnat_test_deadline_ms (2000));
+  g_assert_cmpstr (sipnat_call_get_state_reason (f->call), ==, "The remote party hung up");
+  g_assert_null (sipnat_call_get_error (f->call));
+  wait_responses (f, 200, "BYE", 1);
+  g_assert_cmpuint (count (f, "BYE"), ==, 0);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -867,6 +906,7 @@ main (int   argc,
       g_test_add (path, Fixture, &refusals[i], set_up, test_refused, tear_down);
     }
   ADD ("outgoing/ice-checks-unanswered", test_ice_checks_unanswered, NULL);
+  ADD ("outgoing/bye-while-connecting", test_bye_while_connecting, NULL);
   ADD ("outgoing/no-answer", test_no_answer, NULL);
   ADD ("outgoing/silent-peer", test_silent_peer, NULL);
   ADD ("outgoing/cancelled-while-ringing", test_cancelled_while_ringing, NULL);
