@@ -285,6 +285,51 @@ test_bad_answer (Fixture       *f,
   g_assert_cmpuint (count (f, "ACK"), >=, 1);
 }
 
+typedef struct {
+  const char *name;
+  const char *connection;
+  int code;                      /* -1: the call goes active; -2: either */
+} PlainAnswer;
+
+static const PlainAnswer plain_answers[] = {
+  { "hostname", "IN IP4 media.example.com", SIPNAT_ERROR_BAD_SDP },
+  /* RFC 3264 hold (old style): the call is set up, nothing is sent. */
+  { "unspecified", "IN IP4 0.0.0.0", -1 },
+  /* Another address family than the offer's: today the call goes active
+   * and sends nowhere (symmetric RTP would latch); only bounded here. */
+  { "ipv6", "IN IP6 ::1", -2 },
+};
+
+/* ICE off: answers whose address is odd; none hangs the dial. */
+static void
+test_plain_answer (Fixture       *f,
+                   gconstpointer  data)
+{
+  const PlainAnswer *plain = data;
+  g_autofree char *sdp = g_strdup_printf (
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=%s\r\nt=0 0\r\n"
+    "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n", plain->connection);
+
+  sipnat_nat_policy_set_ice_enabled (f->policy, FALSE);
+  push_invite_answer (f, 200, sdp);
+  dial (f, TRUE);
+  sipnat_test_wait_flag (&f->result.done, DEADLINE_MS);
+  g_test_message ("%s: %s", plain->name, f->result.error ? f->result.error->message : "active");
+  if (plain->code == -1)
+    g_assert_no_error (f->result.error);
+  else if (plain->code >= 0)
+    g_assert_error (f->result.error, SIPNAT_ERROR, plain->code);
+  else if (f->result.error != NULL)
+    g_assert_true (f->result.error->domain == SIPNAT_ERROR);
+
+  if (f->result.ok)
+    {
+      g_assert_cmpint (sipnat_call_get_state (f->call), ==, SIPNAT_CALL_STATE_ACTIVE);
+      sipnat_call_hangup (f->call);
+    }
+  wait_request (f, "BYE", 1);
+}
+
 /* The peer's candidates lead nowhere: ICE fails once its checks time
  * out (SIPNAT_ICE_CHECK_TIMEOUT_MS, 10 s), and the call is hung up. */
 static void
@@ -897,6 +942,13 @@ main (int   argc,
                                                bad_answers[i].name);
 
       g_test_add (path, Fixture, &bad_answers[i], set_up, test_bad_answer, tear_down);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (plain_answers); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/call/faults/outgoing/plain-answer/%s",
+                                               plain_answers[i].name);
+
+      g_test_add (path, Fixture, &plain_answers[i], set_up, test_plain_answer, tear_down);
     }
   for (guint i = 0; i < G_N_ELEMENTS (refusals); i++)
     {
