@@ -42,15 +42,15 @@ typedef struct _SipnatFakeRegistrar SipnatFakeRegistrar;
  * @body: (nullable): the body, e.g. an SDP answer for a 200 to an INVITE
  * @content_type: (nullable): its type, "application/sdp" when %NULL
  *
+ * A scripted response. The From, To (given a tag), Call-ID, CSeq and all
+ * the Vias of the request are always copied into it, as RFC 3261 requires.
+ * The strings are copied by sipnat_fake_registrar_push().
+ *
  * Responses to an INVITE get one To tag per Call-ID (the 180 and the 200
  * of a call form one dialog) and, from 101 to 299, a Contact pointing at
  * the fake unless @extra_headers has one: the fake is then the remote
  * party of the call, and gets its ACK and BYE. A CANCEL answered 2xx also
  * answers the INVITE it cancels with 487 (over UDP).
- *
- * A scripted response. The From, To (given a tag), Call-ID, CSeq and all
- * the Vias of the request are always copied into it, as RFC 3261 requires.
- * The strings are copied by sipnat_fake_registrar_push().
  */
 typedef struct {
   guint status;
