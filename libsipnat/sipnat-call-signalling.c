@@ -108,6 +108,12 @@ failure_error (SipnatCall           *self,
 {
   SipnatError code = SIPNAT_ERROR_REJECTED;
 
+  /* nua's own 904 (no matching challenge) and 900 (cannot add
+   * credentials): the server challenged the credentials again. */
+  if (!ev->from_network && (ev->status == 900 || ev->status == 904))
+    return g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_AUTH_FAILED,
+                        _("%s: authentication failed: the credentials were refused (%d %s)"),
+                        self->remote_uri, ev->status, ev->phrase);
   if (!ev->from_network)
     code = ev->status == 408 ? SIPNAT_ERROR_TIMEOUT : SIPNAT_ERROR_TRANSPORT;
   else if (ev->status == 488 || ev->status == 606)
@@ -168,6 +174,10 @@ take_answer (SipnatCall           *self,
                          _("%s answered without a session description"), self->remote_uri);
   if (error != NULL || !_sipnat_call_media_take_answer (self->media, body, length, &error))
     {
+      /* The media's failure may have ended the call already (its
+       * state-changed handler sends the BYE): the handle is gone then. */
+      if (self->state == SIPNAT_CALL_STATE_ENDED)
+        return;
       nua_bye (self->nh, TAG_END ());
       _sipnat_call_end (self, error->message, error);
       return;
@@ -191,7 +201,9 @@ handle_invite_answer (SipnatCall           *self,
   if (self->state == SIPNAT_CALL_STATE_ENDED || ev->status < 100)
     return;
 
-  _sipnat_call_set_status (self, ev->status);
+  /* nua's local statuses (9xx) are no SIP status of the INVITE. */
+  if (ev->status < 700)
+    _sipnat_call_set_status (self, ev->status);
   if (ev->status < 200)
     {
       if (ev->status == 180 || ev->status == 183)

@@ -21,6 +21,8 @@ typedef struct {
   char *via_override;
   char *extra_headers;
   gboolean echo_contact;
+  char *body;
+  char *content_type;
 } Scripted;
 
 /* One accepted TCP connection */
@@ -33,10 +35,24 @@ typedef struct {
 
 /* A parsed request: header names are canonical and lower case */
 typedef struct {
-  char *method;
+  char *method;       /* NULL for a response */
+  guint status;       /* of a response */
   GPtrArray *names;
   GPtrArray *values;
 } Message;
+
+/* The one call the fake places (sipnat_fake_registrar_send_invite()) */
+typedef struct {
+  char *call_id;
+  char *from_tag;
+  char *request_uri;
+  char *invite_branch;
+  char *to;                /* the To of the last final answer, with its tag */
+  char *remote_target;     /* the Contact of the 2xx */
+  guint invite_cseq;
+  guint cseq;
+  guint16 port;
+} Dialog;
 
 struct _SipnatFakeRegistrar {
   GMainContext *context;
@@ -56,6 +72,15 @@ struct _SipnatFakeRegistrar {
   gboolean no_pongs;
 
   char *recv_buffer;
+
+  /* The fake as the remote party of calls */
+  char *pending_invite;          /* the last INVITE not answered finally */
+  GSocketAddress *pending_source;
+  char *answered_invite;         /* the last INVITE answered 2xx */
+  GSocketAddress *answered_source;
+  GPtrArray *responses;          /* raw responses received */
+  Dialog dialog;
+  guint branch_serial;
 };
 
 static void
@@ -67,6 +92,8 @@ scripted_free (Scripted *s)
   g_free (s->rport);
   g_free (s->via_override);
   g_free (s->extra_headers);
+  g_free (s->body);
+  g_free (s->content_type);
   g_free (s);
 }
 
@@ -84,6 +111,8 @@ scripted_new (const char               *method,
   s->via_override = g_strdup (response->via_override);
   s->extra_headers = g_strdup (response->extra_headers);
   s->echo_contact = response->echo_contact;
+  s->body = g_strdup (response->body);
+  s->content_type = g_strdup (response->content_type);
 
   return s;
 }
@@ -169,8 +198,8 @@ find_head_end (const char *data,
   return -1;
 }
 
-/* Parses the start line and headers of a request; NULL for a response or
- * for something that is not SIP */
+/* Parses the start line and headers of a request or a response (method
+ * NULL, status set); NULL for something that is not SIP */
 static Message *
 message_parse (const char *data,
                gsize       len)
@@ -196,12 +225,21 @@ message_parse (const char *data,
 
   g_strchomp (lines[0]);
   start_line = g_strsplit (lines[0], " ", 3);
-  if (g_strv_length (start_line) != 3 || !g_str_has_prefix (start_line[2], "SIP/2.0")
-      || g_str_has_prefix (start_line[0], "SIP/") || *start_line[0] == '\0')
+  if (g_strv_length (start_line) == 3 && strcmp (start_line[0], "SIP/2.0") == 0
+      && strlen (start_line[1]) == 3 && g_ascii_isdigit (start_line[1][0])
+      && g_ascii_isdigit (start_line[1][1]) && g_ascii_isdigit (start_line[1][2]))
+    {
+      m = g_new0 (Message, 1);
+      m->status = (guint) g_ascii_strtoull (start_line[1], NULL, 10);
+    }
+  else if (g_strv_length (start_line) != 3 || !g_str_has_prefix (start_line[2], "SIP/2.0")
+           || g_str_has_prefix (start_line[0], "SIP/") || *start_line[0] == '\0')
     return NULL;
-
-  m = g_new0 (Message, 1);
-  m->method = g_strdup (start_line[0]);
+  else
+    {
+      m = g_new0 (Message, 1);
+      m->method = g_strdup (start_line[0]);
+    }
   m->names = g_ptr_array_new_with_free_func (g_free);
   m->values = g_ptr_array_new_with_free_func (g_free);
 
@@ -467,6 +505,7 @@ standard_reason (guint status)
     case 513: return "Message Too Large";
     case 600: return "Busy Everywhere";
     case 603: return "Decline";
+    case 606: return "Not Acceptable";
     default: return "Unknown";
     }
 }
@@ -591,7 +630,12 @@ build_response (SipnatFakeRegistrar *self,
     {
       g_autofree char *tag = find_param (header_params (to), "tag");
 
-      if (tag == NULL && script->status > 100)
+      if (tag == NULL && script->status > 100 && strcmp (request->method, "INVITE") == 0)
+        /* One tag per call: its 180 and its 200 are in one dialog. */
+        g_string_append_printf (out, "To: %s;tag=fake%x\r\n", to,
+                                g_str_hash (message_get (request, "call-id") ?
+                                            message_get (request, "call-id") : ""));
+      else if (tag == NULL && script->status > 100)
         g_string_append_printf (out, "To: %s;tag=fake%x%x\r\n", to, ++self->tag_serial,
                                 g_random_int ());
       else
@@ -606,12 +650,99 @@ build_response (SipnatFakeRegistrar *self,
     append_contacts (out, request);
   if (script->extra_headers != NULL)
     g_string_append (out, script->extra_headers);
+  /* Answering an INVITE, the fake is the remote party: in-dialog
+   * requests come to it. */
+  if (strcmp (request->method, "INVITE") == 0 && script->status > 100 && script->status < 300
+      && (script->extra_headers == NULL || strstr (script->extra_headers, "Contact:") == NULL))
+    g_string_append_printf (out, "Contact: <sip:fake@127.0.0.1:%u>\r\n", self->port);
 
-  g_string_append (out, "Server: sipnat-fake-registrar\r\n"
-                        "Content-Length: 0\r\n"
-                        "\r\n");
+  g_string_append (out, "Server: sipnat-fake-registrar\r\n");
+  if (script->body != NULL)
+    g_string_append_printf (out, "Content-Type: %s\r\n"
+                                 "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                                 "\r\n%s",
+                            script->content_type ? script->content_type : "application/sdp",
+                            strlen (script->body), script->body);
+  else
+    g_string_append (out, "Content-Length: 0\r\n"
+                          "\r\n");
 
   return g_string_free (out, FALSE);
+}
+
+static void dialog_clear (Dialog *d);
+static void handle_response (SipnatFakeRegistrar *self,
+                             Message             *response,
+                             const char          *data,
+                             gsize                len);
+
+static void
+send_udp (SipnatFakeRegistrar *self,
+          GSocketAddress      *to,
+          const char          *data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (g_socket_send_to (self->udp, to, data, strlen (data), NULL, &error) < 0)
+    g_debug ("fake registrar: UDP send failed: %s", error->message);
+}
+
+/* An INVITE not answered finally yet (a 1xx or nothing) can be CANCELled:
+ * remember it */
+static void
+track_invite (SipnatFakeRegistrar *self,
+              Message             *request,
+              const char          *data,
+              gsize                len,
+              GSocketAddress      *source,
+              guint                status)
+{
+  if (strcmp (request->method, "INVITE") != 0)
+    return;
+
+  g_clear_pointer (&self->pending_invite, g_free);
+  g_clear_object (&self->pending_source);
+  if (status >= 200 && status < 300)
+    {
+      g_free (self->answered_invite);
+      g_clear_object (&self->answered_source);
+      self->answered_invite = g_strndup (data, len);
+      self->answered_source = g_object_ref (source);
+    }
+  if (status >= 200)
+    return;
+
+  self->pending_invite = g_strndup (data, len);
+  self->pending_source = g_object_ref (source);
+}
+
+/* A CANCEL accepted: the INVITE it cancels gets its 487 (UDP only) */
+static void
+terminate_pending_invite (SipnatFakeRegistrar *self,
+                          Message             *cancel)
+{
+  g_autoptr(Message) invite = NULL;
+  g_autofree char *response = NULL;
+  Scripted terminated = { .status = 487 };
+
+  if (self->pending_invite == NULL || !G_IS_INET_SOCKET_ADDRESS (self->pending_source))
+    return;
+  invite = message_parse (self->pending_invite, strlen (self->pending_invite));
+  if (invite == NULL || g_strcmp0 (message_get (invite, "call-id"),
+                                   message_get (cancel, "call-id")) != 0)
+    return;
+
+  {
+    GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (self->pending_source);
+    g_autofree char *host =
+      g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+
+    response = build_response (self, invite, &terminated, host,
+                               g_inet_socket_address_get_port (inet));
+  }
+  send_udp (self, self->pending_source, response);
+  g_clear_pointer (&self->pending_invite, g_free);
+  g_clear_object (&self->pending_source);
 }
 
 /* Records a request and builds its answer: NULL for none */
@@ -632,7 +763,12 @@ handle_message (SipnatFakeRegistrar *self,
 
   if (request == NULL)
     {
-      g_debug ("fake registrar: ignoring %" G_GSIZE_FORMAT " bytes that are not a request", len);
+      g_debug ("fake registrar: ignoring %" G_GSIZE_FORMAT " bytes that are not SIP", len);
+      return NULL;
+    }
+  if (request->method == NULL)
+    {
+      handle_response (self, request, data, len);
       return NULL;
     }
 
@@ -680,6 +816,9 @@ handle_message (SipnatFakeRegistrar *self,
   script = queued != NULL ? queued : &default_script;
   if (script->status != 0)
     response = build_response (self, request, script, source_host, source_port);
+  track_invite (self, request, data, len, source, script->status);
+  if (strcmp (request->method, "CANCEL") == 0 && script->status >= 200 && script->status < 300)
+    terminate_pending_invite (self, request);
 
   if (queued != NULL)
     scripted_free (queued);
@@ -969,6 +1108,7 @@ sipnat_fake_registrar_new (GError **error)
   self->register_contacts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   self->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->recv_buffer = g_malloc (MAX_DATAGRAM);
+  self->responses = g_ptr_array_new_with_free_func (g_free);
 
   if (!bind_sockets (self, error))
     return NULL;
@@ -1015,6 +1155,12 @@ sipnat_fake_registrar_free (SipnatFakeRegistrar *self)
   g_ptr_array_unref (self->register_contacts);
   g_free (self->nonce);
   g_free (self->recv_buffer);
+  g_free (self->pending_invite);
+  g_clear_object (&self->pending_source);
+  g_free (self->answered_invite);
+  g_clear_object (&self->answered_source);
+  g_ptr_array_unref (self->responses);
+  dialog_clear (&self->dialog);
   g_main_context_unref (self->context);
   g_free (self);
 }
@@ -1283,4 +1429,323 @@ sipnat_fake_registrar_push_times (SipnatFakeRegistrar      *self,
 {
   for (guint i = 0; i < times; i++)
     sipnat_fake_registrar_push_for (self, method ? method : "REGISTER", response);
+}
+
+/* ------------------------------------------------------------------ */
+/* The fake as a caller                                                */
+
+static void
+dialog_clear (Dialog *d)
+{
+  g_free (d->call_id);
+  g_free (d->from_tag);
+  g_free (d->request_uri);
+  g_free (d->invite_branch);
+  g_free (d->to);
+  g_free (d->remote_target);
+  memset (d, 0, sizeof *d);
+}
+
+static char *
+new_branch (SipnatFakeRegistrar *self)
+{
+  return g_strdup_printf ("z9hG4bK-fake-%u-%08x", ++self->branch_serial, g_random_int ());
+}
+
+static GSocketAddress *
+dialog_address (SipnatFakeRegistrar *self)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+
+  return g_inet_socket_address_new (loopback, self->dialog.port);
+}
+
+/* Sends a request of the dialog; @to NULL for the To without a tag */
+static void
+send_request (SipnatFakeRegistrar *self,
+              const char          *method,
+              const char          *uri,
+              const char          *branch,
+              guint                cseq,
+              const char          *content_type,
+              const char          *body)
+{
+  Dialog *d = &self->dialog;
+  g_autoptr(GSocketAddress) to = dialog_address (self);
+  GString *out = g_string_new (NULL);
+  g_autofree char *text = NULL;
+
+  g_string_append_printf (out, "%s %s SIP/2.0\r\n"
+                               "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=%s;rport\r\n"
+                               "Max-Forwards: 70\r\n"
+                               "From: <sip:" SIPNAT_FAKE_REGISTRAR_CALLER "@127.0.0.1:%u>;tag=%s\r\n",
+                          method, uri, self->port, branch, self->port, d->from_tag);
+  if (d->to != NULL)
+    g_string_append_printf (out, "To: %s\r\n", d->to);
+  else
+    g_string_append_printf (out, "To: <%s>\r\n", d->request_uri);
+  g_string_append_printf (out, "Call-ID: %s\r\n"
+                               "CSeq: %u %s\r\n"
+                               "Contact: <sip:" SIPNAT_FAKE_REGISTRAR_CALLER "@127.0.0.1:%u>\r\n"
+                               "User-Agent: sipnat-fake-registrar\r\n",
+                          d->call_id, cseq, method, self->port);
+  if (body != NULL)
+    g_string_append_printf (out, "Content-Type: %s\r\n"
+                                 "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n%s",
+                            content_type ? content_type : "application/sdp", strlen (body), body);
+  else
+    g_string_append (out, "Content-Length: 0\r\n\r\n");
+
+  text = g_string_free (out, FALSE);
+  send_udp (self, to, text);
+}
+
+/* The ACK of a final answer to our INVITE: in its transaction for a
+ * failure, a new one to the remote target for a 2xx */
+static void
+send_ack (SipnatFakeRegistrar *self,
+          guint                status)
+{
+  Dialog *d = &self->dialog;
+
+  if (status >= 300)
+    send_request (self, "ACK", d->request_uri, d->invite_branch, d->invite_cseq, NULL, NULL);
+  else
+    {
+      g_autofree char *branch = new_branch (self);
+
+      send_request (self, "ACK", d->remote_target ? d->remote_target : d->request_uri, branch,
+                    d->invite_cseq, NULL, NULL);
+    }
+}
+
+static char *
+contact_uri (const char *contact)
+{
+  const char *lt = strchr (contact, '<');
+  const char *gt = lt ? strchr (lt, '>') : NULL;
+
+  if (lt != NULL && gt != NULL)
+    return g_strndup (lt + 1, gt - lt - 1);
+  return g_strdup (contact);
+}
+
+/* Records a response; the final answer to our INVITE is ACKed */
+static void
+handle_response (SipnatFakeRegistrar *self,
+                 Message             *response,
+                 const char          *data,
+                 gsize                len)
+{
+  Dialog *d = &self->dialog;
+  const char *cseq = message_get (response, "cseq");
+  const char *call_id = message_get (response, "call-id");
+  const char *contact = message_get (response, "contact");
+  g_autofree char *cseq_method = NULL;
+  guint cseq_number = 0;
+
+  g_ptr_array_add (self->responses, g_strndup (data, len));
+  if (cseq == NULL || d->call_id == NULL || g_strcmp0 (call_id, d->call_id) != 0)
+    return;
+
+  cseq_number = (guint) g_ascii_strtoull (cseq, NULL, 10);
+  cseq_method = g_strdup (strchr (cseq, ' ') ? g_strstrip (strchr (cseq, ' ') + 1) : "");
+  if (strcmp (cseq_method, "INVITE") != 0 || cseq_number != d->invite_cseq
+      || response->status < 200)
+    return;
+
+  g_free (d->to);
+  d->to = g_strdup (message_get (response, "to"));
+  if (response->status < 300 && contact != NULL)
+    {
+      g_free (d->remote_target);
+      d->remote_target = contact_uri (contact);
+    }
+  send_ack (self, response->status);
+}
+
+void
+sipnat_fake_registrar_send_invite (SipnatFakeRegistrar *self,
+                                   guint16              port,
+                                   const char          *user,
+                                   const char          *content_type,
+                                   const char          *body)
+{
+  Dialog *d = &self->dialog;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (port != 0 && user != NULL);
+
+  dialog_clear (d);
+  d->port = port;
+  d->call_id = g_strdup_printf ("fake-call-%08x%08x@127.0.0.1", g_random_int (), g_random_int ());
+  d->from_tag = g_strdup_printf ("fakefrom%08x", g_random_int ());
+  d->request_uri = g_strdup_printf ("sip:%s@127.0.0.1:%u", user, port);
+  d->invite_branch = new_branch (self);
+  d->cseq = d->invite_cseq = 1;
+  send_request (self, "INVITE", d->request_uri, d->invite_branch, d->cseq, content_type, body);
+}
+
+void
+sipnat_fake_registrar_send_cancel (SipnatFakeRegistrar *self)
+{
+  Dialog *d = &self->dialog;
+
+  g_return_if_fail (self != NULL && d->call_id != NULL);
+
+  /* The CANCEL is in the INVITE's transaction: same branch, same CSeq
+   * number, the To of the INVITE. */
+  {
+    g_autofree char *to = g_steal_pointer (&d->to);
+
+    send_request (self, "CANCEL", d->request_uri, d->invite_branch, d->invite_cseq, NULL, NULL);
+    d->to = g_steal_pointer (&to);
+  }
+}
+
+void
+sipnat_fake_registrar_send_bye (SipnatFakeRegistrar *self)
+{
+  Dialog *d = &self->dialog;
+  g_autofree char *branch = NULL;
+
+  g_return_if_fail (self != NULL && d->call_id != NULL && d->to != NULL);
+
+  branch = new_branch (self);
+  send_request (self, "BYE", d->remote_target ? d->remote_target : d->request_uri, branch,
+                ++d->cseq, NULL, NULL);
+}
+
+void
+sipnat_fake_registrar_send_reinvite (SipnatFakeRegistrar *self,
+                                     const char          *body)
+{
+  Dialog *d = &self->dialog;
+
+  g_return_if_fail (self != NULL && d->call_id != NULL && d->to != NULL);
+
+  g_free (d->invite_branch);
+  d->invite_branch = new_branch (self);
+  d->invite_cseq = ++d->cseq;
+  send_request (self, "INVITE", d->remote_target ? d->remote_target : d->request_uri,
+                d->invite_branch, d->cseq, NULL, body);
+}
+
+static gboolean
+is_response_to (const char *raw,
+                guint       status,
+                const char *method)
+{
+  g_autoptr(Message) m = message_parse (raw, strlen (raw));
+  const char *cseq;
+
+  if (m == NULL || m->method != NULL || (status != 0 && m->status != status))
+    return FALSE;
+  if (method == NULL)
+    return TRUE;
+
+  cseq = message_get (m, "cseq");
+  cseq = cseq ? strchr (cseq, ' ') : NULL;
+  return cseq != NULL && strcmp (cseq + 1, method) == 0;
+}
+
+guint
+sipnat_fake_registrar_count_responses (SipnatFakeRegistrar *self,
+                                       guint                status,
+                                       const char          *method)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  for (guint i = 0; i < self->responses->len; i++)
+    if (is_response_to (self->responses->pdata[i], status, method))
+      n++;
+  return n;
+}
+
+const char *
+sipnat_fake_registrar_get_last_response (SipnatFakeRegistrar *self,
+                                         guint                status,
+                                         const char          *method)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  for (guint i = self->responses->len; i > 0; i--)
+    if (is_response_to (self->responses->pdata[i - 1], status, method))
+      return self->responses->pdata[i - 1];
+  return NULL;
+}
+
+/* The status of the last final response to @method (0: none yet) */
+guint
+sipnat_fake_registrar_get_final_status (SipnatFakeRegistrar *self,
+                                        const char          *method)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  for (guint i = self->responses->len; i > 0; i--)
+    {
+      const char *raw = self->responses->pdata[i - 1];
+      g_autoptr(Message) m = message_parse (raw, strlen (raw));
+
+      if (m != NULL && m->status >= 200 && is_response_to (raw, 0, method))
+        return m->status;
+    }
+  return 0;
+}
+
+void
+sipnat_fake_registrar_push_challenge_for (SipnatFakeRegistrar *self,
+                                          const char          *method,
+                                          guint                status)
+{
+  g_autofree char *challenge = NULL;
+  SipnatFakeResponse response = { .status = status };
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (status == 401 || status == 407);
+
+  g_free (self->nonce);
+  self->nonce = g_strdup_printf ("%08x%08x%08x%08x", g_random_int (), g_random_int (),
+                                 g_random_int (), g_random_int ());
+  challenge = g_strdup_printf ("%s: Digest realm=\"fake\", nonce=\"%s\", algorithm=MD5, "
+                               "qop=\"auth\"\r\n",
+                               status == 401 ? "WWW-Authenticate" : "Proxy-Authenticate",
+                               self->nonce);
+  response.extra_headers = challenge;
+  sipnat_fake_registrar_push_for (self, method, &response);
+}
+
+void
+sipnat_fake_registrar_hang_up_answered (SipnatFakeRegistrar *self)
+{
+  g_autoptr(Message) invite = NULL;
+  g_autofree char *branch = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *text = NULL;
+  const char *call_id;
+
+  g_return_if_fail (self != NULL && self->answered_invite != NULL);
+
+  invite = message_parse (self->answered_invite, strlen (self->answered_invite));
+  g_return_if_fail (invite != NULL);
+  call_id = message_get (invite, "call-id");
+  branch = new_branch (self);
+  target = contact_uri (message_get (invite, "contact") ? message_get (invite, "contact") : "");
+
+  /* The fake's side of the dialog: its To tag is the one it answered
+   * with (build_response), From and To swap. */
+  text = g_strdup_printf ("BYE %s SIP/2.0\r\n"
+                          "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=%s;rport\r\n"
+                          "Max-Forwards: 70\r\n"
+                          "From: %s;tag=fake%x\r\n"
+                          "To: %s\r\n"
+                          "Call-ID: %s\r\n"
+                          "CSeq: 1 BYE\r\n"
+                          "Content-Length: 0\r\n\r\n",
+                          target, self->port, branch, message_get (invite, "to"),
+                          g_str_hash (call_id ? call_id : ""), message_get (invite, "from"),
+                          call_id ? call_id : "");
+  send_udp (self, self->answered_source, text);
 }

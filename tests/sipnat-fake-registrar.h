@@ -39,10 +39,18 @@ typedef struct _SipnatFakeRegistrar SipnatFakeRegistrar;
  * @echo_contact: list the request's Contacts, each with `;expires=N` taken
  *   from its own expires parameter or the request's Expires (3600 if
  *   neither); Contacts with an expiry of 0 and `*` are left out
+ * @body: (nullable): the body, e.g. an SDP answer for a 200 to an INVITE
+ * @content_type: (nullable): its type, "application/sdp" when %NULL
  *
  * A scripted response. The From, To (given a tag), Call-ID, CSeq and all
  * the Vias of the request are always copied into it, as RFC 3261 requires.
  * The strings are copied by sipnat_fake_registrar_push().
+ *
+ * Responses to an INVITE get one To tag per Call-ID (the 180 and the 200
+ * of a call form one dialog) and, from 101 to 299, a Contact pointing at
+ * the fake unless @extra_headers has one: the fake is then the remote
+ * party of the call, and gets its ACK and BYE. A CANCEL answered 2xx also
+ * answers the INVITE it cancels with 487 (over UDP).
  */
 typedef struct {
   guint status;
@@ -52,6 +60,8 @@ typedef struct {
   const char *via_override;
   const char *extra_headers;
   gboolean echo_contact;
+  const char *body;
+  const char *content_type;
 } SipnatFakeResponse;
 
 /* CRLF keep-alives (RFC 5626) are counted under this pseudo-method, and a
@@ -102,6 +112,44 @@ gboolean             sipnat_fake_registrar_wait             (SipnatFakeRegistrar
                                                              const char                *method,
                                                              guint                      count,
                                                              guint                      timeout_ms);
+
+/* Queues a 401 (WWW-Authenticate) or 407 (Proxy-Authenticate) Digest
+ * challenge, realm "fake", for the next request of @method. */
+void                 sipnat_fake_registrar_push_challenge_for (SipnatFakeRegistrar     *self,
+                                                               const char              *method,
+                                                               guint                    status);
+
+/* The fake as a caller, over UDP, one call at a time: an INVITE from
+ * sip:carol@127.0.0.1:<fake port> to sip:USER@127.0.0.1:PORT (@user, @port) (@body
+ * NULL: an offerless INVITE). Every final answer to it is ACKed; CANCEL,
+ * BYE and a re-INVITE (new offer @body) go in the same call. The
+ * responses that come back are recorded. */
+#define SIPNAT_FAKE_REGISTRAR_CALLER "carol"
+void                 sipnat_fake_registrar_send_invite      (SipnatFakeRegistrar       *self,
+                                                             guint16                    port,
+                                                             const char                *user,
+                                                             const char                *content_type,
+                                                             const char                *body);
+void                 sipnat_fake_registrar_send_cancel      (SipnatFakeRegistrar       *self);
+void                 sipnat_fake_registrar_send_bye         (SipnatFakeRegistrar       *self);
+void                 sipnat_fake_registrar_send_reinvite    (SipnatFakeRegistrar       *self,
+                                                             const char                *body);
+
+/* As the remote party of a call it answered 2xx (the last such INVITE
+ * received), the fake hangs up: BYE to the caller's Contact. */
+void                 sipnat_fake_registrar_hang_up_answered (SipnatFakeRegistrar       *self);
+
+/* Responses received (to the fake's requests): @status 0 for any, @method
+ * (the CSeq method) NULL for any. */
+guint                sipnat_fake_registrar_count_responses  (SipnatFakeRegistrar       *self,
+                                                             guint                      status,
+                                                             const char                *method);
+const char          *sipnat_fake_registrar_get_last_response (SipnatFakeRegistrar      *self,
+                                                              guint                     status,
+                                                              const char               *method);
+/* The status of the last final (>= 200) response to @method, 0 if none */
+guint                sipnat_fake_registrar_get_final_status (SipnatFakeRegistrar       *self,
+                                                             const char                *method);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipnatFakeRegistrar, sipnat_fake_registrar_free)
 

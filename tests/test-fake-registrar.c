@@ -671,6 +671,50 @@ test_compact_forms (Fixture       *fixture,
   g_assert_cmpstr (last[2], ==, "<sip:alice@127.0.0.1:9>;expires=30");
 }
 
+/* As a call's remote party: one To tag for the call, a Contact, a body */
+static void
+test_invite_answers (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  Client *c = fixture->udp;
+  g_autofree char *invite1 = make_request (c, "INVITE", 1, NULL);
+  g_autofree char *invite2 = make_request (c, "INVITE", 2, NULL);
+  g_autofree char *register3 = make_request (c, "REGISTER", 3, NULL);
+  g_autofree char *contact = g_strdup_printf ("<sip:fake@127.0.0.1:%u>",
+                                              sipnat_fake_registrar_get_port (fixture->fake));
+  const SipnatFakeResponse ringing = { .status = 180 };
+  const SipnatFakeResponse ok = { .status = 200, .body = "v=0\r\n" };
+  g_autofree char *to1 = NULL;
+  g_autofree char *to2 = NULL;
+  g_autofree char *to3 = NULL;
+  g_autofree char *contact1 = NULL;
+  const char *response;
+
+  sipnat_fake_registrar_push_for (fixture->fake, "INVITE", &ringing);
+  sipnat_fake_registrar_push_for (fixture->fake, "INVITE", &ok);
+
+  response = client_transact (fixture, c, invite1);
+  g_assert_cmpuint (response_status (response), ==, 180);
+  to1 = response_header (response, "To");
+  contact1 = response_header (response, "Contact");
+  g_assert_cmpstr (contact1, ==, contact);
+  g_assert_nonnull (strstr (response, "Content-Length: 0\r\n"));
+
+  response = client_transact (fixture, c, invite2);
+  g_assert_cmpuint (response_status (response), ==, 200);
+  to2 = response_header (response, "To");
+  g_assert_nonnull (strstr (to2, ";tag="));
+  g_assert_cmpstr (to2, ==, to1);
+  g_assert_nonnull (strstr (response, "Content-Type: application/sdp\r\n"
+                                      "Content-Length: 5\r\n\r\nv=0\r\n"));
+
+  /* Other methods keep their fresh tags and get no Contact */
+  response = client_transact (fixture, c, register3);
+  to3 = response_header (response, "To");
+  g_assert_cmpstr (to3, !=, to1);
+  g_assert_null (strstr (response, contact));
+}
+
 static void
 test_other_methods (Fixture       *fixture,
                     gconstpointer  data)
@@ -841,6 +885,7 @@ main (int argc, char *argv[])
   ADD ("challenge", test_challenge);
   ADD ("compact-forms", test_compact_forms);
   ADD ("other-methods", test_other_methods);
+  ADD ("invite-answers", test_invite_answers);
   ADD ("huge-header", test_huge_header);
   ADD ("udp-keepalive", test_udp_keepalive);
   ADD ("tcp", test_tcp);
