@@ -481,8 +481,28 @@ call_tests () {
   [ $took -lt $(((2 + 5 + deadline + slack) * 1000)) ]
   ok $? "ICE $ice: sipnat call --for 2 ends within a bound ($took ms)"
 
-  # bob sees the BYE, then SIGTERM ends his run: exit 0, a call was active
+  # bob sees the BYE
   wait_line "$b.json" '"event":"call-state".*"state":"ended"'
+
+  # SIGINT during a call hangs up, unregisters and exits 0 at once
+  if [ "$ice" = 1 ]; then
+    "$tool" call sip:bob@127.0.0.1 --config "$a.conf" --json --for 60 >"$a-int.json" 2>/dev/null &
+    call_pid=$!
+    wait_line "$a-int.json" '"event":"call-state".*"state":"active"'
+    start=$(now_ms)
+    kill -INT "$call_pid"
+    wait "$call_pid"
+    rc=$?
+    took=$(($(now_ms) - start))
+    [ $rc -eq 0 ] && [ $took -lt $(((deadline + slack) * 1000)) ] &&
+      check has "$a-int.json" signal 'signal="SIGINT"' &&
+      check has "$a-int.json" call-state 'state="ended"' 'reason="Hung up"' &&
+      check has "$a-int.json" state 'state="unregistered"' &&
+      check has "$a-int.json" closed 'exit-status=0'
+    ok $? "SIGINT during an active call: hang up, unregister, exit 0 in $took ms (rc $rc)"
+  fi
+
+  # SIGTERM ends bob's run: exit 0, a call was active
   kill -TERM "$answer_pid"
   wait "$answer_pid"
   rc=$?
@@ -507,10 +527,10 @@ call_tests () {
   check has "$a.json" call-state 'state="calling"' 'remote-uri="sip:bob@127.0.0.1"' &&
     check has "$a.json" time-up 'seconds=2' &&
     check has "$a.json" call-state 'state="ended"' 'reason="Hung up"' &&
-    [ "$(grep -c '"state":"active"' "$b.json")" -eq 1 ] &&
+    [ "$(grep -c '"state":"active"' "$b.json")" -eq $((1 + ice)) ] &&
     check has "$b.json" call-state 'state="ringing"' &&
     check has "$b.json" call-state 'state="ended"' 'reason="The remote party hung up"'
-  ok $? "ICE $ice: alice calls and hangs up after --for, bob sees the hang-up"
+  ok $? "ICE $ice: alice calls and hangs up after --for, bob sees the hang-up (and only alice's calls are active)"
   [ "$(grep -c '"event":"media-stats"' "$a.json")" -ge 2 ]
   ok $? "ICE $ice: media-stats at least once a second while the call lasts"
 }

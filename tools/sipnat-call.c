@@ -313,7 +313,7 @@ take_call (App        *app,
   if (sipnat_call_get_state (call) != SIPNAT_CALL_STATE_IDLE)
     report_call_state (app, call);
   start_media (calls);
-  calls->stats_id = g_timeout_add_seconds (1, stats_cb, app);
+  calls->stats_id = g_timeout_add (1000, stats_cb, app);
 }
 
 /* Dial and answer fail by ending the call, reported by call_ended; this
@@ -358,13 +358,15 @@ incoming_call_cb (SipnatEndpoint *endpoint,
 /* ---------------------------------------------------------------------- */
 /* Hooks into the run                                                     */
 
+/* (transfer none): the endpoint keeps it */
 static SipnatRegistration *
 first_registration (App *app)
 {
-  g_autoptr(SipnatRegistration) reg =
+  SipnatRegistration *reg =
     g_list_model_get_item (sipnat_endpoint_get_registrations (app->endpoint), 0);
 
-  return reg;   /* the endpoint keeps it */
+  g_object_unref (reg);
+  return reg;
 }
 
 static int
@@ -390,15 +392,18 @@ setup (App *app)
   return 0;
 }
 
+/* `call` dials the call made by setup (the run calls this only while it
+ * is not ending). */
 static void
 registered_all (App *app)
 {
   Calls *calls = calls_of (app);
-  g_autoptr(SipnatCall) call = g_steal_pointer (&calls->call);
+  g_autoptr(SipnatCall) call = NULL;
 
-  if (calls->target == NULL || app->ending)
+  if (calls->target == NULL)
     return;
 
+  call = g_steal_pointer (&calls->call);
   take_call (app, call);
   sipnat_call_dial_async (call, NULL, connected_cb, app);
 }
