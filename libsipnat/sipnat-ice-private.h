@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 
 /* How long gathering may take before it completes with what it has,
  * relay fallback included. */
-#define SIPNAT_ICE_GATHER_TIMEOUT_MS 3000
+#define SIPNAT_ICE_GATHER_TIMEOUT_MS 4500
 /* After each third of it without a relayed candidate, the next TURN
  * transport (UDP, TCP, TLS) is tried beside the ones already under way. */
 /* Connectivity checks that connect nothing in this long end in FAILED. */
