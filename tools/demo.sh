@@ -7,8 +7,12 @@
 # router reboots with a new public address (all NAT bindings lost); the
 # client sees the change at its next keep-alive, tells the application
 # (public-binding-changed), registers its new public Contact and is
-# reachable again. Everything is printed as a timeline. Without root, a
-# shorter demonstration on loopback, and a note saying what was left out.
+# reachable again. Then a call: bob, behind a second router that is a
+# symmetric NAT, answers; alice calls him; ICE (STUN and TURN at coturn on
+# the public segment) finds the media path, which is printed with the RTP
+# packets counted at both ends. Everything is printed as a timeline.
+# Without root, a shorter demonstration on loopback, and a note saying
+# what was left out.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -euo pipefail
@@ -82,8 +86,9 @@ STATE=$(mktemp -d /tmp/sipnat-demo.XXXXXX)
 trap '"$NATLAB" --state "$STATE" down >/dev/null 2>&1 || true; rm -rf "$STATE"' EXIT
 nl() { "$NATLAB" --state "$STATE" "$@"; }
 
-nl up cone --owner $$ >/dev/null
+nl up cone --second-client --client2-nat symmetric --owner $$ >/dev/null
 nl start-kamailio >/dev/null
+nl start-coturn >/dev/null
 # shellcheck disable=SC1091
 . "$STATE/natlab.env"
 say "NAT lab up: client $CLIENT_IP behind a home router (public address $NAT_WAN_IP),"
@@ -143,4 +148,46 @@ say "stopping the client (SIGTERM): it unregisters"
 nl stop alice >/dev/null
 sleep 0.3
 show_events "$LOG"
+# ---------------------------------------------------------------- a call
+
+call_config() {   # call_config USER PASSWORD LOCAL_IP
+  cat <<EOF
+[policy.endpoint]
+local_address = $3
+local_port = 5060
+
+[proxies.proxy0]
+server = $REGISTRAR_IP:$SIP_PORT
+user = $1
+password = $2
+reg_timeout = 600
+reg_match_received_rport = 1
+
+[proxies.proxy0.nat]
+keepalive_interval = $KEEPALIVE
+ice_enabled = 1
+stun_server = $TURN_IP
+turn_server = $TURN_IP
+turn_user_name = $1
+turn_password = $2
+EOF
+}
+call_config bob bobpw "$CLIENT2_IP" > "$STATE/bob.conf"
+call_config alice alicepw "$CLIENT_IP" > "$STATE/alice-call.conf"
+
+say "a call: bob ($CLIENT2_IP) is behind a second router, a symmetric NAT ($CLIENT2_PUBLIC_IP);"
+say "coturn on the public segment ($TURN_IP) is the STUN and TURN server of both"
+nl spawn client2 bob "$TOOL" answer --config "$STATE/bob.conf" --for 60 >/dev/null
+wait_for "$STATE/bob.log" "state=registered" 10 || { cat "$STATE/bob.log"; exit 1; }
+say "bob registered and waits for a call (sipnat answer)"
+say "alice calls sip:bob@$REGISTRAR_IP (sipnat call, a test tone both ways, 3 s once active):"
+nl exec client "$TOOL" call "sip:bob@$REGISTRAR_IP" --config "$STATE/alice-call.conf" --for 3 \
+  > "$STATE/alice-call.log" 2>&1 || { cat "$STATE/alice-call.log"; exit 1; }
+grep -E "call-state|selected-pair|call-error" "$STATE/alice-call.log" | sed 's/^/             alice: /'
+grep "media-stats" "$STATE/alice-call.log" | tail -n 1 | sed 's/^/             alice: /'
+wait_for "$STATE/bob.log" "state=ended" 10 || true
+sleep 0.3
+grep -E "call-state|selected-pair" "$STATE/bob.log" | sed 's/^/             bob:   /'
+grep "media-stats" "$STATE/bob.log" | tail -n 1 | sed 's/^/             bob:   /'
+nl stop bob >/dev/null
 say "done"
