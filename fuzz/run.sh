@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-${SIPNAT_FUZZ_SECONDS:-20}}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(config-key-file config-xml register-response set-setting via)
+[ ${#targets[@]} -eq 0 ] && targets=(config-key-file config-xml register-response sdp set-setting via)
 builddir=${SIPNAT_FUZZ_BUILDDIR:-_fuzz}
 cc=${SIPNAT_FUZZ_CC:-clang}
 

@@ -20,6 +20,7 @@
 
 #include "sipnat-debug-private.h"
 #include "sipnat-sdp-private.h"
+#include "sipnat-sip-syntax-private.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstSDPMedia, gst_sdp_media_free)
 
@@ -444,8 +445,10 @@ check_media_line (const char  *value,
   if (!parse_decimal (port[0], G_MAXUINT16, &number) ||
       (port[1] != NULL && !parse_decimal (port[1], G_MAXUINT16, &number)))
     {
-      set_bad_sdp (error, _("Session description: the port “%.16s” of a stream is not a number from 0 to 65535"),
-                   tokens[1]);
+      g_autofree char *shown = _sipnat_text_for_message (tokens[1]);
+
+      set_bad_sdp (error, _("Session description: the port “%s” of a stream is not a number from 0 to 65535"),
+                   shown);
       return FALSE;
     }
   return TRUE;
@@ -704,8 +707,10 @@ parse_address (const GstSDPMessage   *msg,
     }
   if (!g_hostname_is_ip_address (address))
     {
-      set_bad_sdp (error, _("Session description: the connection address “%.64s” is not an IP address"),
-                   address);
+      g_autofree char *shown = _sipnat_text_for_message (address);
+
+      set_bad_sdp (error, _("Session description: the connection address “%s” is not an IP address"),
+                   shown);
       return FALSE;
     }
   d->address = g_strdup (address);
@@ -784,8 +789,10 @@ parse_codec (const GstSDPMedia  *media,
 
   if (!parse_decimal (format, 127, &pt))
     {
-      set_bad_sdp (error, _("Session description: the audio payload type “%.16s” is not a number from 0 to 127"),
-                   format);
+      g_autofree char *shown = _sipnat_text_for_message (format);
+
+      set_bad_sdp (error, _("Session description: the audio payload type “%s” is not a number from 0 to 127"),
+                   shown);
       return FALSE;
     }
 
