@@ -295,3 +295,49 @@ sipnat_test_skip_if_missing (GError *error)
   g_test_skip (error->message);
   return TRUE;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Calls                                                                  */
+
+void
+sipnat_test_dial_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      data)
+{
+  SipnatTestResult *r = data;
+
+  r->ok = sipnat_call_dial_finish (SIPNAT_CALL (source), result, &r->error);
+  r->done = TRUE;
+}
+
+void
+sipnat_test_answer_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      data)
+{
+  SipnatTestResult *r = data;
+
+  r->ok = sipnat_call_answer_finish (SIPNAT_CALL (source), result, &r->error);
+  r->done = TRUE;
+}
+
+GstElement *
+sipnat_test_call_pipeline (SipnatCall *call)
+{
+  GstElement *media = sipnat_call_get_media (call);
+  GstElement *src = gst_element_factory_make ("audiotestsrc", NULL);
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+  GstElement *pipeline = gst_pipeline_new (NULL);
+
+  g_assert_nonnull (media);
+  g_assert_nonnull (src);
+  g_object_set (src, "is-live", TRUE, NULL);
+  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+
+  gst_bin_add_many (GST_BIN (pipeline), src, media, sink, NULL);
+  g_assert_true (gst_element_link_pads (src, "src", media, "sink"));
+  g_assert_true (gst_element_link_pads (media, "src", sink, "sink"));
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  return pipeline;
+}

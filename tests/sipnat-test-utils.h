@@ -85,6 +85,18 @@ gboolean sipnat_test_unregister (SipnatRegistration *registration,
 gboolean sipnat_test_close      (SipnatEndpoint     *endpoint,
                                  GError            **error);
 
+/* Calls: GAsyncReadyCallbacks for dial_async and answer_async that fill
+ * in a SipnatTestResult, and the call's media bin in a playing pipeline
+ * (audiotestsrc ! media ! fakesink), its receiving side attached before
+ * any connectivity check as an application does it. */
+void        sipnat_test_dial_cb       (GObject      *source,
+                                       GAsyncResult *result,
+                                       gpointer      data);
+void        sipnat_test_answer_cb     (GObject      *source,
+                                       GAsyncResult *result,
+                                       gpointer      data);
+GstElement *sipnat_test_call_pipeline (SipnatCall   *call);
+
 /* Skips (77) when the server cannot run here, unless SIPNAT_REQUIRE_NETNS
  * is set, then the test fails. Returns TRUE when skipped. */
 gboolean sipnat_test_skip_if_missing (GError *error);

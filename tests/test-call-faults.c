@@ -43,48 +43,12 @@ typedef struct {
 
 /* ---------------------------------------------------------------------- */
 
-static void
-dial_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  SipnatTestResult *r = data;
-
-  r->ok = sipnat_call_dial_finish (SIPNAT_CALL (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-answer_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      data)
-{
-  SipnatTestResult *r = data;
-
-  r->ok = sipnat_call_answer_finish (SIPNAT_CALL (source), result, &r->error);
-  r->done = TRUE;
-}
-
 /* The media bin in a pipeline, playing: its receiving side is attached
  * before any connectivity check, as an application does it. */
 static void
 start_media (Fixture *f)
 {
-  GstElement *media = sipnat_call_get_media (f->call);
-  GstElement *src = gst_element_factory_make ("audiotestsrc", NULL);
-  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
-
-  g_assert_nonnull (media);
-  g_assert_nonnull (src);
-  g_object_set (src, "is-live", TRUE, NULL);
-  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
-
-  f->pipeline = gst_pipeline_new (NULL);
-  gst_bin_add_many (GST_BIN (f->pipeline), src, media, sink, NULL);
-  g_assert_true (gst_element_link_pads (src, "src", media, "sink"));
-  g_assert_true (gst_element_link_pads (media, "src", sink, "sink"));
-  g_assert_cmpint (gst_element_set_state (f->pipeline, GST_STATE_PLAYING), !=,
-                   GST_STATE_CHANGE_FAILURE);
+  f->pipeline = sipnat_test_call_pipeline (f->call);
 }
 
 static void
@@ -96,7 +60,7 @@ incoming_call_cb (SipnatEndpoint *endpoint,
   g_clear_object (&f->call);
   f->call = g_object_ref (call);
   if (f->answer)
-    sipnat_call_answer_async (call, NULL, answer_cb, &f->result);
+    sipnat_call_answer_async (call, NULL, sipnat_test_answer_cb, &f->result);
 }
 
 static void
@@ -189,7 +153,7 @@ dial (Fixture    *f,
   g_assert_no_error (error);
   if (media)
     start_media (f);
-  sipnat_call_dial_async (f->call, NULL, dial_cb, &f->result);
+  sipnat_call_dial_async (f->call, NULL, sipnat_test_dial_cb, &f->result);
 }
 
 /* Waits for the dial to fail; returns how long it took, in ms. */
@@ -443,7 +407,7 @@ test_no_answer (Fixture       *f,
   g_assert_no_error (error);
   sipnat_call_set_no_answer_timeout (f->call, 2);
   start = g_get_monotonic_time ();
-  sipnat_call_dial_async (f->call, NULL, dial_cb, &f->result);
+  sipnat_call_dial_async (f->call, NULL, sipnat_test_dial_cb, &f->result);
 
   ms = wait_dial_fails (f, SIPNAT_ERROR_TIMEOUT, start);
   /* A timer in whole seconds: its first second may be short. */
@@ -472,7 +436,7 @@ test_silent_peer (Fixture       *f,
   f->call = sipnat_registration_create_call (f->reg, "bob", &error);
   g_assert_no_error (error);
   sipnat_call_set_no_answer_timeout (f->call, 2);
-  sipnat_call_dial_async (f->call, NULL, dial_cb, &f->result);
+  sipnat_call_dial_async (f->call, NULL, sipnat_test_dial_cb, &f->result);
 
   ms = wait_dial_fails (f, SIPNAT_ERROR_TIMEOUT, g_get_monotonic_time ());
   g_assert_cmpint (ms, <, sipnat_test_deadline_ms (5000));
@@ -493,7 +457,7 @@ test_cancelled_while_ringing (Fixture       *f,
   push_invite_answer (f, 180, NULL);
   f->call = sipnat_registration_create_call (f->reg, "bob", &error);
   g_assert_no_error (error);
-  sipnat_call_dial_async (f->call, cancellable, dial_cb, &f->result);
+  sipnat_call_dial_async (f->call, cancellable, sipnat_test_dial_cb, &f->result);
   sipnat_test_wait_until (call_ringing, f, DEADLINE_MS);
   g_assert_cmpuint (sipnat_call_get_status_code (f->call), ==, 180);
 

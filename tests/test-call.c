@@ -36,21 +36,7 @@ typedef struct {
 static void
 side_start_media (Side *side)
 {
-  GstElement *media = sipnat_call_get_media (side->call);
-  GstElement *src = gst_element_factory_make ("audiotestsrc", NULL);
-  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
-
-  g_assert_nonnull (media);
-  g_assert_nonnull (src);
-  g_object_set (src, "is-live", TRUE, NULL);
-  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
-
-  side->pipeline = gst_pipeline_new (NULL);
-  gst_bin_add_many (GST_BIN (side->pipeline), src, media, sink, NULL);
-  g_assert_true (gst_element_link_pads (src, "src", media, "sink"));
-  g_assert_true (gst_element_link_pads (media, "src", sink, "sink"));
-  g_assert_cmpint (gst_element_set_state (side->pipeline, GST_STATE_PLAYING), !=,
-                   GST_STATE_CHANGE_FAILURE);
+  side->pipeline = sipnat_test_call_pipeline (side->call);
 }
 
 static void
@@ -61,28 +47,6 @@ side_stop_media (Side *side)
 
   gst_element_set_state (side->pipeline, GST_STATE_NULL);
   g_clear_object (&side->pipeline);
-}
-
-static void
-answer_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      data)
-{
-  SipnatTestResult *r = data;
-
-  r->ok = sipnat_call_answer_finish (SIPNAT_CALL (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-dial_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  SipnatTestResult *r = data;
-
-  r->ok = sipnat_call_dial_finish (SIPNAT_CALL (source), result, &r->error);
-  r->done = TRUE;
 }
 
 static void
@@ -103,7 +67,7 @@ incoming_call_cb (SipnatEndpoint *endpoint,
 
   side_start_media (side);
   if (side->answer)
-    sipnat_call_answer_async (call, NULL, answer_cb, &side->result);
+    sipnat_call_answer_async (call, NULL, sipnat_test_answer_cb, &side->result);
   else if (side->reject_status != 0)
     sipnat_call_reject (call, side->reject_status);
 }
@@ -175,7 +139,7 @@ dial (Fixture    *f,
   g_assert_no_error (error);
   g_assert_cmpint (sipnat_call_get_state (f->alice.call), ==, SIPNAT_CALL_STATE_IDLE);
   side_start_media (&f->alice);
-  sipnat_call_dial_async (f->alice.call, NULL, dial_cb, &f->alice.result);
+  sipnat_call_dial_async (f->alice.call, NULL, sipnat_test_dial_cb, &f->alice.result);
   g_assert_cmpint (sipnat_call_get_state (f->alice.call), ==, SIPNAT_CALL_STATE_CALLING);
 }
 
@@ -323,7 +287,7 @@ test_no_answer (Fixture       *f,
   g_assert_no_error (error);
   sipnat_call_set_no_answer_timeout (f->alice.call, 2);
   side_start_media (&f->alice);
-  sipnat_call_dial_async (f->alice.call, NULL, dial_cb, &f->alice.result);
+  sipnat_call_dial_async (f->alice.call, NULL, sipnat_test_dial_cb, &f->alice.result);
 
   sipnat_test_wait_flag (&f->alice.result.done, CALL_DEADLINE_MS);
   g_assert_error (f->alice.result.error, SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT);
@@ -424,7 +388,7 @@ test_drop_on_active (Fixture       *f,
   f->alice.call = sipnat_registration_create_call (f->alice.reg, "bob", &error);
   g_signal_connect (f->alice.call, "notify::state", G_CALLBACK (drop_on_active), &f->alice);
   side_start_media (&f->alice);
-  sipnat_call_dial_async (f->alice.call, NULL, dial_cb, &f->alice.result);
+  sipnat_call_dial_async (f->alice.call, NULL, sipnat_test_dial_cb, &f->alice.result);
   sipnat_test_wait_flag (&f->alice.result.done, CALL_DEADLINE_MS);
   g_assert_null (f->alice.endpoint);
   wait_call_state (&f->bob.call, SIPNAT_CALL_STATE_ENDED);
@@ -453,7 +417,7 @@ test_hangup_on_pair (Fixture       *f,
   f->alice.call = sipnat_registration_create_call (f->alice.reg, "bob", &error);
   g_signal_connect (f->alice.call, "selected-pair-changed", G_CALLBACK (hangup_on_pair), NULL);
   side_start_media (&f->alice);
-  sipnat_call_dial_async (f->alice.call, NULL, dial_cb, &f->alice.result);
+  sipnat_call_dial_async (f->alice.call, NULL, sipnat_test_dial_cb, &f->alice.result);
   sipnat_test_wait_flag (&f->alice.result.done, CALL_DEADLINE_MS);
   g_assert_cmpint (sipnat_call_get_state (f->alice.call), ==, SIPNAT_CALL_STATE_ENDED);
   wait_call_state (&f->bob.call, SIPNAT_CALL_STATE_ENDED);
