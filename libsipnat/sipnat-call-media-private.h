@@ -46,6 +46,8 @@ SipnatCallMedia      *_sipnat_call_media_new            (GMainContext        *co
                                                           SipnatNatPolicy     *policy,
                                                           const char          *local_host,
                                                           gboolean             controlling);
+void                  _sipnat_call_media_set_public_hint (SipnatCallMedia *self,
+                                                           const char      *host);
 void                  _sipnat_call_media_prepare_async  (SipnatCallMedia     *self,
                                                           GCancellable        *cancellable,
                                                           GAsyncReadyCallback  callback,

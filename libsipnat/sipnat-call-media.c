@@ -33,6 +33,7 @@ struct _SipnatCallMedia
   GMainContext *context;
   SipnatNatPolicy *policy;
   char *local_host;                 /* for a description without ICE */
+  char *public_hint;                /* the SIP flow's public address, if any */
   gboolean controlling;
   gboolean use_ice;
 
@@ -220,6 +221,15 @@ discovered (GObject      *source,
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
+    }
+  else if (self->public_hint != NULL)
+    {
+      /* Most NATs keep the port, and the SIP flow's public address is the
+       * same NAT's: a better guess than a private address. */
+      SIPNAT_NOTE (SIP, "media: STUN discovery failed (%s), offering the SIP flow's public "
+                   "address %s", error->message, self->public_hint);
+      g_free (self->public_host);
+      self->public_host = g_strdup (self->public_hint);
     }
   else
     SIPNAT_NOTE (SIP, "media: STUN discovery failed, offering the local address: %s",
@@ -706,6 +716,7 @@ _sipnat_call_media_finalize (GObject *object)
   g_clear_pointer (&self->remote, _sipnat_sdp_description_free);
   g_clear_error (&self->error);
   g_free (self->local_host);
+  g_free (self->public_hint);
   g_free (self->public_host);
 
   G_OBJECT_CLASS (_sipnat_call_media_parent_class)->finalize (object);
@@ -734,6 +745,16 @@ _sipnat_call_media_init (SipnatCallMedia *self)
   self->direction = SIPNAT_SDP_SENDRECV;
   self->session_id = g_random_int ();
   self->session_version = 1;
+}
+
+/* Without ICE, when STUN cannot tell the media socket's public address:
+ * the address the registrar sees the SIP flow come from. */
+void
+_sipnat_call_media_set_public_hint (SipnatCallMedia *self,
+                                    const char      *host)
+{
+  g_free (self->public_hint);
+  self->public_hint = g_strdup (host);
 }
 
 SipnatCallMedia *

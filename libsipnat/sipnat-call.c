@@ -436,6 +436,7 @@ call_new (SipnatRegistration  *registration,
                                         origin->nat_policy,
                                         _sipnat_stack_get_contact_host (origin->stack),
                                         direction == SIPNAT_CALL_DIRECTION_OUTGOING);
+  _sipnat_call_media_set_public_hint (self->media, origin->public_host);
   g_signal_connect (self->media, "state-changed", G_CALLBACK (media_state_changed), self);
   g_signal_connect (self->media, "selected-pair-changed", G_CALLBACK (media_pair_changed), self);
   if (self->endpoint != NULL)

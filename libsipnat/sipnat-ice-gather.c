@@ -209,15 +209,25 @@ on_gather_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The configured TURN transport gets 4/9 of the gathering bound (TLS
+ * needs a TCP connection and a handshake before the allocation), each
+ * fallback 5/18 of it: 2 s, then 1.25 s each, of 4.5 s. */
+static guint
+relay_window_ms (SipnatIce *self,
+                 gboolean   first)
+{
+  return first ? self->gather_timeout_ms * 4 / 9 : self->gather_timeout_ms * 5 / 18;
+}
+
 static gboolean
 on_relay_timer (gpointer data)
 {
   SipnatIce *self = data;
 
-  if (!self->have_relay && try_next_relay (self))
-    return G_SOURCE_CONTINUE;
-
   g_clear_pointer (&self->relay_timer, g_source_unref);
+  if (!self->have_relay && try_next_relay (self))
+    self->relay_timer = _sipnat_ice_add_timeout (self, relay_window_ms (self, FALSE),
+                                                 on_relay_timer);
   return G_SOURCE_REMOVE;
 }
 
@@ -395,8 +405,8 @@ _sipnat_ice_gather_async (SipnatIce           *self,
   self->gather_task = g_steal_pointer (&task);
   self->gather_timeout = _sipnat_ice_add_timeout (self, self->gather_timeout_ms, on_gather_timeout);
   if (_sipnat_ice_has_relay (self))
-    self->relay_timer = _sipnat_ice_add_timeout (self, self->gather_timeout_ms / SIPNAT_ICE_N_RELAY_TYPES,
-                                     on_relay_timer);
+    self->relay_timer = _sipnat_ice_add_timeout (self, relay_window_ms (self, TRUE),
+                                                 on_relay_timer);
   if (cancellable != NULL)
     {
       self->cancel_source = g_cancellable_source_new (cancellable);

@@ -33,6 +33,7 @@ _sipnat_call_origin_free (SipnatCallOrigin *origin)
   g_free (origin->contact);
   g_free (origin->route);
   g_free (origin->domain);
+  g_free (origin->public_host);
   g_free (origin);
 }
 
@@ -105,6 +106,9 @@ _sipnat_registration_dup_call_origin (SipnatRegistration  *self,
   origin->route = registrar_route (self);
   origin->domain = self->domain ? g_strdup (self->domain)
                                 : _sipnat_server_host (id.first_server);
+  if (sipnat_registration_get_nat_detected (self) &&
+      sipnat_registration_get_public_binding (self) != NULL)
+    origin->public_host = g_strdup (sipnat_binding_get_host (sipnat_registration_get_public_binding (self)));
   return g_steal_pointer (&origin);
 }
 

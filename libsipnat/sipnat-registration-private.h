@@ -25,6 +25,7 @@ typedef struct {
   char *contact;         /* Contact header value */
   char *route;           /* the registrar as a loose route; NULL without one */
   char *domain;          /* for a target given without a host */
+  char *public_host;     /* where the registrar sees us, behind a NAT; else NULL */
 } SipnatCallOrigin;
 
 SipnatRegistration *_sipnat_registration_new (SipnatEndpoint     *endpoint,

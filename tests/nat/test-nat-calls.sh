@@ -22,7 +22,7 @@ TOOL=${SIPNAT_TOOL:?set SIPNAT_TOOL to the sipnat program}
 CHECK=$HERE/natlab-call-check.py
 RESULTS=${SIPNAT_NAT_CALL_RESULTS:-}
 CALL_SECONDS=4
-PLAN=20
+PLAN=21
 
 # shellcheck source=tap-lib.sh
 . "$HERE/tap-lib.sh"
@@ -119,6 +119,36 @@ CALLER_NAT=$'ice_enabled = 0' CALLEE_NAT=$'ice_enabled = 0' \
   call_row "ICE off both sides, STUN set | cone" latched cone
 CALLER_NAT="turn_relay_type = tls" \
   call_row "cone, UDP only to the registrar | cone: TURN/TLS configured on 3478 falls back" relay-tcp cone --udp-only-to-registrar
+
+# The Python example (PyGObject) through the same NATs: bob answers, alice
+# calls; each prints the media path and exits 0 when audio arrived.
+python_example_row() {
+  local example=${SIPNAT_EXAMPLE_CALL_PY:-} rc
+  if [ -z "$example" ]; then
+    if [ "$REQUIRE" = 1 ]; then not_ok "Python example: not built (no introspection)"
+    else skip "Python example through cone NATs" "no introspection data built"; fi
+    return
+  fi
+  if ! lab_start cone --second-client || ! OUT=$(nl start-kamailio 2>&1) ||
+     ! OUT=$(nl start-coturn 2>&1); then
+    not_ok "Python example: lab up"; printf '%s\n' "$OUT" | diag
+    lab_stop
+    return
+  fi
+  write_config "$STATE/bob.conf" bob bobpw "$CLIENT2_IP"
+  write_config "$STATE/alice.conf" alice alicepw "$CLIENT_IP"
+  nl spawn client2 bob_py env PYTHONUNBUFFERED=1 /usr/bin/python3 "$example" "$STATE/bob.conf" --answer 3 >/dev/null
+  wait_for_line "$STATE/bob_py.log" "waiting for a call" 150
+  nl exec client env PYTHONUNBUFFERED=1 timeout 60 /usr/bin/python3 "$example" "$STATE/alice.conf" \
+    "sip:bob@$REGISTRAR_IP" 3 > "$STATE/alice-py.log" 2>&1
+  rc=$?
+  wait_for_line "$STATE/bob_py.log" "^sent " 100
+  OUT=$(cat "$STATE/alice-py.log"; echo "--- bob"; cat "$STATE/bob_py.log")
+  check "Python example (examples/call.py) through cone NATs: exit $rc, audio both ways: $(grep -h '^media path' "$STATE/alice-py.log" | head -n 1)" \
+    test "$rc" = 0 -a -n "$(grep -l '^sent [0-9]* RTP packets, received [1-9]' "$STATE/bob_py.log")"
+  lab_stop
+}
+python_example_row
 
 [ "$n" -eq "$PLAN" ] || { echo "# ran $n tests, planned $PLAN"; failed=1; }
 exit "$failed"
