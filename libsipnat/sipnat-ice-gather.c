@@ -29,6 +29,8 @@ nice_relay_type (SipnatRelayType type)
     }
 }
 
+static gboolean on_tls_failed (gpointer data);
+
 static const char *
 relay_type_name (SipnatRelayType type)
 {
@@ -74,6 +76,7 @@ add_relay (SipnatIce        *self,
                                                    self->turn_port, self->tls_database, error);
       if (self->tls_tunnel == NULL)
         return FALSE;
+      _sipnat_tls_tunnel_set_failed_func (self->tls_tunnel, on_tls_failed, self);
       server = "127.0.0.1";
       port = _sipnat_tls_tunnel_get_port (self->tls_tunnel);
       nice_type = NICE_RELAY_TYPE_TURN_TCP;
@@ -224,10 +227,22 @@ on_relay_timer (gpointer data)
 {
   SipnatIce *self = data;
 
-  g_clear_pointer (&self->relay_timer, g_source_unref);
+  _sipnat_ice_clear_source (&self->relay_timer);
   if (!self->have_relay && try_next_relay (self))
     self->relay_timer = _sipnat_ice_add_timeout (self, relay_window_ms (self, FALSE),
                                                  on_relay_timer);
+  return G_SOURCE_REMOVE;
+}
+
+/* A certificate refused, a handshake that failed: the next transport is
+ * tried at once rather than at the end of the window. */
+static gboolean
+on_tls_failed (gpointer data)
+{
+  SipnatIce *self = data;
+
+  if (self->relay_timer != NULL && !self->have_relay)
+    on_relay_timer (self);
   return G_SOURCE_REMOVE;
 }
 

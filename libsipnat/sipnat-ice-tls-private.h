@@ -27,6 +27,11 @@ SipnatTlsTunnel *_sipnat_tls_tunnel_new      (GMainContext  *context,
                                               GTlsDatabase  *database,
                                               GError       **error);
 guint            _sipnat_tls_tunnel_get_port (SipnatTlsTunnel *self);
+/* @func (its return value ignored) runs on the tunnel's context when a
+ * TLS connection to the server fails. */
+void             _sipnat_tls_tunnel_set_failed_func (SipnatTlsTunnel *self,
+                                                     GSourceFunc      func,
+                                                     gpointer         data);
 /* The reason the last TLS connection failed, or NULL. */
 const char      *_sipnat_tls_tunnel_get_error (SipnatTlsTunnel *self);
 /* Closes the listener and every tunnelled connection. */

@@ -24,6 +24,8 @@ struct _SipnatTlsTunnel {
   GCancellable *cancellable;
   guint connections;
   char *error;
+  GSourceFunc failed;          /* called (on the context) when TLS fails */
+  gpointer failed_data;
 };
 
 typedef struct {
@@ -91,10 +93,14 @@ on_connected (GObject      *source,
     {
       SIPNAT_NOTE (NAT, "TLS tunnel to %s:%u: %s", c->tunnel->server, c->tunnel->port,
                    error->message);
-      g_free (c->tunnel->error);
-      c->tunnel->error = g_strdup (error->message);
+      SipnatTlsTunnel *tunnel = c->tunnel;
+
+      g_free (tunnel->error);
+      tunnel->error = g_strdup (error->message);
       /* libnice sees its TCP connection closed: no relayed candidate. */
       connection_free (c);
+      if (tunnel->failed != NULL)
+        tunnel->failed (tunnel->failed_data);
       return;
     }
 
@@ -225,4 +231,15 @@ _sipnat_tls_tunnel_free (SipnatTlsTunnel *self)
   g_free (self->server);
   g_free (self->error);
   g_free (self);
+}
+
+/* @func is called on the tunnel's context whenever a TLS connection to
+ * the server fails (a failure not worth waiting out). */
+void
+_sipnat_tls_tunnel_set_failed_func (SipnatTlsTunnel *self,
+                                    GSourceFunc      func,
+                                    gpointer         data)
+{
+  self->failed = func;
+  self->failed_data = data;
 }

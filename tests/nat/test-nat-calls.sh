@@ -78,6 +78,9 @@ call_row() {
     lab_stop
     return
   fi
+  # start-coturn added TURN_CA_FILE and TURN_TLS_PORT to the state.
+  # shellcheck disable=SC1091
+  . "$STATE/natlab.env"
 
   NAT_EXTRA=${CALLEE_NAT:-} write_config "$STATE/bob.conf" bob bobpw "$CLIENT2_IP"
   NAT_EXTRA=${CALLER_NAT:-} write_config "$STATE/alice.conf" alice alicepw "$CLIENT_IP"
@@ -135,6 +138,8 @@ python_example_row() {
     lab_stop
     return
   fi
+  # shellcheck disable=SC1091
+  . "$STATE/natlab.env"
   write_config "$STATE/bob.conf" bob bobpw "$CLIENT2_IP"
   write_config "$STATE/alice.conf" alice alicepw "$CLIENT_IP"
   nl spawn client2 bob_py env PYTHONUNBUFFERED=1 /usr/bin/python3 "$example" "$STATE/bob.conf" --answer 3 >/dev/null
