@@ -21,8 +21,8 @@
 # the answer (baresip's "answering call ... with 200" when it is the
 # callee, its "Call established" when it is the caller).
 #
-# Prints one JSON line of measurements on stdout, the problems on stderr
-# (the first line a summary). Exit status: 0 every check passed; 3 the
+# Prints one JSON line of measurements on stdout, then two lines of them
+# in words; the problems on stderr (the first line a summary). Exit status: 0 every check passed; 3 the
 # failures are baresip's alone (libsipnat's call active with a pair, and
 # everything it sent reached baresip's router, but baresip did not send
 # or did not complete ICE, with the evidence from its log); 1 otherwise;
@@ -57,7 +57,8 @@ def baresip_lines(path):
             for text in f:
                 stamp, _, rest = text.partition(" ")
                 try:
-                    yield float(stamp), rest.rstrip("\n")
+                    # Without its colour escapes (ESC [ ... m).
+                    yield float(stamp), re.sub(r"\x1b?\[[0-9;]*m", "", rest.rstrip("\n"))
                 except ValueError:
                     continue
     except OSError:
@@ -138,6 +139,10 @@ def main(argv):
     turn_errors = sorted({m.group(1).strip() for _, t in bob
                           for m in [re.search(r"TURN Client error: (.*)", t)] if m})
     channel_errors = sum(1 for _, t in bob if "add channel" in t)
+    # baresip without rtcp-mux wants a component-2 candidate at the peer's
+    # default RTCP address, else it drops ICE ("ICE not supported by peer").
+    rtcp_mismatch = [t for _, t in bob if re.search(r"\.2: no remote candidates found", t)]
+    bob_succeeded = sum(1 for _, t in bob if re.search(r"InProgress ===> Succeeded", t))
 
     lib_sent = stats.get("rtp-sent", 0) or 0
     lib_received = stats.get("rtp-received", 0) or 0
@@ -170,6 +175,14 @@ def main(argv):
         "baresip-stun-received": nat2.get("stun_in", 0),
     }
     print(json.dumps(measured))
+    m = measured
+    print(f"from the answer: libsipnat ICE connected {m['libsipnat-ice-connected-ms']} ms, "
+          f"first RTP received by libsipnat {m['libsipnat-first-rtp-ms']} ms, by baresip "
+          f"{m['baresip-first-rtp-ms']} ms; baresip's ICE {m['baresip-ice']} "
+          f"({m['baresip-ice-ms']} ms)")
+    print(f"libsipnat's pair: {pair_text}; RTP libsipnat -> baresip: {lib_sent} sent, "
+          f"{bob_received} received; baresip -> libsipnat: {bob_sent} sent, "
+          f"{lib_received} received")
 
     # libsipnat's side and the path from it to baresip.
     lib_problems = []
@@ -197,6 +210,26 @@ def main(argv):
                             f"{measured['libsipnat-router-in']} delivered by its router)")
     if not lib_problems and not bob_problems:
         return 0
+    if rtcp_mismatch:
+        lib_problems.insert(0, "libsipnat's SDP has no RTCP (ICE component 2) candidate and "
+                               "baresip does not multiplex RTCP (rtcp_mux no): baresip finds "
+                               "no remote candidate at the default RTCP address and drops "
+                               f"ICE ({rtcp_mismatch[0].strip()})")
+    elif ("active" not in states and any(e.get("code") == "ice-failed" for e in errors)
+          and bob_ice == "not completed" and bob_succeeded and (channel_errors or turn_errors)
+          and lib_sent == 0):
+        # baresip is the controlling agent here and nominates only when its
+        # whole check list is done; after its TURN client is gone (403 for a
+        # private peer) its relay pairs stay in progress, so it never
+        # nominates the pairs that succeeded and libsipnat's checks time out.
+        print(f"baresip never nominated: {bob_succeeded} of its pairs succeeded but its check "
+              f"list never completed (TURN errors {turn_errors}, {channel_errors} 'add channel' "
+              f"errors); libsipnat gave up waiting: {errors[-1].get('message')}",
+              file=sys.stderr)
+        for _, t in bob:
+            if re.search(r"ice:|TURN|connchk|Check list|FSM", t):
+                print("baresip log: " + t, file=sys.stderr)
+        return 3
     if lib_problems:
         for p in lib_problems + bob_problems:
             print(p, file=sys.stderr)
