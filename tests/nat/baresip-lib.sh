@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # baresip-lib.sh: running baresip 1.0 in the NAT lab, shared by
 # bench/nat/baresip-calls.sh (baresip <-> baresip) and
 # tests/nat/test-nat-interop.sh (libsipnat <-> baresip). Source it after

@@ -9,9 +9,11 @@
 # registered with Kamailio on the public segment: the lab's template plus
 # nathelper (baresip registers its private Contact, libsipnat its public
 # one, see tests/nat/baresip-lib.sh). coturn is the STUN and TURN server;
-# libsipnat has STUN and TURN, baresip STUN only (stunserver=stun:..., see
-# below and tests/nat/README.md). Cases: cone and symmetric NATs on both
-# sides, libsipnat calling baresip and baresip calling libsipnat. For each:
+# libsipnat has STUN and TURN, baresip STUN only (stunserver=stun:...; with
+# TURN baresip 1.0 breaks its own ICE, see tests/nat/README.md). Cases 1-4:
+# cone and symmetric NATs on both sides, libsipnat calling baresip and
+# baresip calling libsipnat, baresip with rtcp_mux yes; cases 5-6: cone,
+# both directions, with baresip's default rtcp_mux no. For each:
 # both registered; then both calls active, RTP counted on both sides
 # (libsipnat: its media-stats; baresip: nft counters in nat2, packets that
 # left baresip's router towards the peer = sent, that it delivered to
