@@ -50,9 +50,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 NATLAB=$ROOT/tests/nat/natlab.sh
 KAMAILIO_TEMPLATE=$ROOT/tests/servers/kamailio.cfg.in
-BARESIP=/usr/bin/baresip
 PYTHON=/usr/bin/python3
 PATH=$PATH:/usr/sbin:/sbin
+# shellcheck source=../../tests/nat/baresip-lib.sh
+. "$ROOT/tests/nat/baresip-lib.sh"
 
 SECONDS_AFTER_ANSWER=10
 ROWS="cone symmetric double"
@@ -80,10 +81,7 @@ for row in $ROWS; do
   case $row in cone|symmetric|double) ;; *) die "unknown row '$row' (cone, symmetric, double)" ;; esac
 done
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, nftables)"
-[ -x "$BARESIP" ] || die "baresip not installed (apt-get install baresip-core)"
-for module in opus ausine aubridge ice turn stun cons menu account; do
-  [ -f "/usr/lib/baresip/modules/$module.so" ] || die "baresip module $module.so missing"
-done
+! missing=$(baresip_missing) || die "$missing"
 
 WORK=$(mktemp -d /tmp/sipnat-baresip-calls.XXXXXX)
 STATE=
@@ -111,162 +109,6 @@ pid_running() {
   [ -n "$1" ] && [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"
 }
 
-# wait_for FILE REGEX SECONDS
-wait_for() {
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do
-    grep -aqE -- "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-# The lab's Kamailio plus what calls between NATed UAs need from it:
-# nathelper's fix_nated_register() (requests to a user go to where its
-# REGISTER came from: baresip 1.0 always registers its private Contact) and
-# fix_nated_contact() on every other request and reply with a private
-# Contact (the dialog's remote target becomes the UA's public SIP binding,
-# so ACK, BYE and re-INVITE reach it through the record-routed proxy).
-write_template() {
-  local out=$1 content anchor
-  content=$(<"$KAMAILIO_TEMPLATE")
-  for anchor in 'loadmodule "registrar.so"' 'modparam("registrar", "max_contacts", 0)' \
-                '  save("location");' '  force_rport();'; do
-    [[ $content == *"$anchor"* ]] || die "$KAMAILIO_TEMPLATE: '$anchor' not found"
-  done
-  content=${content/'loadmodule "registrar.so"'/'loadmodule "registrar.so"
-loadmodule "nathelper.so"'}
-  content=${content/'modparam("registrar", "max_contacts", 0)'/'modparam("registrar", "max_contacts", 0)
-# baresip-calls.sh: NATed UAs reachable, in-dialog requests too.
-modparam("nathelper", "received_avp", "$avp(RECEIVED)")
-modparam("registrar", "received_avp", "$avp(RECEIVED)")'}
-  content=${content/'  save("location");'/'  fix_nated_register();
-  save("location");'}
-  content=${content/'  force_rport();'/'  force_rport();
-  if (!is_method("REGISTER") && nat_uac_test("1")) {
-    fix_nated_contact();
-  }'}
-  printf '%s\n\nonreply_route {\n  if (nat_uac_test("1")) {\n    fix_nated_contact();\n  }\n}\n' \
-    "$content" > "$out"
-}
-
-# write_baresip DIR USER LISTEN_IP: config and accounts.
-write_baresip() {
-  local dir=$1 user=$2 ip=$3 server
-  mkdir -p "$dir"
-  if [ "$MEDIA_NAT" = turn ]; then
-    server="stunserver=turn:$TURN_IP:$TURN_PORT;stunuser=$user;stunpass=${user}pw"
-  else
-    server="stunserver=stun:$TURN_IP:$TURN_PORT"
-  fi
-  # No sound card in the lab: ausine (48 kHz only, hence Opus) as the source,
-  # an aubridge device nobody reads from as the player. cons: commands over
-  # UDP from the same namespace (the menu module runs them).
-  cat > "$dir/config" <<EOF
-poll_method		epoll
-sip_listen		$ip:5060
-audio_player		aubridge,nobody
-audio_source		ausine,440
-audio_alert		aubridge,nobody
-module_path		/usr/lib/baresip/modules
-module			opus.so
-module			ausine.so
-module			aubridge.so
-module			stun.so
-module			turn.so
-module			ice.so
-module			cons.so
-module_app		menu.so
-module_tmp		account.so
-cons_listen		127.0.0.1:5555
-EOF
-  echo "<sip:$user@$REGISTRAR_IP>;auth_pass=${user}pw;regint=600;answermode=auto;audio_codecs=opus/48000/2;medianat=ice;$server" \
-    > "$dir/accounts"
-}
-
-# Prefixes every line (and every \r-separated status update) of the command's
-# output with the wall-clock time, flushed at once.
-TIMESTAMPER='
-import subprocess, sys, time
-child = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-pending = b""
-while True:
-    chunk = child.stdout.read1(65536)
-    if not chunk:
-        break
-    pending += chunk
-    *lines, pending = pending.replace(b"\r", b"\n").split(b"\n")
-    now = b"%.6f " % time.time()
-    sys.stdout.buffer.write(b"".join(now + l + b"\n" for l in lines if l.strip()))
-    sys.stdout.buffer.flush()
-sys.exit(child.wait())
-'
-
-# start_baresip ROLE USER: spawns baresip (through the timestamper) and waits
-# for its registration.
-start_baresip() {
-  local role=$1 user=$2 dir=$STATE/$2
-  nl spawn "$role" "$user" /usr/bin/env HOME="$dir" "$PYTHON" -c "$TIMESTAMPER" \
-    stdbuf -oL -eL "$BARESIP" -f "$dir" -v >/dev/null || return 1
-  wait_for "$STATE/$user.log" "$user@$REGISTRAR_IP: .*200 OK" 15 ||
-    { log "$user did not register"; tail -n 20 "$STATE/$user.log" >&2; return 1; }
-}
-
-# cons ROLE COMMAND: one command to baresip's UDP console in ROLE.
-cons() {
-  nl exec "$1" "$PYTHON" -c 'import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.sendto(sys.argv[1].encode() + b"\n", ("127.0.0.1", 5555))' "$2"
-}
-
-# Counters in a home router, in a table of its own. SIP (port 5060 at
-# either end) is left out; of the rest: RTP (version 2, not an RTCP packet
-# type), RTP inside TURN ChannelData (first two bits 01, RTP after the 4-byte
-# header), STUN (first two bits 00: ICE checks, TURN requests, Send/Data
-# indications). "out" counts before the lab's filter (what the client
-# sent), "in" after it (what the router delivered to the client).
-install_counters() {
-  local router=$1
-  nl exec "$router" nft -f - <<'EOF'
-table ip natbench {
-  counter rtp_out {}
-  counter rtp_in {}
-  counter relayed_rtp_out {}
-  counter relayed_rtp_in {}
-  counter stun_out {}
-  counter stun_in {}
-  set first_rtp_in { type ipv4_addr; flags dynamic, timeout; timeout 1h; }
-  chain out {
-    type filter hook forward priority filter - 10; policy accept;
-    iifname != "lan0" return
-    meta l4proto != udp return
-    udp sport 5060 return
-    udp dport 5060 return
-    @th,64,2 2 @th,72,8 != 200-204 counter name rtp_out return
-    @th,64,2 1 @th,96,2 2 @th,104,8 != 200-204 counter name relayed_rtp_out return
-    @th,64,2 0 counter name stun_out
-  }
-  chain in {
-    type filter hook forward priority filter + 10; policy accept;
-    oifname != "lan0" return
-    meta l4proto != udp return
-    udp sport 5060 return
-    udp dport 5060 return
-    @th,64,2 2 @th,72,8 != 200-204 counter name rtp_in add @first_rtp_in { ip daddr } return
-    @th,64,2 1 @th,96,2 2 @th,104,8 != 200-204 counter name relayed_rtp_in add @first_rtp_in { ip daddr } return
-    @th,64,2 0 counter name stun_in
-  }
-}
-EOF
-}
-
-# read_counters ROUTER FILE: the wall-clock time of the listing (taken in
-# the namespace right before it: natlab.sh's own start-up takes 0.1-0.2 s),
-# then the table as text (the JSON output rounds "expires" to seconds).
-read_counters() {
-  nl exec "$1" sh -c 'date +%s.%N && nft list table ip natbench' > "$2"
-}
-
 # lab_options ROW
 lab_options() {
   case $1 in
@@ -285,35 +127,35 @@ run_row() {
   "$NATLAB" --state "$STATE" up $(lab_options "$row") --owner $$ >/dev/null || return 1
   # shellcheck disable=SC1091
   . "$STATE/natlab.env"
-  write_template "$STATE/kamailio-calls.cfg.in"
+  baresip_kamailio_template "$KAMAILIO_TEMPLATE" "$STATE/kamailio-calls.cfg.in" || return 1
   nl start-kamailio --template "$STATE/kamailio-calls.cfg.in" >/dev/null || return 1
   nl start-coturn >/dev/null || return 1
-  write_baresip "$STATE/alice" alice "$CLIENT_IP"
-  write_baresip "$STATE/bob" bob "$CLIENT2_IP"
-  start_baresip client2 bob || return 1
-  start_baresip client alice || return 1
+  baresip_write_config "$STATE/alice" alice "$CLIENT_IP" "$MEDIA_NAT" || return 1
+  baresip_write_config "$STATE/bob" bob "$CLIENT2_IP" "$MEDIA_NAT" || return 1
+  baresip_start client2 bob || return 1
+  baresip_start client alice || return 1
   # shellcheck disable=SC1091
   . "$STATE/natlab.env"   # SPAWN_PID_alice, SPAWN_PID_bob
-  install_counters nat1 || return 1
-  install_counters nat2 || return 1
+  natcount_install nat1 || return 1
+  natcount_install nat2 || return 1
 
   log "$row: alice dials bob, the call lasts $SECONDS_AFTER_ANSWER s after the answer"
   echo "$EPOCHREALTIME" > "$STATE/dial.time"
-  cons client "/dial sip:bob@$REGISTRAR_IP" || return 1
-  if ! wait_for "$STATE/bob.log" 'answering call' 15; then
+  baresip_cons client "/dial sip:bob@$REGISTRAR_IP" || return 1
+  if ! baresip_wait_for "$STATE/bob.log" 'answering call' 15; then
     log "$row: bob never answered"
   else
     sleep "$SECONDS_AFTER_ANSWER"
   fi
   # Both quit (no more RTP), then the counters are read: what one sent and
   # the other received are then comparable.
-  for i in client client2; do cons "$i" /quit; done
+  for i in client client2; do baresip_cons "$i" /quit; done
   for ((i = 0; i < 30; i++)); do
     pid_running "${SPAWN_PID_alice:-}" || pid_running "${SPAWN_PID_bob:-}" || break
     sleep 0.1
   done
-  read_counters nat1 "$STATE/nat1.counters"
-  read_counters nat2 "$STATE/nat2.counters"
+  natcount_read nat1 "$STATE/nat1.counters"
+  natcount_read nat2 "$STATE/nat2.counters"
   nl stop alice >/dev/null 2>&1
   nl stop bob >/dev/null 2>&1
 
