@@ -530,7 +530,7 @@ call_tests () {
     ok $? "ICE $ice: $who: the last media-stats counts RTP both ways; the call ended"
   done
   check has "$a.json" call-state 'state="calling"' 'remote-uri="sip:bob@127.0.0.1"' &&
-    check has "$a.json" time-up 'seconds=2' &&
+    check has "$a.json" time-up "seconds=$hold" &&
     check has "$a.json" call-state 'state="ended"' 'reason="Hung up"' &&
     [ "$(grep -c '"state":"active"' "$b.json")" -eq $((1 + ice)) ] &&
     check has "$b.json" call-state 'state="ringing"' &&
