@@ -13,6 +13,8 @@ sipnat_test_deadline_ms (guint ms)
 {
   if (g_getenv ("SIPNAT_UNDER_VALGRIND") != NULL)
     return ms * 10;
+  if (g_getenv ("SIPNAT_UNDER_SANITIZER") != NULL)
+    return ms * 3;
   return ms;
 }
 

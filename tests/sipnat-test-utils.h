@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 
 typedef gboolean (*SipnatTestPredicate) (gpointer data);
 
-/* Deadlines: @ms as given, ten times that under valgrind
+/* Deadlines: @ms as given, ten times that under valgrind, three times under the sanitizers
  * (SIPNAT_UNDER_VALGRIND, set by the valgrind test setup). */
 guint    sipnat_test_deadline_ms (guint              ms);
 
