@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 typedef gboolean (*SipnatTestPredicate) (gpointer data);
 
 /* Deadlines: @ms as given, ten times that under valgrind, three times under the sanitizers
- * (SIPNAT_UNDER_VALGRIND, set by the valgrind test setup). */
+ * (SIPNAT_UNDER_VALGRIND, SIPNAT_UNDER_SANITIZER: set by the test setups). */
 guint    sipnat_test_deadline_ms (guint              ms);
 
 /* Iterates the thread-default context until @done returns TRUE; fails the
