@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "sipnat-call-media-private.h"
 #include "sipnat-candidate-pair-private.h"
@@ -404,6 +405,12 @@ apply_remote (SipnatCallMedia  *self,
       return TRUE;
     }
 
+  if (strchr (remote->address, ':') != NULL)
+    {
+      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_BAD_SDP,
+                           _("Media without ICE to an IPv6 address is not supported"));
+      return FALSE;
+    }
   _sipnat_rtp_socket_set_remote (self->socket, remote->address, remote->port);
   set_state (self, SIPNAT_CALL_MEDIA_CONNECTING);
   set_state (self, SIPNAT_CALL_MEDIA_CONNECTED);

@@ -828,8 +828,9 @@ sipnat_call_get_no_answer_timeout (SipnatCall *self)
  * @self: a #SipnatCall
  * @seconds: how long a call may ring, 0 for no limit
  *
- * Sets [property@Sipnat.Call:no-answer-timeout]; a timer already running
- * keeps its length.
+ * Sets [property@Sipnat.Call:no-answer-timeout]. A call already ringing
+ * (an incoming one in [signal@Sipnat.Endpoint::incoming-call], say) rings
+ * @seconds more from now; 0 stops the timer.
  */
 void
 sipnat_call_set_no_answer_timeout (SipnatCall *self,
@@ -841,6 +842,8 @@ sipnat_call_set_no_answer_timeout (SipnatCall *self,
     return;
 
   self->no_answer_timeout = seconds;
+  if (self->no_answer_source != NULL)
+    _sipnat_call_start_no_answer_timer (self);   /* from now on, with the new length */
   notify (self, PROP_NO_ANSWER_TIMEOUT);
 }
 

@@ -21,6 +21,7 @@ typedef struct {
   gboolean answer;             /* answer incoming calls */
   guint reject_status;         /* or reject them with this */
   gboolean drop_on_incoming;   /* drop the endpoint in incoming-call */
+  guint ring_seconds;          /* set no-answer-timeout in incoming-call */
   SipnatTestResult result;     /* of dial or answer */
 } Side;
 
@@ -65,6 +66,8 @@ incoming_call_cb (SipnatEndpoint *endpoint,
       return;
     }
 
+  if (side->ring_seconds != 0)
+    sipnat_call_set_no_answer_timeout (call, side->ring_seconds);
   side_start_media (side);
   if (side->answer)
     sipnat_call_answer_async (call, NULL, sipnat_test_answer_cb, &side->result);
@@ -349,6 +352,25 @@ test_invalid_targets (Fixture       *f,
     }
 }
 
+/* The callee shortens how long its phone rings, in incoming-call: the
+ * call ends with 480 after that, on both sides. */
+static void
+test_callee_ring_timeout (Fixture       *f,
+                          gconstpointer  data)
+{
+  if (f->kamailio == NULL)
+    return;
+
+  f->bob.ring_seconds = 1;
+  dial (f, "bob");
+  sipnat_test_wait_flag (&f->alice.result.done, CALL_DEADLINE_MS);
+  g_assert_error (f->alice.result.error, SIPNAT_ERROR, SIPNAT_ERROR_REJECTED);
+  g_assert_cmpuint (sipnat_call_get_status_code (f->alice.call), ==, 480);
+  g_assert_cmpint (sipnat_call_get_state (f->bob.call), ==, SIPNAT_CALL_STATE_ENDED);
+  g_assert_error ((GError *) sipnat_call_get_error (f->bob.call), SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT);
+  g_assert_cmpstr (sipnat_call_get_state_reason (f->bob.call), ==, "No answer within 1 s");
+}
+
 /* Application code may drop the endpoint in incoming-call. */
 static void
 test_drop_in_incoming (Fixture       *f,
@@ -471,6 +493,7 @@ main (int   argc,
   ADD ("reject", test_reject, TRUE);
   ADD ("no-answer", test_no_answer, TRUE);
   ADD ("caller-cancels", test_caller_cancels, TRUE);
+  ADD ("callee-ring-timeout", test_callee_ring_timeout, TRUE);
   ADD ("unknown-user", test_unknown_user, TRUE);
   ADD ("invalid-targets", test_invalid_targets, TRUE);
   ADD ("reentrancy/drop-in-incoming-call", test_drop_in_incoming, TRUE);
