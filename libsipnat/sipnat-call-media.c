@@ -149,6 +149,18 @@ gathered (GObject      *source,
   g_task_return_boolean (task, TRUE);
 }
 
+/* RTCP is multiplexed on the RTP component (RFC 5761) whenever the peer
+ * does it. An offer cannot know: it carries RTCP candidates too, for a
+ * peer that keeps RTCP on its own port (baresip's default). An answer
+ * follows the offer. */
+static guint
+rtcp_components (SipnatCallMedia *self)
+{
+  if (self->remote != NULL && self->remote->rtcp_mux)
+    return 1;
+  return 2;
+}
+
 static gboolean
 set_tls_database (SipnatCallMedia  *self,
                   GError          **error)
@@ -178,7 +190,8 @@ start_ice (SipnatCallMedia  *self,
            GError          **error)
 {
   self->ice = _sipnat_ice_new (self->context, self->policy, self->controlling,
-                               sipnat_nat_policy_get_force_relay (self->policy), error);
+                               sipnat_nat_policy_get_force_relay (self->policy),
+                               rtcp_components (self), error);
   if (self->ice == NULL || !set_tls_database (self, error))
     return FALSE;
 
@@ -479,6 +492,9 @@ fill_transport (SipnatCallMedia      *self,
       g_ptr_array_unref (local->candidates);
       local->candidates = _sipnat_ice_dup_local_candidates (self->ice);
       local->end_of_candidates = TRUE;
+      if (_sipnat_ice_get_n_components (self->ice) == 2)
+        _sipnat_ice_get_default_candidate_of (self->ice, 2, &local->rtcp_address,
+                                              &local->rtcp_port);
     }
   else
     {
@@ -497,7 +513,8 @@ local_description (SipnatCallMedia *self)
   local->codecs = g_ptr_array_ref (self->codecs);
   local->ptime = 20;
   local->direction = self->direction;
-  local->rtcp_mux = TRUE;
+  /* An offer proposes multiplexing; an answer accepts it when offered. */
+  local->rtcp_mux = self->remote == NULL || self->remote->rtcp_mux;
   local->session_id = self->session_id;
   local->session_version = self->session_version++;
   if (self->remote != NULL)

@@ -61,7 +61,7 @@ _sipnat_ice_candidate_check (const char *value)
         return NULL;
     }
   if (!is_ice_chars (tokens[0], 1, 32) ||
-      g_strcmp0 (tokens[1], "1") != 0 ||
+      (g_strcmp0 (tokens[1], "1") != 0 && g_strcmp0 (tokens[1], "2") != 0) ||
       g_ascii_strcasecmp (tokens[2], "udp") != 0 ||
       !is_decimal (tokens[3], G_MAXUINT32) ||
       !g_hostname_is_ip_address (tokens[4]) ||

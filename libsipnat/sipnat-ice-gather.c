@@ -83,13 +83,16 @@ add_relay (SipnatIce        *self,
     }
 
   g_assert (self->n_relays < SIPNAT_ICE_N_RELAY_TYPES);
-  if (!nice_agent_set_relay_info (self->agent, self->stream_id, SIPNAT_ICE_COMPONENT,
-                                  server, port, self->turn_user_name, self->turn_password,
-                                  nice_type))
+  for (guint c = 1; c <= self->n_components; c++)
     {
-      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED,
-                   _("The TURN server %s was not accepted"), self->turn_server);
-      return FALSE;
+      if (!nice_agent_set_relay_info (self->agent, self->stream_id, c,
+                                      server, port, self->turn_user_name, self->turn_password,
+                                      nice_type))
+        {
+          g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_RELAY_FAILED,
+                       _("The TURN server %s was not accepted"), self->turn_server);
+          return FALSE;
+        }
     }
   self->relays[self->n_relays++] = type;
   return TRUE;

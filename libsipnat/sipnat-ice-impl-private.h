@@ -20,6 +20,7 @@ struct _SipnatIce {
   GMainContext *context;
   NiceAgent *agent;
   guint stream_id;
+  guint n_components;              /* 1 (rtcp-mux) or 2 (RTCP on its own) */
   gboolean force_relay;
 
   /* From the policy, read once at construction. */

@@ -58,6 +58,7 @@ SipnatIce      *_sipnat_ice_new                  (GMainContext     *context,
                                                   SipnatNatPolicy  *policy,
                                                   gboolean          controlling,
                                                   gboolean          force_relay,
+                                                  guint             n_components,
                                                   GError          **error);
 /* Before gathering: gather host candidates on these IPv4 or IPv6
  * addresses only (instead of every non-loopback IPv4 address of the
@@ -86,6 +87,11 @@ const char     *_sipnat_ice_get_local_ufrag      (SipnatIce        *self);
 const char     *_sipnat_ice_get_local_pwd        (SipnatIce        *self);
 /* (element-type utf8) "a=candidate:..." lines, best first */
 GPtrArray      *_sipnat_ice_dup_local_candidates (SipnatIce        *self);
+void            _sipnat_ice_get_default_candidate_of (SipnatIce    *self,
+                                                      guint         component,
+                                                      char        **address,
+                                                      guint        *port);
+guint           _sipnat_ice_get_n_components     (SipnatIce        *self);
 /* The default candidate for c=/m= (RFC 8839 section 4.2.1.2): relayed, else
  * server-reflexive, else host (RFC 8445 section 5.1.4), the highest
  * priority of that type. NULL/0 before a candidate is gathered. */

@@ -380,6 +380,35 @@ on_check_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+
+/* Hands each component its candidates: the RTP ones always, the RTCP
+ * ones when the stream has a second component (the peer does not
+ * multiplex); others are dropped. Returns how many RTP candidates were
+ * added (those decide whether there is a media path at all). */
+static int
+set_remote_candidates (SipnatIce *self,
+                       GSList    *list)
+{
+  int rtp = 0;
+
+  for (guint c = 1; c <= self->n_components; c++)
+    {
+      GSList *mine = NULL;
+      int added;
+
+      for (GSList *l = list; l != NULL; l = l->next)
+        if (((NiceCandidate *) l->data)->component_id == c)
+          mine = g_slist_prepend (mine, l->data);
+      mine = g_slist_reverse (mine);
+      added = mine ? nice_agent_set_remote_candidates (self->agent, self->stream_id, c, mine) : 0;
+      g_slist_free (mine);
+      if (c == SIPNAT_ICE_COMPONENT)
+        rtp = added;
+    }
+
+  return rtp;
+}
+
 /**
  * _sipnat_ice_set_remote:
  *
@@ -453,8 +482,7 @@ _sipnat_ice_set_remote (SipnatIce   *self,
 
   list = g_slist_reverse (list);
   nice_agent_set_remote_credentials (self->agent, self->stream_id, ufrag, pwd);
-  added = nice_agent_set_remote_candidates (self->agent, self->stream_id,
-                                            SIPNAT_ICE_COMPONENT, list);
+  added = set_remote_candidates (self, list);
   g_slist_free_full (list, (GDestroyNotify) nice_candidate_free);
   if (added <= 0)
     {
@@ -544,7 +572,9 @@ sorted_local_candidates (SipnatIce *self)
 
   if (self->agent == NULL)
     return NULL;
-  list = nice_agent_get_local_candidates (self->agent, self->stream_id, SIPNAT_ICE_COMPONENT);
+  list = NULL;
+  for (guint c = 1; c <= self->n_components; c++)
+    list = g_slist_concat (list, nice_agent_get_local_candidates (self->agent, self->stream_id, c));
   return g_slist_sort (list, compare_priority);
 }
 
@@ -575,6 +605,17 @@ _sipnat_ice_get_default_candidate (SipnatIce  *self,
                                    char      **address,
                                    guint      *port)
 {
+  _sipnat_ice_get_default_candidate_of (self, SIPNAT_ICE_COMPONENT, address, port);
+}
+
+/* The same for @component (2: RTCP, for a=rtcp when not multiplexed);
+ * NULL/0 when the stream has no such component. */
+void
+_sipnat_ice_get_default_candidate_of (SipnatIce  *self,
+                                      guint       component,
+                                      char      **address,
+                                      guint      *port)
+{
   static const NiceCandidateType preference[] = {
     NICE_CANDIDATE_TYPE_RELAYED,
     NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE,
@@ -592,7 +633,7 @@ _sipnat_ice_get_default_candidate (SipnatIce  *self,
         {
           const NiceCandidate *candidate = l->data;
 
-          if (candidate->type == preference[i] &&
+          if (candidate->type == preference[i] && candidate->component_id == component &&
               candidate->transport == NICE_CANDIDATE_TRANSPORT_UDP)
             best = candidate;
         }
@@ -862,6 +903,7 @@ _sipnat_ice_new (GMainContext     *context,
                  SipnatNatPolicy  *policy,
                  gboolean          controlling,
                  gboolean          force_relay,
+                 guint             n_components,
                  GError          **error)
 {
   g_autoptr(SipnatIce) self = NULL;
@@ -902,7 +944,9 @@ _sipnat_ice_new (GMainContext     *context,
                   "stun-server-port", sipnat_nat_policy_get_stun_server_port (policy),
                   NULL);
 
-  self->stream_id = nice_agent_add_stream (self->agent, 1);
+  g_return_val_if_fail (n_components == 1 || n_components == 2, NULL);
+  self->n_components = n_components;
+  self->stream_id = nice_agent_add_stream (self->agent, n_components);
   if (self->stream_id == 0)
     {
       g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED,
@@ -918,8 +962,17 @@ _sipnat_ice_new (GMainContext     *context,
                     G_CALLBACK (on_new_selected_pair), self);
   g_signal_connect (self->agent, "component-state-changed",
                     G_CALLBACK (on_component_state_changed), self);
-  nice_agent_attach_recv (self->agent, self->stream_id, SIPNAT_ICE_COMPONENT,
-                          self->context, drop_received, NULL);
+  /* Every component answers checks from the start; RTCP (component 2)
+   * is never read by the media bin: its datagrams are dropped here. */
+  for (guint c = 1; c <= n_components; c++)
+    nice_agent_attach_recv (self->agent, self->stream_id, c, self->context, drop_received, NULL);
 
   return g_steal_pointer (&self);
+}
+
+guint
+_sipnat_ice_get_n_components (SipnatIce *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_ICE (self), 0);
+  return self->n_components;
 }

@@ -47,6 +47,8 @@ typedef struct {
   guint        ptime;          /* a=ptime in ms; 0 = absent */
   SipnatSdpDirection direction;
   gboolean     rtcp_mux;       /* a=rtcp-mux */
+  guint        rtcp_port;      /* ours only: a=rtcp (RFC 3605) when non-zero */
+  char        *rtcp_address;   /* ours only: the address of a=rtcp */
   char        *ice_ufrag;      /* a=ice-ufrag (media or session level), NULL when absent */
   char        *ice_pwd;        /* a=ice-pwd, NULL when absent */
   gboolean     ice_lite;       /* a=ice-lite (session level) */

@@ -150,6 +150,7 @@ _sipnat_sdp_description_free (SipnatSdpDescription *d)
     return;
 
   g_free (d->address);
+  g_free (d->rtcp_address);
   g_ptr_array_unref (d->codecs);
   g_free (d->ice_ufrag);
   g_free (d->ice_pwd);
@@ -283,6 +284,14 @@ add_audio_media (GstSDPMessage              *msg,
       gst_sdp_media_add_attribute (media, "ptime", ptime);
     }
   gst_sdp_media_add_attribute (media, direction_to_string (d->direction), NULL);
+  if (d->rtcp_port != 0 && d->rtcp_address != NULL)
+    {
+      /* RFC 3605: where RTCP goes when it is not multiplexed */
+      g_autofree char *rtcp = g_strdup_printf ("%u IN %s %s", d->rtcp_port,
+                                               address_type (d->rtcp_address), d->rtcp_address);
+
+      gst_sdp_media_add_attribute (media, "rtcp", rtcp);
+    }
   if (d->rtcp_mux)
     gst_sdp_media_add_attribute (media, "rtcp-mux", NULL);
   add_ice (media, d);
@@ -331,6 +340,8 @@ description_is_writable (const SipnatSdpDescription *d)
   if (d->address == NULL || !g_hostname_is_ip_address (d->address) || d->port > G_MAXUINT16)
     return FALSE;
   if ((d->ice_ufrag == NULL) != (d->ice_pwd == NULL))
+    return FALSE;
+  if (d->rtcp_address != NULL && !g_hostname_is_ip_address (d->rtcp_address))
     return FALSE;
   if (!is_line_safe (d->ice_ufrag) || !is_line_safe (d->ice_pwd))
     return FALSE;

@@ -586,6 +586,11 @@ test_stun_unreachable (Fixture       *f,
     {
       g_assert_nonnull (strstr (invite, "typ host"));
       g_assert_null (strstr (invite, "typ srflx"));
+      /* RTCP multiplexing proposed, RTCP candidates for a peer that
+       * declines it (RFC 5761 section 5.1.3) */
+      g_assert_nonnull (strstr (invite, "a=rtcp-mux"));
+      g_assert_nonnull (strstr (invite, "a=rtcp:"));
+      g_assert_true (g_regex_match_simple ("a=candidate:\\S+ 2 UDP", invite, 0, 0));
     }
   else
     {
@@ -849,6 +854,9 @@ test_incoming_ice_unanswered (Fixture       *f,
   ok = sipnat_fake_registrar_get_last_response (f->fake, 200, "INVITE");
   g_assert_nonnull (strstr (ok, "a=ice-ufrag:"));
   g_assert_nonnull (strstr (ok, "a=candidate:"));
+  g_assert_nonnull (strstr (ok, "a=rtcp-mux"));
+  g_assert_null (strstr (ok, "a=rtcp:"));
+  g_assert_false (g_regex_match_simple ("a=candidate:\\S+ 2 UDP", ok, 0, 0));
 
   sipnat_test_wait_flag (&f->result.done, DEADLINE_MS);
   ms = (g_get_monotonic_time () - answered) / 1000;
@@ -856,6 +864,34 @@ test_incoming_ice_unanswered (Fixture       *f,
   g_assert_error (f->result.error, SIPNAT_ERROR, SIPNAT_ERROR_ICE_FAILED);
   g_assert_cmpint (ms, <, sipnat_test_deadline_ms (15000));
   g_assert_cmpint (sipnat_call_get_state (f->call), ==, SIPNAT_CALL_STATE_ENDED);
+  wait_request (f, "BYE", 1);
+}
+
+/* An offer without rtcp-mux (baresip's default): the answer keeps RTCP
+ * on its own component, with its candidates and a=rtcp. */
+static void
+test_incoming_rtcp_not_muxed (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *offer = g_strdup_printf (
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+    "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdefghijkl\r\n"
+    "a=candidate:1 1 UDP 2130706431 127.0.0.1 %u typ host\r\n"
+    "a=candidate:1 2 UDP 2130706430 127.0.0.1 %u typ host\r\n",
+    closed_udp_port (), closed_udp_port ());
+  const char *ok;
+
+  f->answer = TRUE;
+  sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL, offer);
+  g_assert_cmpuint (wait_final (f, "INVITE"), ==, 200);
+  ok = sipnat_fake_registrar_get_last_response (f->fake, 200, "INVITE");
+  g_assert_null (strstr (ok, "a=rtcp-mux"));
+  g_assert_nonnull (strstr (ok, "a=rtcp:"));
+  g_assert_true (g_regex_match_simple ("a=candidate:\\S+ 1 UDP", ok, 0, 0));
+  g_assert_true (g_regex_match_simple ("a=candidate:\\S+ 2 UDP", ok, 0, 0));
+
+  sipnat_call_hangup (f->call);
   wait_request (f, "BYE", 1);
 }
 
@@ -942,6 +978,7 @@ main (int   argc,
   ADD ("incoming/cancelled", test_incoming_cancelled, NULL);
   ADD ("incoming/hold", test_incoming_hold, NULL);
   ADD ("incoming/ice-checks-unanswered", test_incoming_ice_unanswered, NULL);
+  ADD ("incoming/rtcp-not-multiplexed", test_incoming_rtcp_not_muxed, NULL);
   ADD ("incoming/ice-garbage-candidates", test_incoming_ice_garbage, NULL);
 
   return g_test_run ();

@@ -244,7 +244,7 @@ new_ice (SipnatNatPolicy *policy,
 
   if (policy == NULL)
     policy = plain = sipnat_nat_policy_new ();
-  ice = _sipnat_ice_new (NULL, policy, controlling, force_relay, &error);
+  ice = _sipnat_ice_new (NULL, policy, controlling, force_relay, 1, &error);
   g_assert_no_error (error);
   g_assert_nonnull (ice);
   /* Longer under valgrind, where a TLS handshake takes seconds. */
@@ -566,7 +566,7 @@ test_ice_host_addresses (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SipnatNatPolicy) policy = sipnat_nat_policy_new ();
-  SipnatIce *ice = _sipnat_ice_new (NULL, policy, TRUE, FALSE, &error);
+  SipnatIce *ice = _sipnat_ice_new (NULL, policy, TRUE, FALSE, 1, &error);
   g_autoptr(GPtrArray) candidates = NULL;
   gint64 ms;
 
@@ -1202,7 +1202,7 @@ test_ice_relay_no_server (void)
 
   /* A TURN server without credentials is a configuration error. */
   sipnat_nat_policy_set_turn_password (policy, NULL);
-  g_assert_null (_sipnat_ice_new (NULL, policy, TRUE, FALSE, &error));
+  g_assert_null (_sipnat_ice_new (NULL, policy, TRUE, FALSE, 1, &error));
   g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG);
 }
 
