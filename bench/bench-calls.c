@@ -120,7 +120,8 @@ typedef struct {
   gboolean was_active;
   gboolean ended;
   SipnatCallStats *final;     /* the counters at the end */
-  char *pair;                 /* "relay ↔ srflx udp", the last selected pair */
+  char *pair;                 /* "relay-srflx-udp", the last selected pair */
+  char *failure;              /* why a call never active ended */
 } Entry;
 
 typedef struct {
@@ -148,6 +149,7 @@ entry_free (Entry *entry)
   g_clear_object (&entry->call);
   g_clear_pointer (&entry->final, sipnat_call_stats_free);
   g_free (entry->pair);
+  g_free (entry->failure);
   g_free (entry);
 }
 
@@ -223,7 +225,12 @@ state_cb (SipnatCall *call,
       if (entry->was_active)
         bench->active_now--;
       entry->final = sipnat_call_get_stats (call);
-      if (error != NULL && !opt_json)
+      if (!entry->was_active)
+        entry->failure = g_strdup_printf ("%s (%u)%s%s", sipnat_call_get_state_reason (call)
+                                          ? sipnat_call_get_state_reason (call) : "ended",
+                                          sipnat_call_get_status_code (call),
+                                          error ? ": " : "", error ? error->message : "");
+      if (error != NULL)
         g_printerr ("bench-calls: a call ended with: %s\n", error->message);
       gst_element_set_state (entry->pipeline, GST_STATE_NULL);
     }
@@ -405,13 +412,55 @@ text_snapshot (const char     *name,
 }
 
 static void
+count_in (GHashTable *table,
+          const char *key)
+{
+  g_hash_table_insert (table, (gpointer) key,
+                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (table, key)) + 1));
+}
+
+static const char *
+enum_nick (SipnatCallState state)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (SIPNAT_TYPE_CALL_STATE);
+  GEnumValue *value = g_enum_get_value (klass, state);
+
+  return value ? value->value_nick : "?";
+}
+
+/* "name":{"key":count,...}, */
+static void
+json_counts (GString    *out,
+             const char *name,
+             GHashTable *table)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  gboolean first = TRUE;
+
+  g_string_append_printf (out, "\"%s\":{", name);
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_autofree char *escaped = g_strescape (key, NULL);
+
+      g_string_append_printf (out, "%s\"%s\":%u", first ? "" : ",", escaped,
+                              GPOINTER_TO_UINT (value));
+      first = FALSE;
+    }
+  g_string_append (out, "},");
+}
+
+static void
 report (Bench *bench)
 {
   g_autoptr(GArray) connect = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) first_rtp = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GHashTable) pairs = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) failures = g_hash_table_new (g_str_hash, g_str_equal);
   guint64 sent = 0, received = 0;
   guint was_active = 0;
+  guint silent = 0;           /* active calls that received no RTP */
   double cpu_percent = NAN;
   Spread sc, sr;
   GHashTableIter iter;
@@ -425,15 +474,18 @@ report (Bench *bench)
       double v;
 
       was_active += e->was_active;
+      if (e->was_active && sipnat_call_stats_get_rtp_packets_received (st) == 0)
+        silent++;
       sent += sipnat_call_stats_get_rtp_packets_sent (st);
       received += sipnat_call_stats_get_rtp_packets_received (st);
       if ((v = sipnat_call_stats_get_connect_time (st)) >= 0)
         g_array_append_val (connect, v);
       if ((v = sipnat_call_stats_get_first_rtp_time (st)) >= 0)
         g_array_append_val (first_rtp, v);
-      key = e->pair ? e->pair : (char *) "none";
-      g_hash_table_insert (pairs, key,
-                           GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (pairs, key)) + 1));
+      count_in (pairs, e->pair ? e->pair : "none");
+      if (!e->was_active)
+        count_in (failures, e->failure ? e->failure
+                  : enum_nick (sipnat_call_get_state (e->call)));
     }
   sc = spread_of (connect);
   sr = spread_of (first_rtp);
@@ -447,9 +499,10 @@ report (Bench *bench)
       g_autoptr(GString) out = g_string_new ("{");
 
       g_string_append_printf (out, "\"mode\":\"%s\",\"count\":%d,\"calls-taken\":%u,"
-                              "\"calls-active-max\":%u,\"calls-were-active\":%u,",
+                              "\"calls-active-max\":%u,\"calls-were-active\":%u,"
+                              "\"calls-active-no-rtp-received\":%u,",
                               opt_answer ? "answer" : "call", opt_count, bench->entries->len,
-                              bench->active_max, was_active);
+                              bench->active_max, was_active, silent);
       json_snapshot (out, "start", &bench->start);
       json_snapshot (out, "active", &bench->active);
       json_snapshot (out, "before-hangup", &bench->before_hangup);
@@ -460,20 +513,17 @@ report (Bench *bench)
         g_string_append_printf (out, "\"cpu-percent-active\":%.1f,", cpu_percent);
       json_spread (out, "connect-ms", sc);
       json_spread (out, "first-rtp-ms", sr);
-      g_string_append (out, "\"pairs\":{");
-      g_hash_table_iter_init (&iter, pairs);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        g_string_append_printf (out, "\"%s\":%u,", (char *) key, GPOINTER_TO_UINT (value));
-      if (out->str[out->len - 1] == ',')
-        g_string_truncate (out, out->len - 1);
-      g_string_append_printf (out, "},\"rtp-sent\":%" G_GUINT64_FORMAT ",\"rtp-received\":%"
+      json_counts (out, "pairs", pairs);
+      json_counts (out, "never-active", failures);
+      g_string_append_printf (out, "\"rtp-sent\":%" G_GUINT64_FORMAT ",\"rtp-received\":%"
                               G_GUINT64_FORMAT "}", sent, received);
       printf ("%s\n", out->str);
       return;
     }
 
-  printf ("%s: %u calls taken, %u active at most at once, %u were active\n",
-          opt_answer ? "answer" : "call", bench->entries->len, bench->active_max, was_active);
+  printf ("%s: %u calls taken, %u active at most at once, %u were active, %u of them "
+          "received no RTP\n", opt_answer ? "answer" : "call", bench->entries->len,
+          bench->active_max, was_active, silent);
   text_snapshot ("start", &bench->start);
   text_snapshot ("active", &bench->active);
   text_snapshot ("before-hangup", &bench->before_hangup);
@@ -486,6 +536,9 @@ report (Bench *bench)
   g_hash_table_iter_init (&iter, pairs);
   while (g_hash_table_iter_next (&iter, &key, &value))
     printf ("selected pair %s: %u calls\n", (char *) key, GPOINTER_TO_UINT (value));
+  g_hash_table_iter_init (&iter, failures);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    printf ("never active, %s: %u calls\n", (char *) key, GPOINTER_TO_UINT (value));
   printf ("RTP packets sent %" G_GUINT64_FORMAT ", received %" G_GUINT64_FORMAT "\n",
           sent, received);
 }
