@@ -11,17 +11,19 @@
  *                      after --seconds of waiting in all (--seconds is the
  *                      deadline here, default 120)
  *   --call URI         dials --count calls to URI at once (default 50), the
- *                      same pipeline per call; once every call is active (or
- *                      60 s after the first dial) they stay up --seconds
- *                      (default 10), then all are hung up
+ *                      same pipeline per call; once every call is active or
+ *                      has failed (at most 60 s after the first dial) they
+ *                      stay up --seconds (default 10), then all are hung up
  *
  * Reported (text, or one JSON object with --json): this process's CPU time
  * (getrusage, user + system, every thread) and VmRSS / VmHWM / Threads from
  * /proc/self/status at four points: "start" (registered, no call), "active"
- * (--count calls active at once), "before-hangup" (the end of the active
- * period: the caller's hangup, or the first call ending for --answer) and
- * "after" (every call ended, its pipeline freed, 1 s later); the CPU used
- * between "active" and "before-hangup" as % of one core; per call the time
+ * (the start of the steady period: for --call, every call active or failed;
+ * for --answer, the moment the most calls were active at once),
+ * "before-hangup" (its end: the caller's hangup, or for --answer the first
+ * active call ending without an error) and "after" (every call ended, its
+ * pipeline freed, 1 s later); the CPU used in the steady period as % of one
+ * core, with the calls active then ("calls-active-steady"); per call the time
  * from the answer to ICE connected and to the first RTP packet
  * (min/median/max), the selected pair's local and remote types, and the RTP
  * packets sent and received in all. Loss needs both processes: the caller's
@@ -130,6 +132,7 @@ typedef struct {
   GPtrArray *entries;         /* Entry *, every call taken */
   guint active_now;
   guint active_max;
+  guint active_at_steady;     /* calls active during the steady period */
   guint ended;
   gboolean registered;
   gboolean failed;            /* registration or set-up failed */
@@ -210,15 +213,22 @@ state_cb (SipnatCall *call,
     {
       entry->was_active = TRUE;
       bench->active_now++;
+      /* The start of the steady period: the most calls active at once
+       * (the caller takes it again once every call is settled). */
+      if (bench->active_now > bench->active_max && !bench->before_hangup.taken)
+        {
+          snapshot_take (&bench->active);
+          bench->active_at_steady = bench->active_now;
+        }
       bench->active_max = MAX (bench->active_max, bench->active_now);
-      if (bench->active_now == (guint) opt_count && !bench->active.taken)
-        snapshot_take (&bench->active);
     }
   if (state == SIPNAT_CALL_STATE_ENDED && !entry->ended)
     {
       const GError *error = sipnat_call_get_error (call);
 
-      if (!bench->before_hangup.taken)
+      /* The end of the steady period: the first hangup (a call that
+       * failed does not end it). */
+      if (!bench->before_hangup.taken && entry->was_active && error == NULL)
         snapshot_take (&bench->before_hangup);
       entry->ended = TRUE;
       bench->ended++;
@@ -304,7 +314,8 @@ wait_until (Bench    *bench,
 
 static gboolean never (Bench *b) { return FALSE; }
 static gboolean is_registered (Bench *b) { return b->registered || b->failed; }
-static gboolean all_active (Bench *b) { return b->active_now >= (guint) opt_count; }
+/* every call is active or has ended */
+static gboolean all_settled (Bench *b) { return b->active_now + b->ended >= (guint) opt_count; }
 static gboolean all_ended (Bench *b) { return b->entries->len > 0 && b->ended == b->entries->len; }
 static gboolean count_ended (Bench *b) { return b->ended >= (guint) opt_count; }
 static gboolean is_closed (Bench *b) { return b->closed; }
@@ -500,9 +511,11 @@ report (Bench *bench)
 
       g_string_append_printf (out, "\"mode\":\"%s\",\"count\":%d,\"calls-taken\":%u,"
                               "\"calls-active-max\":%u,\"calls-were-active\":%u,"
-                              "\"calls-active-no-rtp-received\":%u,",
+                              "\"calls-active-no-rtp-received\":%u,"
+                              "\"calls-active-steady\":%u,",
                               opt_answer ? "answer" : "call", opt_count, bench->entries->len,
-                              bench->active_max, was_active, silent);
+                              bench->active_max, was_active, silent,
+                              bench->active_at_steady);
       json_snapshot (out, "start", &bench->start);
       json_snapshot (out, "active", &bench->active);
       json_snapshot (out, "before-hangup", &bench->before_hangup);
@@ -528,7 +541,8 @@ report (Bench *bench)
   text_snapshot ("active", &bench->active);
   text_snapshot ("before-hangup", &bench->before_hangup);
   text_snapshot ("after", &bench->after);
-  printf ("CPU while all were active: %.1f %% of one core\n", cpu_percent);
+  printf ("CPU in the steady period (%u calls active): %.1f %% of one core\n",
+          bench->active_at_steady, cpu_percent);
   printf ("answer -> ICE connected, ms: %u calls, min %.0f, median %.1f, max %.0f\n",
           sc.n, sc.min, sc.median, sc.max);
   printf ("answer -> first RTP, ms: %u calls, min %.0f, median %.1f, max %.0f\n",
@@ -615,7 +629,9 @@ run (Bench *bench)
     {
       if (!dial_all (bench))
         return 2;
-      wait_until (bench, all_active, ALL_ACTIVE_TIMEOUT_S);
+      wait_until (bench, all_settled, ALL_ACTIVE_TIMEOUT_S);
+      snapshot_take (&bench->active);
+      bench->active_at_steady = bench->active_now;
       wait_until (bench, never, opt_seconds);
       snapshot_take (&bench->before_hangup);
       hangup_all (bench);
