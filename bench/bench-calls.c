@@ -16,8 +16,10 @@
  *                      stay up --seconds (default 10), then all are hung up
  *
  * Reported (text, or one JSON object with --json): this process's CPU time
- * (getrusage, user + system, every thread) and VmRSS / VmHWM / Threads from
- * /proc/self/status at four points: "start" (registered, no call), "active"
+ * (getrusage, user + system, every thread), VmRSS / VmHWM / Threads from
+ * /proc/self/status and the datagrams the kernel dropped at the UDP
+ * sockets of this network namespace (the "drops" column of
+ * /proc/self/net/udp: in the lab only this process's) at four points: "start" (registered, no call), "active"
  * (the start of the steady period: for --call, every call active or failed;
  * for --answer, the moment the most calls were active at once),
  * "before-hangup" (its end: the caller's hangup, or for --answer the first
@@ -80,6 +82,7 @@ typedef struct {
   gint64 rss_kib;
   gint64 hwm_kib;
   gint64 threads;
+  gint64 udp_drops;  /* datagrams dropped at this namespace's UDP sockets */
 } Snapshot;
 
 static gint64 t0_us;
@@ -91,6 +94,41 @@ status_field (const char *text,
   const char *p = strstr (text, name);
 
   return p != NULL ? g_ascii_strtoll (p + strlen (name), NULL, 10) : -1;
+}
+
+/* The sum of the "drops" column of /proc/self/net/udp (and udp6): every
+ * UDP socket of this process's network namespace, in the lab only ours. */
+static gint64
+udp_drops (void)
+{
+  const char *files[] = { "/proc/self/net/udp", "/proc/self/net/udp6" };
+  gint64 total = 0;
+
+  for (guint f = 0; f < G_N_ELEMENTS (files); f++)
+    {
+      g_autofree char *text = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      if (!g_file_get_contents (files[f], &text, NULL, NULL))
+        continue;
+      lines = g_strsplit (text, "\n", -1);
+      for (guint i = 1; lines[i] != NULL; i++)
+        {
+          g_auto(GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+          guint n = 0;
+          const char *last = NULL;
+
+          for (guint j = 0; fields[j] != NULL; j++)
+            if (*fields[j] != '\0')
+              {
+                last = fields[j];
+                n++;
+              }
+          if (n >= 13 && last != NULL)
+            total += g_ascii_strtoll (last, NULL, 10);
+        }
+    }
+  return total;
 }
 
 static void
@@ -105,6 +143,7 @@ snapshot_take (Snapshot *snap)
   snap->cpu_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
                 usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
   snap->rss_kib = snap->hwm_kib = snap->threads = -1;
+  snap->udp_drops = udp_drops ();
   if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
     {
       snap->rss_kib = status_field (status, "VmRSS:");
@@ -393,9 +432,10 @@ json_snapshot (GString        *out,
     }
   g_string_append_printf (out, "\"%s\":{\"wall-s\":%.3f,\"cpu-s\":%.3f,\"vmrss-kib\":%"
                           G_GINT64_FORMAT ",\"vmhwm-kib\":%" G_GINT64_FORMAT
-                          ",\"threads\":%" G_GINT64_FORMAT "},",
+                          ",\"threads\":%" G_GINT64_FORMAT ",\"udp-drops\":%"
+                          G_GINT64_FORMAT "},",
                           name, snap->wall_s, snap->cpu_s, snap->rss_kib, snap->hwm_kib,
-                          snap->threads);
+                          snap->threads, snap->udp_drops);
 }
 
 static void
@@ -418,8 +458,9 @@ text_snapshot (const char     *name,
     printf ("%-14s not reached\n", name);
   else
     printf ("%-14s t=%7.2f s  cpu %7.2f s  VmRSS %7" G_GINT64_FORMAT " KiB  VmHWM %7"
-            G_GINT64_FORMAT " KiB  threads %" G_GINT64_FORMAT "\n", name, snap->wall_s,
-            snap->cpu_s, snap->rss_kib, snap->hwm_kib, snap->threads);
+            G_GINT64_FORMAT " KiB  threads %" G_GINT64_FORMAT "  UDP drops %" G_GINT64_FORMAT
+            "\n", name, snap->wall_s, snap->cpu_s, snap->rss_kib, snap->hwm_kib, snap->threads,
+            snap->udp_drops);
 }
 
 static void
