@@ -12,7 +12,8 @@
 # segment is the STUN and TURN server of both. Each process reports its
 # CPU time and memory (start, all calls active, before the hangup, after)
 # and per call ICE and first-RTP times; this script adds the loss each way
-# (1 - what one side received / what the other sent) and prints one JSON
+# (1 - what one side received / what the other sent) and the datagrams
+# dropped at coturn's UDP sockets during the calls, and prints one JSON
 # object per run on stdout (progress on stderr).
 #
 # Usage: bench/nat/turn-50-calls.sh [--count N] [--seconds S] [--runs N] [--keep-logs]
@@ -125,6 +126,13 @@ ${5:-}
 EOF
 }
 
+# udp_drops ROLE: datagrams dropped at the UDP sockets of that namespace
+# (the "drops" column of /proc/net/udp), e.g. coturn's.
+udp_drops() {
+  nl exec "$1" cat /proc/net/udp /proc/net/udp6 2>/dev/null |
+    awk 'NF >= 13 && $1 != "sl" { n += $NF } END { print n + 0 }'
+}
+
 run_once() {
   local run=$1 answer_deadline=$((CALL_SECONDS + 120))
   STATE=$WORK/run$run
@@ -143,17 +151,20 @@ run_once() {
   wait_for "$STATE/bob.log" 'bench-calls: registered' 15 || { log "bob not registered"; cat "$STATE/bob.log" >&2; return 1; }
 
   log "run $run: alice dials $COUNT calls at once, up $CALL_SECONDS s once all are active"
+  udp_drops turn > "$STATE/coturn-drops.before"
   nl exec client timeout $((CALL_SECONDS + 120)) "$BENCH" --call "sip:bob@$REGISTRAR_IP" \
     --config "$STATE/alice.conf" --count "$COUNT" --seconds "$CALL_SECONDS" --json \
     > "$STATE/alice.json" 2> "$STATE/alice.err"
   log "run $run: alice exited with $?"
+  udp_drops turn > "$STATE/coturn-drops.after"
   wait_for "$STATE/bob.log" '^\{"mode":"answer"' 40 || log "bob did not report"
   nl stop bob >/dev/null 2>&1
 
-  "$PYTHON" - "$run" "$COUNT" "$CALL_SECONDS" "$STATE/alice.json" "$STATE/bob.log" <<'EOF'
+  "$PYTHON" - "$run" "$COUNT" "$CALL_SECONDS" "$STATE/alice.json" "$STATE/bob.log" \
+    "$(cat "$STATE/coturn-drops.before")" "$(cat "$STATE/coturn-drops.after")" <<'EOF'
 import json, sys
 
-run, count, seconds, alice_path, bob_path = sys.argv[1:6]
+run, count, seconds, alice_path, bob_path, drops_before, drops_after = sys.argv[1:8]
 
 def report(path, mode):
     for line in open(path, errors="replace"):
@@ -171,6 +182,7 @@ def loss(sender, receiver):
 print(json.dumps({"run": int(run), "count": int(count), "seconds": int(seconds),
                   "loss-caller-to-answerer-percent": loss(alice, bob),
                   "loss-answerer-to-caller-percent": loss(bob, alice),
+                  "coturn-udp-drops": int(drops_after or 0) - int(drops_before or 0),
                   "caller": alice, "answerer": bob}), flush=True)
 sys.exit(0 if alice and bob and alice["calls-active-max"] >= int(count) else 1)
 EOF
