@@ -505,7 +505,7 @@ cmd_up() {
   if [ "$second" = 1 ]; then
     ns_add "$client2" NS_CLIENT2
     home_network "$nat2" "$client2" "$CLIENT2_GW" "$CLIENT2_IP"
-    router "$nat2" lan0 wan0 "${client2_nat:-$home}" "$dropfrag"
+    router "$nat2" lan0 wan0 "${client2_nat:-$home}" 0
     state_set NAT2_WAN_IP "$wan2"
     if [ "$wan2" = 203.0.113.102 ]; then
       state_set NAT2_WAN_PLEN 24

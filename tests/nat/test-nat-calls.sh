@@ -132,8 +132,12 @@ call_row fragments "cone, fragments dropped | cone" direct cone --drop-fragments
 CALLER_NAT="force_relay = 1" call_row force-relay "force-relay | cone" relay-udp cone
 CALLER_NAT=$'ice_enabled = 0' CALLEE_NAT=$'ice_enabled = 0' \
   call_row ice-off "ICE off both sides, STUN set | cone" latched cone
-CALLER_NAT="turn_relay_type = tls" \
-  call_row tls-fallback "cone, UDP only to the registrar | cone: TURN/TLS configured on 3478 falls back" relay-tcp cone --udp-only-to-registrar
+# A TURN server whose certificate no configured authority vouches for:
+# no TLS relay; UDP is blocked; the relay comes over TCP.
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=someone-else -days 1 \
+  -keyout "$WORK/other-ca.key" -out "$WORK/other-ca.pem" >/dev/null 2>&1
+CALLER_NAT=$'turn_relay_type = tls\nturn_server_port = 5349\n'"turn_tls_ca_file = $WORK/other-ca.pem" \
+  call_row tls-fallback "cone, UDP only to the registrar | cone: TURN/TLS certificate not trusted, falls back" relay-tcp cone --udp-only-to-registrar
 
 # The Python example (PyGObject) through the same NATs: bob answers, alice
 # calls; each prints the media path and exits 0 when audio arrived.
