@@ -867,6 +867,53 @@ test_incoming_ice_unanswered (Fixture       *f,
   wait_request (f, "BYE", 1);
 }
 
+static char *
+ufrag_of (const char *sdp)
+{
+  const char *start = strstr (sdp, "a=ice-ufrag:");
+
+  g_assert_nonnull (start);
+  start += strlen ("a=ice-ufrag:");
+  return g_strndup (start, strcspn (start, "\r\n"));
+}
+
+/* A re-INVITE with new ICE credentials (an ICE restart, RFC 8839 section
+ * 4.4.1.1.1): answered with new credentials of ours, the checks start
+ * again. */
+static void
+test_incoming_ice_restart (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *candidate = g_strdup_printf (
+    "a=candidate:1 1 UDP 2130706431 127.0.0.1 %u typ host\r\n", closed_udp_port ());
+  g_autofree char *offer = ice_offer (candidate);
+  g_autofree char *restart = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  const char *ok;
+
+  f->answer = TRUE;
+  sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL, offer);
+  g_assert_cmpuint (wait_final (f, "INVITE"), ==, 200);
+  first = ufrag_of (sipnat_fake_registrar_get_last_response (f->fake, 200, "INVITE"));
+
+  restart = g_strdup_printf ("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n"
+                             "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                             "m=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp-mux\r\n"
+                             "a=ice-ufrag:wxyz\r\na=ice-pwd:abcdefghijklmnopqrstuv\r\n%s",
+                             candidate);
+  sipnat_fake_registrar_send_reinvite (f->fake, restart);
+  wait_responses (f, 200, "INVITE", 2);
+  ok = sipnat_fake_registrar_get_last_response (f->fake, 200, "INVITE");
+  second = ufrag_of (ok);
+  g_assert_cmpstr (first, !=, second);
+  g_assert_nonnull (strstr (ok, "a=candidate:"));
+  g_assert_cmpint (sipnat_call_get_state (f->call), !=, SIPNAT_CALL_STATE_ENDED);
+
+  sipnat_call_hangup (f->call);
+  wait_request (f, "BYE", 1);
+}
+
 /* An offer without rtcp-mux (baresip's default): the answer keeps RTCP
  * on its own component, with its candidates and a=rtcp. */
 static void
@@ -979,6 +1026,7 @@ main (int   argc,
   ADD ("incoming/hold", test_incoming_hold, NULL);
   ADD ("incoming/ice-checks-unanswered", test_incoming_ice_unanswered, NULL);
   ADD ("incoming/rtcp-not-multiplexed", test_incoming_rtcp_not_muxed, NULL);
+  ADD ("incoming/ice-restart", test_incoming_ice_restart, NULL);
   ADD ("incoming/ice-garbage-candidates", test_incoming_ice_garbage, NULL);
 
   return g_test_run ();
