@@ -97,6 +97,18 @@ wait_for_line() {
 }
 
 
+# wait_for_final_stats FILE [TENTHS]: the `ended` call-state of `sipnat
+# call`/`answer --json` and the last media-stats line printed after it.
+wait_for_final_stats() {
+  local i
+  for ((i = 0; i < ${2:-100}; i++)); do
+    awk '/"state":"ended"/ { e = 1 } e && /"event":"media-stats"/ { f = 1 } END { exit !f }' \
+      "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 LAB=0
 # lab_start TOPOLOGY [OPTIONS]: brings a new lab up (torn down with the
 # test, even after SIGKILL, through --owner) and sources its variables.

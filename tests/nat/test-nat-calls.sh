@@ -105,8 +105,7 @@ call_row() {
   nl exec client timeout 40 "$TOOL" call "sip:bob@$REGISTRAR_IP" --config "$STATE/alice.conf" \
     --json --for "$CALL_SECONDS" > "$STATE/alice.log" 2> "$STATE/alice.err"
   # bob's call ends with alice's BYE: its last media-stats follows.
-  wait_for_line "$STATE/bob.log" '"state":"ended"' 100
-  sleep 0.5   # the media-stats line printed after the end
+  wait_for_final_stats "$STATE/bob.log" 100
   if measured=$("$PYTHON" "$CHECK" "$STATE/alice.log" "$STATE/bob.log" "$expect" 2> "$STATE/check.err"); then
     ok "$name: audio both ways, $expect: $measured"
     passed=true

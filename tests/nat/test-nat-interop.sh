@@ -167,8 +167,7 @@ case_baresip_calls() {
   done
   ! grep -q '"state":"active"' "$STATE/alice.log" || sleep "$CALL_SECONDS"
   baresip_cons client2 /hangup
-  wait_for_line "$STATE/alice.log" '"state":"ended"' 50
-  sleep 0.5   # the media-stats line printed after the end
+  wait_for_final_stats "$STATE/alice.log" 100
   read_counts
   verdict "$name" baresip-calls
   nl stop alice >/dev/null 2>&1
