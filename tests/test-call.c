@@ -261,6 +261,18 @@ test_callee_hangs_up (Fixture       *f,
   g_assert_cmpstr (sipnat_call_get_state_reason (f->alice.call), ==, "The remote party hung up");
 }
 
+/* alice's dial failed with @code and the SIP @status; her call ended. */
+static void
+assert_dial_failed (Fixture *f,
+                    int      code,
+                    guint    status)
+{
+  sipnat_test_wait_flag (&f->alice.result.done, CALL_DEADLINE_MS);
+  g_assert_error (f->alice.result.error, SIPNAT_ERROR, code);
+  g_assert_cmpuint (sipnat_call_get_status_code (f->alice.call), ==, status);
+  g_assert_cmpint (sipnat_call_get_state (f->alice.call), ==, SIPNAT_CALL_STATE_ENDED);
+}
+
 static void
 test_reject (Fixture       *f,
              gconstpointer  data)
@@ -270,10 +282,7 @@ test_reject (Fixture       *f,
 
   f->bob.reject_status = 486;
   dial (f, "sip:bob@127.0.0.1");
-  sipnat_test_wait_flag (&f->alice.result.done, CALL_DEADLINE_MS);
-  g_assert_error (f->alice.result.error, SIPNAT_ERROR, SIPNAT_ERROR_REJECTED);
-  g_assert_cmpuint (sipnat_call_get_status_code (f->alice.call), ==, 486);
-  g_assert_cmpint (sipnat_call_get_state (f->alice.call), ==, SIPNAT_CALL_STATE_ENDED);
+  assert_dial_failed (f, SIPNAT_ERROR_REJECTED, 486);
   g_assert_cmpint (sipnat_call_get_state (f->bob.call), ==, SIPNAT_CALL_STATE_ENDED);
 }
 
@@ -324,9 +333,7 @@ test_unknown_user (Fixture       *f,
     return;
 
   dial (f, "nobody");
-  sipnat_test_wait_flag (&f->alice.result.done, CALL_DEADLINE_MS);
-  g_assert_error (f->alice.result.error, SIPNAT_ERROR, SIPNAT_ERROR_REJECTED);
-  g_assert_cmpuint (sipnat_call_get_status_code (f->alice.call), ==, 404);
+  assert_dial_failed (f, SIPNAT_ERROR_REJECTED, 404);
 }
 
 static void
@@ -363,9 +370,7 @@ test_callee_ring_timeout (Fixture       *f,
 
   f->bob.ring_seconds = 1;
   dial (f, "bob");
-  sipnat_test_wait_flag (&f->alice.result.done, CALL_DEADLINE_MS);
-  g_assert_error (f->alice.result.error, SIPNAT_ERROR, SIPNAT_ERROR_REJECTED);
-  g_assert_cmpuint (sipnat_call_get_status_code (f->alice.call), ==, 480);
+  assert_dial_failed (f, SIPNAT_ERROR_REJECTED, 480);
   g_assert_cmpint (sipnat_call_get_state (f->bob.call), ==, SIPNAT_CALL_STATE_ENDED);
   g_assert_error ((GError *) sipnat_call_get_error (f->bob.call), SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT);
   g_assert_cmpstr (sipnat_call_get_state_reason (f->bob.call), ==, "No answer within 1 s");
