@@ -109,6 +109,36 @@ wait_for_final_stats() {
   return 1
 }
 
+# write_call_config FILE USER PASSWORD LOCAL_IP: a libsipnat configuration for
+# calls through the lab (ICE, coturn as STUN and TURN server); NAT_EXTRA adds lines to the nat
+# section (turn_relay_type, force_relay, ice_enabled...).
+write_call_config() {
+  cat > "$1" <<EOF
+[policy.endpoint]
+local_address = $4
+local_port = 5060
+
+[proxies.proxy0]
+server = $REGISTRAR_IP:$SIP_PORT
+user = $2
+password = $3
+reg_timeout = 600
+reg_match_received_rport = 1
+
+[proxies.proxy0.nat]
+keepalive_interval = 2
+ice_enabled = 1
+stun_server = $TURN_IP
+stun_server_port = $TURN_PORT
+turn_server = $TURN_IP
+turn_server_port = $TURN_PORT
+turn_user_name = $2
+turn_password = $3
+turn_tls_ca_file = ${TURN_CA_FILE:-}
+${NAT_EXTRA:-}
+EOF
+}
+
 LAB=0
 # lab_start TOPOLOGY [OPTIONS]: brings a new lab up (torn down with the
 # test, even after SIGKILL, through --owner) and sources its variables.

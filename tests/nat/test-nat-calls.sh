@@ -37,35 +37,6 @@ command -v turnserver >/dev/null 2>&1 || skip_all "coturn (turnserver) not insta
 
 echo "1..$PLAN"
 
-# write_config FILE USER PASSWORD LOCAL_IP; NAT_EXTRA adds lines to the nat
-# section (turn_relay_type, force_relay, ice_enabled...).
-write_config() {
-  cat > "$1" <<EOF
-[policy.endpoint]
-local_address = $4
-local_port = 5060
-
-[proxies.proxy0]
-server = $REGISTRAR_IP:$SIP_PORT
-user = $2
-password = $3
-reg_timeout = 600
-reg_match_received_rport = 1
-
-[proxies.proxy0.nat]
-keepalive_interval = 2
-ice_enabled = 1
-stun_server = $TURN_IP
-stun_server_port = $TURN_PORT
-turn_server = $TURN_IP
-turn_server_port = $TURN_PORT
-turn_user_name = $2
-turn_password = $3
-turn_tls_ca_file = ${TURN_CA_FILE:-}
-${NAT_EXTRA:-}
-EOF
-}
-
 lab_stop() {
   [ -z "$STATE" ] || "$NATLAB" --state "$STATE" down >/dev/null 2>&1
   STATE=
@@ -93,8 +64,8 @@ call_row() {
   # shellcheck disable=SC1091
   . "$STATE/natlab.env"
 
-  NAT_EXTRA=${CALLEE_NAT:-} write_config "$STATE/bob.conf" bob bobpw "$CLIENT2_IP"
-  NAT_EXTRA=${CALLER_NAT:-} write_config "$STATE/alice.conf" alice alicepw "$CLIENT_IP"
+  NAT_EXTRA=${CALLEE_NAT:-} write_call_config "$STATE/bob.conf" bob bobpw "$CLIENT2_IP"
+  NAT_EXTRA=${CALLER_NAT:-} write_call_config "$STATE/alice.conf" alice alicepw "$CLIENT_IP"
   if nl spawn client2 bob "$TOOL" answer --config "$STATE/bob.conf" --json --for 60 >/dev/null &&
      wait_for_line "$STATE/bob.log" '"state":"registered"' 150; then
     ok "$name: bob registered behind his NAT"
@@ -155,8 +126,8 @@ python_example_row() {
   fi
   # shellcheck disable=SC1091
   . "$STATE/natlab.env"
-  write_config "$STATE/bob.conf" bob bobpw "$CLIENT2_IP"
-  write_config "$STATE/alice.conf" alice alicepw "$CLIENT_IP"
+  write_call_config "$STATE/bob.conf" bob bobpw "$CLIENT2_IP"
+  write_call_config "$STATE/alice.conf" alice alicepw "$CLIENT_IP"
   nl spawn client2 bob_py env PYTHONUNBUFFERED=1 /usr/bin/python3 "$example" "$STATE/bob.conf" --answer 3 >/dev/null
   wait_for_line "$STATE/bob_py.log" "waiting for a call" 150
   nl exec client env PYTHONUNBUFFERED=1 timeout 60 /usr/bin/python3 "$example" "$STATE/alice.conf" \

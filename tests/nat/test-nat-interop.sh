@@ -52,32 +52,6 @@ command -v turnserver >/dev/null 2>&1 || skip_all "coturn (turnserver) not insta
 echo "1..$PLAN"
 echo "# baresip: medianat=ice, stunserver=$MEDIA_NAT; calls last ${CALL_SECONDS} s once active"
 
-# write_config FILE USER PASSWORD LOCAL_IP: libsipnat's configuration.
-write_config() {
-  cat > "$1" <<EOF2
-[policy.endpoint]
-local_address = $4
-local_port = 5060
-
-[proxies.proxy0]
-server = $REGISTRAR_IP:$SIP_PORT
-user = $2
-password = $3
-reg_timeout = 600
-reg_match_received_rport = 1
-
-[proxies.proxy0.nat]
-keepalive_interval = 2
-ice_enabled = 1
-stun_server = $TURN_IP
-stun_server_port = $TURN_PORT
-turn_server = $TURN_IP
-turn_server_port = $TURN_PORT
-turn_user_name = $2
-turn_password = $3
-EOF2
-}
-
 lab_stop() {
   [ -z "$STATE" ] || "$NATLAB" --state "$STATE" down >/dev/null 2>&1
   STATE=
@@ -92,7 +66,7 @@ lab_setup() {
         nl start-coturn 2>&1 &&
         baresip_write_config "$STATE/bob" bob "$CLIENT2_IP" "$MEDIA_NAT" "${CASE_RTCP_MUX:-$RTCP_MUX}" 2>&1 &&
         natcount_install nat1 2>&1 && natcount_install nat2 2>&1) || return 1
-  write_config "$STATE/alice.conf" alice alicepw "$CLIENT_IP"
+  write_call_config "$STATE/alice.conf" alice alicepw "$CLIENT_IP"
 }
 
 # wait_call_end: baresip hangs up (or is hung up), then its RTP stops; the
