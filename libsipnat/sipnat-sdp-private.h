@@ -79,6 +79,8 @@ void                  _sipnat_sdp_description_free    (SipnatSdpDescription  *de
 void                  _sipnat_sdp_description_match_layout (SipnatSdpDescription       *answer,
                                                             const SipnatSdpDescription *offer);
 
+const char           *_sipnat_sdp_direction_to_string (SipnatSdpDirection   direction);
+
 char                 *_sipnat_sdp_description_to_string (const SipnatSdpDescription *description,
                                                          const char                 *origin_user);
 SipnatSdpDescription *_sipnat_sdp_description_parse   (const char            *text,
