@@ -208,6 +208,17 @@ start_ice (SipnatCallMedia  *self,
 /* ---------------------------------------------------------------------- */
 /* Without ICE                                                            */
 
+/* The socket joins the media only now: a udpsrc reading it during the
+ * discovery would take the STUN server's answer for itself. */
+static void
+socket_prepared (SipnatCallMedia *self,
+                 GTask           *task)
+{
+  _sipnat_media_set_transport_socket (self->bin, self->socket);
+  set_state (self, SIPNAT_CALL_MEDIA_PREPARED);
+  g_task_return_boolean (task, TRUE);
+}
+
 static void
 discovered (GObject      *source,
             GAsyncResult *result,
@@ -249,8 +260,7 @@ discovered (GObject      *source,
     SIPNAT_NOTE (SIP, "media: STUN discovery failed, offering the local address: %s",
                  error->message);
 
-  set_state (self, SIPNAT_CALL_MEDIA_PREPARED);
-  g_task_return_boolean (task, TRUE);
+  socket_prepared (self, task);
 }
 
 /* Symmetric RTP: the path is where the peer's packets come from. */
@@ -276,14 +286,12 @@ start_socket (SipnatCallMedia  *self,
   g_signal_connect (self->socket, "latched", G_CALLBACK (socket_latched), self);
   self->public_host = g_strdup (self->local_host);
   self->public_port = _sipnat_rtp_socket_get_port (self->socket);
-  _sipnat_media_set_transport_socket (self->bin, self->socket);
 
   if (stun == NULL || *stun == '\0')
     {
       g_autoptr(GTask) task = g_steal_pointer (&self->prepare_task);
 
-      set_state (self, SIPNAT_CALL_MEDIA_PREPARED);
-      g_task_return_boolean (task, TRUE);
+      socket_prepared (self, task);
       return TRUE;
     }
 

@@ -410,6 +410,11 @@ media_prepared (GObject      *source,
 static void
 start_media (SipnatCall *self)
 {
+  /* Taken now: the registration may have found its NAT since the call
+   * was made. */
+  g_autofree char *hint = _sipnat_registration_dup_public_host (self->registration);
+
+  _sipnat_call_media_set_public_hint (self->media, hint);
   _sipnat_call_media_prepare_async (self->media, self->media_cancellable,
                                     media_prepared, g_object_ref (self));
 }
@@ -436,7 +441,6 @@ call_new (SipnatRegistration  *registration,
                                         origin->nat_policy,
                                         _sipnat_stack_get_contact_host (origin->stack),
                                         direction == SIPNAT_CALL_DIRECTION_OUTGOING);
-  _sipnat_call_media_set_public_hint (self->media, origin->public_host);
   g_signal_connect (self->media, "state-changed", G_CALLBACK (media_state_changed), self);
   g_signal_connect (self->media, "selected-pair-changed", G_CALLBACK (media_pair_changed), self);
   if (self->endpoint != NULL)

@@ -33,7 +33,6 @@ _sipnat_call_origin_free (SipnatCallOrigin *origin)
   g_free (origin->contact);
   g_free (origin->route);
   g_free (origin->domain);
-  g_free (origin->public_host);
   g_free (origin);
 }
 
@@ -106,10 +105,23 @@ _sipnat_registration_dup_call_origin (SipnatRegistration  *self,
   origin->route = registrar_route (self);
   origin->domain = self->domain ? g_strdup (self->domain)
                                 : _sipnat_server_host (id.first_server);
-  if (sipnat_registration_get_nat_detected (self) &&
-      sipnat_registration_get_public_binding (self) != NULL)
-    origin->public_host = g_strdup (sipnat_binding_get_host (sipnat_registration_get_public_binding (self)));
   return g_steal_pointer (&origin);
+}
+
+/*
+ * _sipnat_registration_dup_public_host:
+ * Where the registrar sees this registration, when it is behind a NAT
+ * (the host of its public binding), or %NULL: the best guess of a
+ * call's public media address when STUN gives none.
+ */
+char *
+_sipnat_registration_dup_public_host (SipnatRegistration *self)
+{
+  const SipnatBinding *binding = sipnat_registration_get_public_binding (self);
+
+  if (!sipnat_registration_get_nat_detected (self) || binding == NULL)
+    return NULL;
+  return g_strdup (sipnat_binding_get_host (binding));
 }
 
 /**

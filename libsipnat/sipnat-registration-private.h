@@ -25,7 +25,6 @@ typedef struct {
   char *contact;         /* Contact header value */
   char *route;           /* the registrar as a loose route; NULL without one */
   char *domain;          /* for a target given without a host */
-  char *public_host;     /* where the registrar sees us, behind a NAT; else NULL */
 } SipnatCallOrigin;
 
 SipnatRegistration *_sipnat_registration_new (SipnatEndpoint     *endpoint,
@@ -40,6 +39,7 @@ void     _sipnat_registration_detach     (SipnatRegistration *self,
 SipnatCallOrigin *_sipnat_registration_dup_call_origin (SipnatRegistration *self,
                                                         GError            **error);
 void              _sipnat_call_origin_free            (SipnatCallOrigin   *origin);
+char             *_sipnat_registration_dup_public_host (SipnatRegistration *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipnatCallOrigin, _sipnat_call_origin_free)
 

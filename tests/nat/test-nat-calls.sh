@@ -15,7 +15,7 @@
 # append one JSON line of measurements per row to), SIPNAT_NAT_CALL_ROWS
 # (run only these rows, by key, space-separated: cone symmetric double
 # double-symmetric turn-tcp turn-tls fragments force-relay ice-off
-# tls-fallback; the others are skipped), SIPNAT_NAT_CALL_SECONDS (how long
+# ice-off-no-stun tls-fallback; the others are skipped), SIPNAT_NAT_CALL_SECONDS (how long
 # the caller stays in the call once active, default 4), and what
 # tap-lib.sh reads.
 
@@ -27,7 +27,7 @@ CHECK=$HERE/natlab-call-check.py
 RESULTS=${SIPNAT_NAT_CALL_RESULTS:-}
 CALL_SECONDS=${SIPNAT_NAT_CALL_SECONDS:-4}
 ROWS=${SIPNAT_NAT_CALL_ROWS:-}
-PLAN=21
+PLAN=23
 
 # shellcheck source=tap-lib.sh
 . "$HERE/tap-lib.sh"
@@ -102,6 +102,11 @@ call_row fragments "cone, fragments dropped | cone" direct cone --drop-fragments
 CALLER_NAT="force_relay = 1" call_row force-relay "force-relay | cone" relay-udp cone
 CALLER_NAT=$'ice_enabled = 0' CALLEE_NAT=$'ice_enabled = 0' \
   call_row ice-off "ICE off both sides, STUN set | cone" latched cone
+# The caller's STUN server never answers: its offer carries the public
+# address its registration learnt (the NAT keeps the port), never a
+# private one. (The later stun_server line wins.)
+CALLER_NAT=$'ice_enabled = 0\nstun_server = 203.0.113.99' CALLEE_NAT=$'ice_enabled = 0' \
+  call_row ice-off-no-stun "ICE off both sides, caller's STUN server silent | cone" latched cone
 # A TURN server whose certificate no configured authority vouches for:
 # no TLS relay; UDP is blocked; the relay comes over TCP.
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=someone-else -days 1 \
