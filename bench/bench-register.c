@@ -33,6 +33,7 @@
 
 #include <sipnat.h>
 
+#include "raw-register.h"
 #include "sipnat-test-registrar.h"
 
 #define WAIT_TIMEOUT_MS   60000
@@ -101,6 +102,12 @@ typedef struct {
   guint count;
   guint window;                /* 0: all started at once */
   SipnatTransport transport;
+
+  /* The reference: a raw client, same registrar, same users count */
+  double raw_register_ms;
+  double raw_per_second;
+  guint raw_retransmitted;
+  double raw_unregister_ms;
 
   /* Registering */
   double register_ms;          /* first register_async -> last callback */
@@ -601,6 +608,52 @@ many_all_cb (GObject      *source,
   state->all_done = TRUE;
 }
 
+/* The raw client registers as many users (named r00001...) and
+ * unregisters them: the registrar's own rate, in the same run. */
+static gboolean
+measure_reference (SipnatTestRegistrar  *registrar,
+                   ManyResult           *result,
+                   GError              **error)
+{
+  RawRegisterOptions options = {
+    .address = "127.0.0.1",
+    .port = sipnat_test_registrar_get_port (registrar),
+    .tcp = result->transport == SIPNAT_TRANSPORT_TCP,
+    .count = result->count,
+    .user_format = "r%05u",
+    .expires = 600,
+  };
+  RawRegisterResult raw;
+  guint contacts = 0;
+
+  if (!raw_register_run (&options, &raw, error))
+    return FALSE;
+  result->raw_register_ms = raw.seconds * 1000;
+  result->raw_per_second = raw.per_second;
+  result->raw_retransmitted = raw.retransmitted;
+  if (raw.failed > 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "the raw client: %u of %u registrations failed", raw.failed, result->count);
+      return FALSE;
+    }
+
+  options.expires = 0;
+  if (!raw_register_run (&options, &raw, error))
+    return FALSE;
+  result->raw_unregister_ms = raw.seconds * 1000;
+  if (!count_contacts (registrar, &contacts, error))
+    return FALSE;
+  if (raw.failed > 0 || contacts != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "the raw client's unregistration left %u contacts (%u failed)",
+                   contacts, raw.failed);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 measure_many (ManyResult  *result,
               GError     **error)
@@ -624,6 +677,8 @@ measure_many (ManyResult  *result,
   if (registrar == NULL)
     return FALSE;
   server = g_strdup_printf ("127.0.0.1:%u", sipnat_test_registrar_get_port (registrar));
+  if (!measure_reference (registrar, result, error))
+    return FALSE;
 
   endpoint = new_endpoint (error);
   if (endpoint == NULL)
@@ -790,6 +845,11 @@ print_many_table (const ManyResult *many)
            many->count, 1, many->transport == SIPNAT_TRANSPORT_TCP ? "TCP" : "UDP", how);
   g_print ("  %-44s %10.1f ms\n", "first register_async -> last callback", many->register_ms);
   g_print ("  %-44s %10.0f\n", "REGISTERs per second", many->per_second);
+  g_print ("  %-44s %10.0f (%.1f ms, %u retransmitted; unregistered in %.1f ms)\n",
+           "raw client: REGISTERs per second", many->raw_per_second, many->raw_register_ms,
+           many->raw_retransmitted, many->raw_unregister_ms);
+  g_print ("  %-44s %10.1f %%\n", "libsipnat's rate / the raw client's",
+           100.0 * many->per_second / MAX (many->raw_per_second, 1));
   g_print ("  %-44s %10.1f / %.1f ms\n", "half / 90 % of the callbacks came after",
            many->p50_done_ms, many->p90_done_ms);
   g_print ("  %-44s %10u\n", "answered before T1 (500 ms)", many->answered_first_try);
@@ -878,6 +938,10 @@ print_json (const LatencyRow *rows,
       json_int (json, "window", many->window);
       json_number (json, "register_ms", many->register_ms);
       json_number (json, "per_second", many->per_second);
+      json_number (json, "raw_register_ms", many->raw_register_ms);
+      json_number (json, "raw_per_second", many->raw_per_second);
+      json_int (json, "raw_retransmitted", many->raw_retransmitted);
+      json_number (json, "raw_unregister_ms", many->raw_unregister_ms);
       json_number (json, "p50_done_ms", many->p50_done_ms);
       json_number (json, "p90_done_ms", many->p90_done_ms);
       json_int (json, "answered_first_try", many->answered_first_try);
