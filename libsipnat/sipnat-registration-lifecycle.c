@@ -173,12 +173,8 @@ check_settings (SipnatRegistration  *self,
       return FALSE;
     }
 
-  if (self->transport == SIPNAT_TRANSPORT_TLS)
-    {
-      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
-                   _("The registration “%s” uses TLS, which is not supported yet"), self->name);
-      return FALSE;
-    }
+  if (!_sipnat_registration_check_tls (self, error))
+    return FALSE;
 
   return sipnat_nat_policy_validate (self->nat_policy, error);
 }

@@ -138,31 +138,11 @@ typedef struct {
   ValueCheck check;
 } SettingCheck;
 
-/* A proxy's transport is checked when the file is read: over TLS, nua
- * would answer every REGISTER itself with "503 No transport", forever. */
-static gboolean
-check_registration_transport (const char  *value,
-                              GError     **error)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (SIPNAT_TYPE_TRANSPORT);
-  GEnumValue *tls = g_enum_get_value (klass, SIPNAT_TRANSPORT_TLS);
-  g_autofree char *stripped = g_strstrip (g_strdup (value));
-
-  if (g_ascii_strcasecmp (stripped, tls->value_nick) != 0 &&
-      g_ascii_strcasecmp (stripped, tls->value_name) != 0)
-    return TRUE;
-
-  g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
-                       _("TLS is not supported yet: use udp or tcp"));
-  return FALSE;
-}
-
 static const SettingCheck registration_checks[] = {
   { "server", _sipnat_check_server_list },
   { "user", _sipnat_check_user },
   { "domain", _sipnat_check_domain },
   { "display-name", _sipnat_check_display_name },
-  { "transport", check_registration_transport },
 };
 
 static const SettingCheck endpoint_checks[] = {
@@ -247,7 +227,7 @@ apply_setting (SipnatEndpoint  *self,
  * file: `server` is one or more `host[:port]` (port 1 to 65535), `user`
  * holds only the characters RFC 3261 allows in a SIP URI's user part (or
  * `%HH` escapes), `domain` is a host, `display_name` has no control
- * characters, and a proxy's `transport` cannot be TLS yet.
+ * characters.
  *
  * Returns: %TRUE on success; %FALSE with a %SIPNAT_ERROR_CONFIG error for
  *   an unknown key or an invalid value

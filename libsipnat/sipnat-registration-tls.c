@@ -1,0 +1,338 @@
+/* sipnat-registration-tls.c: a registration over TLS
+ *
+ * SIP over TLS is Sofia's TLS transport (tport_tls, OpenSSL), bound by
+ * the stack when the endpoint's transports include TLS
+ * (sipnat-stack.c). Sofia verifies the registrar itself on every
+ * connection, and refuses the connection when the check fails:
+ *
+ *   - the chain must end at a trusted CA: the system's trust store
+ *     (ca-certificates), plus every registration's `tls_ca_file`
+ *     (sipnat-tls-trust.c); verification is on for outgoing connections
+ *     (TPTLS_VERIFY_SUBJECTS_OUT), never "verify none";
+ *   - every certificate must be within its dates (TPTAG_TLS_VERIFY_DATE),
+ *     with at most 8 intermediates (TPTAG_TLS_VERIFY_DEPTH);
+ *   - the registrar's host, as configured in `server` (the host of the
+ *     Request-URI, Sofia's tpn_canon), must be one of the certificate's
+ *     subjectAltNames (DNS, or IP for a server given as an IP address)
+ *     or its CN; Sofia compares exactly (no wildcards).
+ *
+ * What Sofia does not do is say why: a REGISTER whose connection it
+ * refused ends in an error that nta makes up (503, or a timeout). So on
+ * any such error over TLS, before failing, the registration checks the
+ * same server with GIO (sipnat-tls-check.c): GIO's own verification,
+ * with the same CAs and the same name, gives UNKNOWN_CA, EXPIRED,
+ * NOT_ACTIVATED or BAD_IDENTITY, and the registration fails with a
+ * %SIPNAT_ERROR_CERTIFICATE error naming that reason. It is not retried:
+ * waiting does not mend a certificate. When GIO finds nothing wrong the
+ * original error stands (the server is down, say) and is retried as
+ * usual. The check is bounded (TLS_CHECK_TIMEOUT_MS) and cancelled with
+ * the REGISTER it explains.
+ *
+ * The two verifiers differ in one direction only where Sofia is
+ * stricter (no wildcard names); Sofia also accepts a certificate's CN
+ * when subjectAltNames are present, which GIO does not: such a
+ * certificate, issued by a trusted CA for that very name, is the one
+ * case Sofia accepts and GIO would not.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "sipnat-debug-private.h"
+#include "sipnat-error.h"
+#include "sipnat-registration-impl-private.h"
+#include "sipnat-tls-check-private.h"
+
+#define TLS_CHECK_TIMEOUT_MS 5000
+#define DEFAULT_TLS_PORT 5061
+
+/**
+ * sipnat_registration_get_tls_ca_file:
+ * @self: a registration
+ *
+ * Gets [property@Sipnat.Registration:tls-ca-file].
+ *
+ * Returns: (nullable) (type filename): the PEM file of extra CAs
+ */
+const char *
+sipnat_registration_get_tls_ca_file (SipnatRegistration *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_REGISTRATION (self), NULL);
+  return self->tls_ca_file;
+}
+
+/**
+ * sipnat_registration_set_tls_ca_file:
+ * @self: a registration
+ * @path: (nullable) (type filename): a PEM file of CAs, or %NULL
+ *
+ * Sets [property@Sipnat.Registration:tls-ca-file]. The file is read at
+ * the next [method@Sipnat.Registration.register_async].
+ */
+void
+sipnat_registration_set_tls_ca_file (SipnatRegistration *self,
+                                     const char         *path)
+{
+  g_return_if_fail (SIPNAT_IS_REGISTRATION (self));
+
+  if (path != NULL && *path == '\0')
+    path = NULL;
+  if (g_strcmp0 (self->tls_ca_file, path) == 0)
+    return;
+
+  g_free (self->tls_ca_file);
+  self->tls_ca_file = g_strdup (path);
+  g_object_notify (G_OBJECT (self), "tls-ca-file");
+}
+
+/*
+ * _sipnat_registration_check_tls:
+ *
+ * Before registering over TLS: the endpoint must have the TLS transport,
+ * and the CA file, if any, must be readable; its CAs are trusted from
+ * now on.
+ */
+gboolean
+_sipnat_registration_check_tls (SipnatRegistration  *self,
+                                GError             **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (self->transport != SIPNAT_TRANSPORT_TLS)
+    return TRUE;
+
+  if (!_sipnat_stack_has_tls (self->stack))
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                   _("The registration “%s” uses TLS, but the endpoint’s transports do not "
+                     "include tls"), self->name);
+      return FALSE;
+    }
+
+  if (self->tls_ca_file != NULL &&
+      !_sipnat_stack_add_tls_ca_file (self->stack, self->tls_ca_file, &local))
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG, _("The registration “%s”: %s"),
+                   self->name, local->message);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address. */
+static char *
+split_server (const char *server,
+              guint16    *port)
+{
+  const char *colon = strrchr (server, ':');
+  guint64 value = DEFAULT_TLS_PORT;
+  g_autofree char *host = NULL;
+
+  if (server[0] == '[')
+    {
+      const char *end = strchr (server, ']');
+
+      if (end == NULL)
+        return NULL;
+      host = g_strndup (server + 1, end - server - 1);
+      if (end[1] == ':' && !g_ascii_string_to_unsigned (end + 2, 10, 1, G_MAXUINT16, &value, NULL))
+        return NULL;
+    }
+  else if (colon != NULL && strchr (server, ':') == colon)
+    {
+      host = g_strndup (server, colon - server);
+      if (!g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &value, NULL))
+        return NULL;
+    }
+  else
+    host = g_strdup (server);
+
+  *port = (guint16) value;
+  return g_steal_pointer (&host);
+}
+
+typedef struct {
+  SipnatRegistration *self;
+  GError *error;                    /* (nullable) Sofia's, when explaining it */
+  GCancellable *cancellable;
+  char *server;
+  char *host;
+} Check;
+
+static void
+check_free (Check *c)
+{
+  g_object_unref (c->self);
+  g_clear_error (&c->error);
+  g_object_unref (c->cancellable);
+  g_free (c->server);
+  g_free (c->host);
+  g_free (c);
+}
+
+/* GIO found nothing wrong, but Sofia refused the connection: with
+ * OpenSSL 3, Sofia 1.12.11 does not read IP subjectAltNames (it looks for
+ * "IP", OpenSSL now says "IP Address"), and it reads the CN only when no
+ * DNS subjectAltName differs from it; so it matches an IP address only in
+ * the CN of a certificate without DNS subjectAltNames. */
+static GError *
+sofia_refused (Check *c)
+{
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string (c->host);
+  GError *error = g_steal_pointer (&c->error);
+  GError *explained;
+
+  if (ip == NULL)
+    return error;
+
+  explained = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_CERTIFICATE,
+                           _("%s over TLS: the SIP stack refused the server’s certificate: "
+                             "for a server given as an IP address, the certificate must have "
+                             "%s as its common name (CN) and in an IP subjectAltName, and no "
+                             "DNS subjectAltName (%s)"),
+                           c->server, c->host, error->message);
+  g_error_free (error);
+  return explained;
+}
+
+static void
+checked_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  Check *c = data;
+  SipnatRegistration *self = c->self;
+  g_autoptr(GError) check_error = NULL;
+  GTlsCertificateFlags flags = _sipnat_tls_check_finish (result, &check_error);
+
+  if (g_cancellable_is_cancelled (c->cancellable))
+    {
+      check_free (c);
+      return;
+    }
+
+  if (self->tls_check == c->cancellable)
+    g_clear_object (&self->tls_check);
+
+  _sipnat_registration_enter (self);
+  if (flags != 0)
+    _sipnat_registration_fail (self, _sipnat_tls_certificate_error (c->server, c->host, flags));
+  else if (c->error != NULL && check_error == NULL)
+    _sipnat_registration_fail (self, sofia_refused (c));
+  else if (c->error != NULL)
+    _sipnat_registration_fail (self, g_steal_pointer (&c->error));
+  else if (check_error != NULL)
+    _sipnat_registration_fail (self, g_error_new (SIPNAT_ERROR, check_error->code,
+                                                  _("%s over TLS: %s"), c->server,
+                                                  check_error->message));
+  else
+    {
+      SIPNAT_NOTE (REGISTRATION, "%s: TLS certificate of %s accepted", self->name, c->server);
+      self->tls_checked = TRUE;
+      _sipnat_registration_send (self);
+    }
+  _sipnat_registration_leave (self);
+
+  check_free (c);
+}
+
+static gboolean
+start_check (SipnatRegistration *self,
+             GError             *error)   /* (transfer full) (nullable) */
+{
+  const char *server = _sipnat_server_list_get_active (self->servers);
+  GMainContext *context;
+  guint16 port = DEFAULT_TLS_PORT;
+  g_autofree char *host = NULL;
+  Check *c;
+
+  if (self->transport != SIPNAT_TRANSPORT_TLS || server == NULL || self->stack == NULL ||
+      _sipnat_stack_get_nua (self->stack) == NULL)
+    return FALSE;
+
+  host = split_server (server, &port);
+  if (host == NULL)
+    return FALSE;
+
+  _sipnat_registration_cancel_tls_check (self);
+  self->tls_check = g_cancellable_new ();
+
+  c = g_new0 (Check, 1);
+  c->self = g_object_ref (self);
+  c->error = error;
+  c->cancellable = g_object_ref (self->tls_check);
+  c->server = g_strdup (server);
+  c->host = g_strdup (host);
+
+  SIPNAT_NOTE (REGISTRATION, "%s: checking the TLS certificate of %s:%u%s%s", self->name,
+               host, port, error ? " after: " : "", error ? error->message : "");
+
+  context = _sipnat_stack_get_context (self->stack);
+  g_main_context_push_thread_default (context);
+  _sipnat_tls_check_async (host, port, self->tls_ca_file, TLS_CHECK_TIMEOUT_MS,
+                           c->cancellable, checked_cb, c);
+  g_main_context_pop_thread_default (context);
+
+  return TRUE;
+}
+
+/*
+ * _sipnat_registration_check_tls_first:
+ *
+ * Before a REGISTER over TLS that may open a new connection (the first,
+ * a retry, a refresh after the keep-alive failed): checks the
+ * certificate with GIO, and sends the REGISTER only once GIO accepted
+ * it. Returns %TRUE when the REGISTER waits for that check.
+ */
+gboolean
+_sipnat_registration_check_tls_first (SipnatRegistration *self)
+{
+  if (self->transport != SIPNAT_TRANSPORT_TLS || self->tls_checked)
+    return FALSE;
+
+  if (self->tls_check != NULL)
+    return TRUE;   /* under way: it sends when done */
+
+  if (!start_check (self, NULL))
+    return FALSE;
+
+  if (self->state != SIPNAT_REGISTRATION_STATE_REGISTERED)
+    _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_REGISTERING, NULL);
+  return TRUE;
+}
+
+/*
+ * _sipnat_registration_explain_tls_failure:
+ * @error: (transfer full): the failure of a REGISTER that nta reported
+ *
+ * Over TLS, checks the server's certificate with GIO and fails the
+ * registration later, with the reason or else with @error. Takes @error
+ * and returns %TRUE then; returns %FALSE (leaving @error to the caller)
+ * when the registration is not over TLS.
+ */
+gboolean
+_sipnat_registration_explain_tls_failure (SipnatRegistration *self,
+                                          GError             *error)
+{
+  if (g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED))
+    return FALSE;
+
+  return start_check (self, error);
+}
+
+void
+_sipnat_registration_cancel_tls_check (SipnatRegistration *self)
+{
+  self->tls_checked = FALSE;
+
+  if (self->tls_check == NULL)
+    return;
+
+  g_cancellable_cancel (self->tls_check);
+  g_clear_object (&self->tls_check);
+}
