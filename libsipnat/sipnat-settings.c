@@ -356,6 +356,41 @@ add_construct_value (GPtrArray  *names,
   *value = (GValue) G_VALUE_INIT;
 }
 
+/* A proxy over TLS in a file that does not name the transports: the
+ * default ones and TLS, so that `transport = tls` alone works. */
+static void
+add_tls_transport (GPtrArray *settings,
+                   GPtrArray *names,
+                   GArray    *values)
+{
+  GParamSpec *pspec = g_object_class_find_property (g_type_class_peek (SIPNAT_TYPE_ENDPOINT),
+                                                    "transports");
+  gboolean tls = FALSE;
+  GValue value = G_VALUE_INIT;
+
+  if (g_ptr_array_find_with_equal_func (names, pspec->name, g_str_equal, NULL))
+    return;
+
+  for (guint i = 0; !tls && i < settings->len; i++)
+    {
+      const SipnatSetting *setting = g_ptr_array_index (settings, i);
+      g_autofree char *stripped = g_strstrip (g_strdup (setting->value));
+      SipnatTransport transport;
+
+      tls = g_str_has_prefix (setting->key, "proxies.") &&
+            g_str_has_suffix (setting->key, ".transport") &&
+            sipnat_transport_from_string (stripped, &transport) &&
+            transport == SIPNAT_TRANSPORT_TLS;
+    }
+  if (!tls)
+    return;
+
+  g_value_init (&value, SIPNAT_TYPE_TRANSPORT_FLAGS);
+  g_value_set_flags (&value, G_PARAM_SPEC_FLAGS (pspec)->default_value |
+                             SIPNAT_TRANSPORT_FLAGS_TLS);
+  add_construct_value (names, values, pspec, &value);
+}
+
 /* Local address, port, transports and user agent are fixed when the
  * endpoint is constructed: take them from the file first. */
 static SipnatEndpoint *
@@ -389,6 +424,9 @@ construct_endpoint (GPtrArray     *settings,
       else
         add_construct_value (names, values, pspec, &value);
     }
+
+  if (ok)
+    add_tls_transport (settings, names, values);
 
   if (ok)
     {
