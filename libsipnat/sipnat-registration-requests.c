@@ -367,7 +367,7 @@ _sipnat_registration_send (SipnatRegistration *self)
                                                               self->transport);
   g_free (self->contacts_header);
   self->contacts_header = contact_header (self);
-  if (self->transport != SIPNAT_TRANSPORT_UDP)
+  if (self->transport == SIPNAT_TRANSPORT_TCP)
     _sipnat_flow_claim_stream (self->flow);
   self->request_size = _sipnat_register_estimate_size (&id, self->registrar_url,
                                                        self->contacts_header,
