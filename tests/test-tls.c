@@ -244,6 +244,37 @@ test_bad (gconstpointer data)
   g_assert_cmpuint (sipnat_test_registrar_count_registers (kamailio), ==, 0);
 }
 
+/* A certificate that GIO accepts for 127.0.0.1 (its IP SAN) but Sofia
+ * does not (it reads no IP SAN, and no CN beside another DNS SAN):
+ * Sofia's own check of the name is on, it refuses the connection, and
+ * the error says why, after the transaction timeout. */
+static void
+test_sofia_refuses (void)
+{
+  g_autoptr(SipnatTestRegistrar) kamailio = start_kamailio ("ipdns");
+  g_autoptr(SipnatTestEndpoint) endpoint = NULL;
+  g_autofree char *ca = cert_path ("ca", ".pem");
+  g_autoptr(GError) error = NULL;
+  SipnatRegistration *reg;
+  gint64 start;
+
+  if (kamailio == NULL)
+    return;
+
+  endpoint = new_endpoint (SIPNAT_TRANSPORT_FLAGS_UDP | SIPNAT_TRANSPORT_FLAGS_TLS);
+  reg = add_tls_registration (endpoint, kamailio, ca);
+
+  start = g_get_monotonic_time ();
+  g_assert_false (sipnat_test_register (reg, &error));
+  g_test_message ("%s after %.0f ms", error->message,
+                  (g_get_monotonic_time () - start) / 1000.0);
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CERTIFICATE);
+  g_assert_nonnull (strstr (error->message, "SIP stack refused"));
+  g_assert_cmpint (g_get_monotonic_time () - start, <,
+                   (gint64) sipnat_test_deadline_ms (4000 + FAIL_WITHIN_MS) * 1000);
+  g_assert_cmpuint (sipnat_test_registrar_count_registers (kamailio), ==, 0);
+}
+
 /* Without a tls_ca_file, the private CA is unknown: the system trust
  * store alone does not know it. */
 static void
@@ -415,6 +446,7 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/tls/kamailio/expired", &expired, test_bad);
   g_test_add_data_func ("/tls/kamailio/unknown-ca", &unknown_ca, test_bad);
   g_test_add_func ("/tls/kamailio/system-store-only", test_system_store_only);
+  g_test_add_func ("/tls/kamailio/sofia-refuses", test_sofia_refuses);
   g_test_add_func ("/tls/kamailio/timing", test_timing);
 
   status = g_test_run ();

@@ -11,6 +11,8 @@
 #   expired.{pem,key}   for 127.0.0.1 and 203.0.113.10, expired in 2020
 #   unknownca.{pem,key} for 127.0.0.1 and 203.0.113.10, from another CA
 #   lab.{pem,key}       for the NAT lab's registrar 203.0.113.10 only
+#   ipdns.{pem,key}     for 127.0.0.1 (IP SAN, CN) and localhost (DNS SAN):
+#                       GIO accepts it for 127.0.0.1, Sofia does not
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -eu
@@ -65,4 +67,5 @@ leaf good ca 127.0.0.1 "$ips" "$now" "$later"
 leaf wrongname ca wrong.example "DNS:wrong.example" "$now" "$later"
 leaf expired ca 127.0.0.1 "$ips" 20200101000000Z 20200201000000Z
 leaf lab ca 203.0.113.10 "IP:203.0.113.10" "$now" "$later"
+leaf ipdns ca 127.0.0.1 "IP:127.0.0.1,DNS:localhost" "$now" "$later"
 leaf unknownca otherca 127.0.0.1 "$ips" "$now" "$later"
