@@ -86,7 +86,7 @@ sipnat_registration_set_tls_ca_file (SipnatRegistration *self,
 
   g_free (self->tls_ca_file);
   self->tls_ca_file = g_strdup (path);
-  g_object_notify (G_OBJECT (self), "tls-ca-file");
+  _sipnat_registration_notify (self, "tls-ca-file");
 }
 
 /*
