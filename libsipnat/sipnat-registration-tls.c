@@ -1,38 +1,46 @@
 /* sipnat-registration-tls.c: a registration over TLS
  *
  * SIP over TLS is Sofia's TLS transport (tport_tls, OpenSSL), bound by
- * the stack when the endpoint's transports include TLS
- * (sipnat-stack.c). Sofia verifies the registrar itself on every
- * connection, and refuses the connection when the check fails:
+ * the stack when the endpoint's transports include TLS (sipnat-stack.c).
+ * Two verifiers look at the registrar's certificate, and both must
+ * accept it:
  *
- *   - the chain must end at a trusted CA: the system's trust store
- *     (ca-certificates), plus every registration's `tls_ca_file`
- *     (sipnat-tls-trust.c); verification is on for outgoing connections
- *     (TPTLS_VERIFY_SUBJECTS_OUT), never "verify none";
- *   - every certificate must be within its dates (TPTAG_TLS_VERIFY_DATE),
- *     with at most 8 intermediates (TPTAG_TLS_VERIFY_DEPTH);
- *   - the registrar's host, as configured in `server` (the host of the
- *     Request-URI, Sofia's tpn_canon), must be one of the certificate's
- *     subjectAltNames (DNS, or IP for a server given as an IP address)
- *     or its CN; Sofia compares exactly (no wildcards).
+ * 1. GIO, first. Before every REGISTER that may open a new connection
+ *    (the first one, a retry, a refresh after a failed keep-alive), the
+ *    registration opens a TLS connection of its own to the server with
+ *    GIO (sipnat-tls-check.c: GTlsClientConnection, the system trust
+ *    store, plus the registration's `tls_ca_file`, the name or IP address
+ *    given in `server` as the identity). If GIO refuses the certificate,
+ *    nothing is sent: the registration fails at once with a
+ *    %SIPNAT_ERROR_CERTIFICATE error naming the reason (UNKNOWN_CA,
+ *    EXPIRED, NOT_ACTIVATED, BAD_IDENTITY...), and is not retried: waiting
+ *    does not mend a certificate. Only then does the REGISTER go to Sofia.
+ *    Refreshes on the connection that was checked go straight out.
  *
- * What Sofia does not do is say why: a REGISTER whose connection it
- * refused ends in an error that nta makes up (503, or a timeout). So on
- * any such error over TLS, before failing, the registration checks the
- * same server with GIO (sipnat-tls-check.c): GIO's own verification,
- * with the same CAs and the same name, gives UNKNOWN_CA, EXPIRED,
- * NOT_ACTIVATED or BAD_IDENTITY, and the registration fails with a
- * %SIPNAT_ERROR_CERTIFICATE error naming that reason. It is not retried:
- * waiting does not mend a certificate. When GIO finds nothing wrong the
- * original error stands (the server is down, say) and is retried as
- * usual. The check is bounded (TLS_CHECK_TIMEOUT_MS) and cancelled with
- * the REGISTER it explains.
+ * 2. Sofia, on its own connection, with outgoing verification on
+ *    (TPTLS_VERIFY_SUBJECTS_OUT, never "verify none"): the chain must end
+ *    at a CA of the same trust store (sipnat-tls-trust.c: the system
+ *    bundle plus every registration's CA file), every certificate within
+ *    its dates (TPTAG_TLS_VERIFY_DATE), at most 8 intermediates
+ *    (TPTAG_TLS_VERIFY_DEPTH), and the host of the Request-URI (the
+ *    configured server) among the certificate's subjects. Sofia refuses
+ *    the connection otherwise, and nta reports no more than a timeout:
+ *    then the registration asks GIO again to name the reason, and says
+ *    that the SIP stack refused the certificate when GIO finds nothing.
  *
- * The two verifiers differ in one direction only where Sofia is
- * stricter (no wildcard names); Sofia also accepts a certificate's CN
- * when subjectAltNames are present, which GIO does not: such a
- * certificate, issued by a trusted CA for that very name, is the one
- * case Sofia accepts and GIO would not.
+ * So Sofia's connection never carries a REGISTER to a server whose
+ * certificate GIO refused moments before, and Sofia applies the same
+ * trust anchors, dates and name on the connection it actually uses.
+ * Where the two differ, Sofia is the stricter: its name check is exact
+ * (no wildcards), it reads no IP subjectAltName with OpenSSL 3 (it looks
+ * for "IP", OpenSSL names them "IP Address") and it reads the CN only
+ * when no DNS subjectAltName differs from it; a server given as an IP
+ * address therefore needs its address as the CN as well as in an IP
+ * subjectAltName (GIO, per RFC 6125, matches IP SANs only).
+ *
+ * The checks are bounded by the SIP transaction timeout and cancelled
+ * with the REGISTER they are for (_sipnat_registration_cancel_tls_check,
+ * called whenever the registration drops its handle).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -47,7 +55,8 @@
 #include "sipnat-registration-impl-private.h"
 #include "sipnat-tls-check-private.h"
 
-#define TLS_CHECK_TIMEOUT_MS 5000
+/* The check may take as long as a SIP transaction, and at least this. */
+#define MIN_TLS_CHECK_TIMEOUT_MS 2000
 #define DEFAULT_TLS_PORT 5061
 
 /**
@@ -241,6 +250,14 @@ checked_cb (GObject      *source,
   check_free (c);
 }
 
+static guint
+check_timeout_ms (SipnatRegistration *self)
+{
+  guint ms = self->endpoint ? sipnat_endpoint_get_transaction_timeout (self->endpoint) : 0;
+
+  return MAX (ms, MIN_TLS_CHECK_TIMEOUT_MS);
+}
+
 static gboolean
 start_check (SipnatRegistration *self,
              GError             *error)   /* (transfer full) (nullable) */
@@ -274,7 +291,7 @@ start_check (SipnatRegistration *self,
 
   context = _sipnat_stack_get_context (self->stack);
   g_main_context_push_thread_default (context);
-  _sipnat_tls_check_async (host, port, self->tls_ca_file, TLS_CHECK_TIMEOUT_MS,
+  _sipnat_tls_check_async (host, port, self->tls_ca_file, check_timeout_ms (self),
                            c->cancellable, checked_cb, c);
   g_main_context_pop_thread_default (context);
 
