@@ -190,14 +190,25 @@ check_free (Check *c)
  * DNS subjectAltName differs from it; so it matches an IP address only in
  * the CN of a certificate without DNS subjectAltNames. */
 static GError *
-sofia_refused (Check *c)
+sofia_refused (Check           *c,
+               GTlsCertificate *peer)
 {
-  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string (c->host);
   GError *error = g_steal_pointer (&c->error);
   GError *explained;
 
-  if (ip == NULL)
-    return error;
+  if (peer == NULL || _sipnat_tls_sofia_names (peer, c->host))
+    return error;   /* Sofia would take it: something else went wrong */
+
+  if (!g_hostname_is_ip_address (c->host))
+    {
+      explained = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_CERTIFICATE,
+                               _("%s over TLS: the SIP stack refused the server’s certificate: "
+                                 "it must name %s exactly in a DNS subjectAltName (no "
+                                 "wildcard) (%s)"),
+                               c->server, c->host, error->message);
+      g_error_free (error);
+      return explained;
+    }
 
   explained = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_CERTIFICATE,
                            _("%s over TLS: the SIP stack refused the server’s certificate: "
@@ -217,7 +228,8 @@ checked_cb (GObject      *source,
   Check *c = data;
   SipnatRegistration *self = c->self;
   g_autoptr(GError) check_error = NULL;
-  GTlsCertificateFlags flags = _sipnat_tls_check_finish (result, &check_error);
+  g_autoptr(GTlsCertificate) peer = NULL;
+  GTlsCertificateFlags flags = _sipnat_tls_check_finish (result, &peer, &check_error);
 
   if (g_cancellable_is_cancelled (c->cancellable))
     {
@@ -232,7 +244,7 @@ checked_cb (GObject      *source,
   if (flags != 0)
     _sipnat_registration_fail (self, _sipnat_tls_certificate_error (c->server, c->host, flags));
   else if (c->error != NULL && check_error == NULL)
-    _sipnat_registration_fail (self, sofia_refused (c));
+    _sipnat_registration_fail (self, sofia_refused (c, peer));
   else if (c->error != NULL)
     _sipnat_registration_fail (self, g_steal_pointer (&c->error));
   else if (check_error != NULL)

@@ -18,7 +18,10 @@ void                 _sipnat_tls_check_async  (const char           *host,
                                                GAsyncReadyCallback   callback,
                                                gpointer              user_data);
 GTlsCertificateFlags _sipnat_tls_check_finish (GAsyncResult         *result,
+                                               GTlsCertificate     **peer,
                                                GError              **error);
+gboolean             _sipnat_tls_sofia_names (GTlsCertificate      *certificate,
+                                              const char           *host);
 GError              *_sipnat_tls_certificate_error (const char           *server,
                                                     const char           *host,
                                                     GTlsCertificateFlags  flags);

@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "sipnat-debug-private.h"
 #include "sipnat-error.h"
@@ -34,6 +35,7 @@ typedef struct {
   GCancellable *caller;
   GSource *timeout;
   GTlsCertificateFlags flags;
+  GTlsCertificate *peer;
   gboolean timed_out;
 } Check;
 
@@ -48,6 +50,7 @@ check_free (Check *c)
   g_clear_pointer (&c->timeout, g_source_unref);
   g_clear_object (&c->cancellable);
   g_clear_object (&c->ca_database);
+  g_clear_object (&c->peer);
   g_free (c->host);
   g_free (c);
 }
@@ -78,6 +81,7 @@ accept_certificate_cb (GTlsConnection       *conn,
     }
 
   c->flags = flags;
+  g_set_object (&c->peer, peer);
   SIPNAT_NOTE (SIP, "TLS check of %s:%u: certificate flags 0x%x", c->host, c->port, flags);
 
   /* Accepted by the registration's own CAs: the handshake goes on (and
@@ -97,6 +101,8 @@ handshake_cb (GObject      *source,
   if (g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error) ||
       c->flags != 0)
     {
+      if (c->peer == NULL)
+        g_set_object (&c->peer, g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (source)));
       g_io_stream_close_async (G_IO_STREAM (source), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
       g_task_return_int (task, c->flags);
       return;
@@ -227,15 +233,77 @@ _sipnat_tls_check_async (const char          *host,
  *   accepts it; 0 with @error set when there was no handshake
  */
 GTlsCertificateFlags
-_sipnat_tls_check_finish (GAsyncResult  *result,
-                          GError       **error)
+_sipnat_tls_check_finish (GAsyncResult     *result,
+                          GTlsCertificate **peer,
+                          GError          **error)
 {
+  Check *c;
   gssize flags;
 
   g_return_val_if_fail (g_task_is_valid (result, NULL), 0);
 
+  c = g_task_get_task_data (G_TASK (result));
+  if (peer != NULL)
+    *peer = c->peer ? g_object_ref (c->peer) : NULL;
+
   flags = g_task_propagate_int (G_TASK (result), error);
   return flags < 0 ? 0 : (GTlsCertificateFlags) flags;
+}
+
+static char *
+common_name (GTlsCertificate *certificate)
+{
+  g_autofree char *subject = g_tls_certificate_get_subject_name (certificate);
+  const char *cn = subject ? strstr (subject, "CN=") : NULL;
+
+  /* RFC 4514: the first CN; a value with an escaped comma is no host. */
+  if (cn == NULL || (cn != subject && cn[-1] != ',' && cn[-1] != ' '))
+    return NULL;
+  cn += strlen ("CN=");
+  return g_strndup (cn, strcspn (cn, ",+\\"));
+}
+
+static gboolean
+same_host (const char *a,
+           const char *b)
+{
+  g_autoptr(GInetAddress) x = g_inet_address_new_from_string (a);
+  g_autoptr(GInetAddress) y = g_inet_address_new_from_string (b);
+
+  if (x != NULL && y != NULL)
+    return g_inet_address_equal (x, y);
+  return g_ascii_strcasecmp (a, b) == 0;
+}
+
+/*
+ * _sipnat_tls_sofia_names:
+ *
+ * Whether Sofia 1.12.11's own name check accepts @certificate for @host:
+ * its DNS subjectAltNames, and its CN when no DNS subjectAltName differs
+ * from it (Sofia reads no IP subjectAltName with OpenSSL 3), compared
+ * exactly. For the error message when Sofia refused a connection.
+ */
+gboolean
+_sipnat_tls_sofia_names (GTlsCertificate *certificate,
+                         const char      *host)
+{
+  g_autoptr(GPtrArray) dns = g_tls_certificate_get_dns_names (certificate);
+  g_autofree char *cn = common_name (certificate);
+  gboolean cn_counts = TRUE;
+
+  for (guint i = 0; dns != NULL && i < dns->len; i++)
+    {
+      gsize size;
+      const char *name = g_bytes_get_data (g_ptr_array_index (dns, i), &size);
+      g_autofree char *copy = g_strndup (name, size);
+
+      if (same_host (copy, host))
+        return TRUE;
+      if (cn == NULL || g_ascii_strcasecmp (copy, cn) != 0)
+        cn_counts = FALSE;
+    }
+
+  return cn != NULL && cn_counts && same_host (cn, host);
 }
 
 /*

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sipnat-test-registrar.h"
+#include "sipnat-tls-check-private.h"
 #include "sipnat-test-utils.h"
 
 static char *certs_dir;
@@ -277,6 +278,35 @@ test_sofia_refuses (void)
   g_assert_cmpuint (sipnat_test_registrar_count_registers (kamailio), ==, 0);
 }
 
+/* What Sofia's own name check accepts, as the error messages tell it. */
+static void
+test_sofia_names (void)
+{
+  static const struct {
+    const char *certificate;
+    const char *host;
+    gboolean names;
+  } cases[] = {
+    { "good", "127.0.0.1", TRUE },        /* the CN; no DNS SAN */
+    { "good", "127.0.0.2", FALSE },
+    { "ipdns", "127.0.0.1", FALSE },      /* a DNS SAN other than the CN hides it */
+    { "ipdns", "localhost", TRUE },
+    { "ipdns", "LOCALHOST", TRUE },
+    { "wrongname", "wrong.example", TRUE },
+    { "wrongname", "127.0.0.1", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = cert_path (cases[i].certificate, ".pem");
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GTlsCertificate) cert = g_tls_certificate_new_from_file (path, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (_sipnat_tls_sofia_names (cert, cases[i].host), ==, cases[i].names);
+    }
+}
+
 /* Without a tls_ca_file, the private CA is unknown: the system trust
  * store alone does not know it. */
 static void
@@ -445,6 +475,7 @@ main (int argc, char *argv[])
     }
 
   g_test_add_func ("/tls/config-errors", test_config_errors);
+  g_test_add_func ("/tls/sofia-names", test_sofia_names);
   g_test_add_func ("/tls/kamailio/good", test_good);
   g_test_add_data_func ("/tls/kamailio/wrong-name", &wrong_name, test_bad);
   g_test_add_data_func ("/tls/kamailio/expired", &expired, test_bad);
