@@ -126,13 +126,6 @@ static gboolean
 check_transports (SipnatEndpoint  *self,
                   GError         **error)
 {
-  if (self->transports & SIPNAT_TRANSPORT_FLAGS_TLS)
-    {
-      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
-                           _("The TLS transport is not supported yet"));
-      return FALSE;
-    }
-
   if (self->transports == SIPNAT_TRANSPORT_FLAGS_NONE)
     {
       g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,

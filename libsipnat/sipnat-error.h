@@ -39,6 +39,9 @@ G_BEGIN_DECLS
  * @SIPNAT_ERROR_RELAY_FAILED: the TURN server could not be reached, refused
  *   the credentials or the transport
  * @SIPNAT_ERROR_CALL_ENDED: the call ended before the operation completed
+ * @SIPNAT_ERROR_CERTIFICATE: the server's TLS certificate was refused: not
+ *   signed by a trusted certificate authority, expired or not valid yet,
+ *   or not for the server's name; the message names the reason
  *
  * Error codes of the [error@Sipnat.Error] domain.
  */
@@ -56,6 +59,7 @@ typedef enum {
   SIPNAT_ERROR_ICE_FAILED,
   SIPNAT_ERROR_RELAY_FAILED,
   SIPNAT_ERROR_CALL_ENDED,
+  SIPNAT_ERROR_CERTIFICATE,
 } SipnatError;
 
 SIPNAT_AVAILABLE_IN_ALL

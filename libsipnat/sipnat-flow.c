@@ -6,7 +6,11 @@
  * (483 Too Many Hops), and the Via of that answer carries received/rport:
  * a changed binding is seen at the next keep-alive, not at the next
  * REGISTER. On TCP the connection's own CRLF ping/pong keeps the flow
- * (RFC 5626 §4.4.1), and OPTIONS go only as probes.
+ * (RFC 5626 §4.4.1), and OPTIONS go only as probes. On TLS, OPTIONS as
+ * on UDP: Sofia 1.12.11's TLS transport has no CRLF ping/pong (its
+ * vtable has no keep-alive timer), and an OPTIONS that cannot go out on a
+ * dead connection, or gets no answer, makes the registration refresh on
+ * a new one.
  *
  * The period is the NAT policy's keep-alive interval, or the registrar's
  * Flow-Timer when it does outbound (RFC 5626 §4.4.1).
@@ -93,10 +97,11 @@ period (SipnatFlow *self)
   return self->interval_s;
 }
 
+/* A transport with its own CRLF ping (Sofia's TCP, not its TLS). */
 static gboolean
 is_stream (SipnatFlow *self)
 {
-  return self->transport != SIPNAT_TRANSPORT_UDP;
+  return self->transport == SIPNAT_TRANSPORT_TCP;
 }
 
 static void

@@ -44,7 +44,7 @@ local_contact (SipnatRegistration *self)
 
   binding = sipnat_binding_new (public_address ? public_address
                                                : _sipnat_stack_get_contact_host (self->stack),
-                                _sipnat_stack_get_port (self->stack),
+                                _sipnat_stack_get_transport_port (self->stack, self->transport),
                                 self->transport);
   return _sipnat_register_build_contact (self->user, binding);
 }

@@ -47,6 +47,7 @@ struct _SipnatRegistration
   gboolean reg_match_received_rport;
   gboolean outbound;
   SipnatNatPolicy *nat_policy;
+  char *tls_ca_file;
 
   /* Where it stands */
   SipnatRegistrationState state;
@@ -81,6 +82,8 @@ struct _SipnatRegistration
   GSource *unregister_cancel_source;
 
   SipnatOutbox *outbox;
+  GCancellable *tls_check;         /* GIO's look at the certificate (-tls.c) */
+  gboolean tls_checked;            /* GIO accepted it since the last failure */
 };
 
 /* Every entry point runs between these (sipnat-outbox-private.h). */
@@ -130,5 +133,15 @@ gboolean _sipnat_registration_start_unregister (SipnatRegistration *self,
 void _sipnat_registration_setting_changed (SipnatRegistration     *self,
                                            gboolean                identity);
 void _sipnat_registration_apply_changes  (SipnatRegistration      *self);
+void _sipnat_registration_fail           (SipnatRegistration      *self,
+                                          GError                  *error);
+
+/* sipnat-registration-tls.c */
+gboolean _sipnat_registration_check_tls  (SipnatRegistration      *self,
+                                          GError                 **error);
+gboolean _sipnat_registration_explain_tls_failure (SipnatRegistration *self,
+                                                   GError             *error);
+gboolean _sipnat_registration_check_tls_first (SipnatRegistration *self);
+void _sipnat_registration_cancel_tls_check (SipnatRegistration    *self);
 
 G_END_DECLS

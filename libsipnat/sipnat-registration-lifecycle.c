@@ -173,12 +173,8 @@ check_settings (SipnatRegistration  *self,
       return FALSE;
     }
 
-  if (self->transport == SIPNAT_TRANSPORT_TLS)
-    {
-      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
-                   _("The registration “%s” uses TLS, which is not supported yet"), self->name);
-      return FALSE;
-    }
+  if (!_sipnat_registration_check_tls (self, error))
+    return FALSE;
 
   return sipnat_nat_policy_validate (self->nat_policy, error);
 }
@@ -256,9 +252,12 @@ start_registering (SipnatRegistration *self,
  * outcome: the registrar's 2xx, or a failure. Failures are
  * %SIPNAT_ERROR_AUTH_FAILED (wrong credentials, after one challenge
  * round), %SIPNAT_ERROR_TIMEOUT (no answer), %SIPNAT_ERROR_UNREACHABLE,
- * %SIPNAT_ERROR_REJECTED (any other final status) or
- * %SIPNAT_ERROR_CONFIG; the message names the server. After a failure
- * other than of credentials or configuration the registration keeps
+ * %SIPNAT_ERROR_REJECTED (any other final status),
+ * %SIPNAT_ERROR_CERTIFICATE (over TLS: the server's certificate was
+ * refused; the message says why) or %SIPNAT_ERROR_CONFIG; the message
+ * names the server. After a failure
+ * other than of credentials, configuration or certificate the
+ * registration keeps
  * retrying in the background, with a growing delay (RFC 5626 §4.5)
  * based on [property@Sipnat.Registration:reg-interval]; watch
  * [property@Sipnat.Registration:state].

@@ -64,6 +64,7 @@ _sipnat_registration_drop_handle (SipnatRegistration *self,
   nua_handle_t *nh = g_steal_pointer (&self->nh);
 
   g_clear_pointer (&self->auth_header, g_free);
+  _sipnat_registration_cancel_tls_check (self);
   if (nh == NULL || self->stack == NULL || _sipnat_stack_get_nua (self->stack) == NULL)
     return;   /* once the stack is gone, so are its handles */
 
@@ -148,6 +149,7 @@ is_retryable (SipnatRegistration *self,
 
   return !g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_AUTH_FAILED) &&
          !g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG) &&
+         !g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_CERTIFICATE) &&
          !g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED);
 }
 
@@ -213,6 +215,13 @@ fail (SipnatRegistration *self,
     schedule_retry (self, _sipnat_server_list_retry_delay_ms (self->servers, self->reg_interval));
 
   _sipnat_registration_complete (self, &self->register_task, error);
+}
+
+void
+_sipnat_registration_fail (SipnatRegistration *self,
+                           GError             *error)   /* (transfer full) */
+{
+  fail (self, error);
 }
 
 /* A large REGISTER that got no answer: Sofia tried TCP, which did not
@@ -295,7 +304,7 @@ ensure_contact (SipnatRegistration *self)
 
   local = sipnat_binding_new (public_address ? public_address
                                              : _sipnat_stack_get_contact_host (self->stack),
-                              _sipnat_stack_get_port (self->stack),
+                              _sipnat_stack_get_transport_port (self->stack, self->transport),
                               self->transport);
   set_contact_binding (self, local);
 }
@@ -337,6 +346,10 @@ _sipnat_registration_send (SipnatRegistration *self)
 {
   SipnatRegisterIdentity id = identity (self);
 
+  /* Over TLS, GIO checks the certificate before a new connection. */
+  if (_sipnat_registration_check_tls_first (self))
+    return;
+
   if (!ensure_handle (self))
     {
       fail (self, g_error_new_literal (SIPNAT_ERROR, SIPNAT_ERROR_CLOSED,
@@ -354,7 +367,7 @@ _sipnat_registration_send (SipnatRegistration *self)
                                                               self->transport);
   g_free (self->contacts_header);
   self->contacts_header = contact_header (self);
-  if (self->transport != SIPNAT_TRANSPORT_UDP)
+  if (self->transport == SIPNAT_TRANSPORT_TCP)
     _sipnat_flow_claim_stream (self->flow);
   self->request_size = _sipnat_register_estimate_size (&id, self->registrar_url,
                                                        self->contacts_header,
@@ -517,6 +530,7 @@ _sipnat_registration_flow_answered (gpointer              data,
        * time: a REGISTER under way already does. */
       SIPNAT_NOTE (NAT, "%s: keep-alive failed (%d %s); refreshing", self->name,
                    ev->status, ev->phrase);
+      self->tls_checked = FALSE;   /* a new connection: checked again */
       _sipnat_registration_send (self);
     }
 
@@ -692,7 +706,14 @@ handle_register_answer (SipnatRegistration   *self,
   if ((ev->status == 401 || ev->status == 407) && ev->from_network)
     handle_challenge (self, ev);
   else if (ev->status >= 300)
-    fail (self, failure_error (self, ev));
+    {
+      GError *error = failure_error (self, ev);
+
+      /* Sofia's own error over TLS: first find out whether the
+       * certificate was the reason (sipnat-registration-tls.c). */
+      if (ev->from_network || !_sipnat_registration_explain_tls_failure (self, error))
+        fail (self, error);
+    }
   else
     handle_success (self, ev);
 }

@@ -72,6 +72,7 @@ enum {
   PROP_SERVER,
   PROP_ACTIVE_SERVER,
   PROP_TRANSPORT,
+  PROP_TLS_CA_FILE,
   PROP_USER,
   PROP_PASSWORD,
   PROP_DISPLAY_NAME,
@@ -267,6 +268,7 @@ sipnat_registration_dispose (GObject *object)
   self->endpoint = NULL;
 
   g_clear_object (&self->nat_policy);
+  _sipnat_registration_cancel_tls_check (self);
 
   G_OBJECT_CLASS (sipnat_registration_parent_class)->dispose (object);
 }
@@ -283,6 +285,7 @@ sipnat_registration_finalize (GObject *object)
   _sipnat_account_unref (self->account);
   g_free (self->display_name);
   g_free (self->domain);
+  g_free (self->tls_ca_file);
   g_free (self->state_reason);
   g_free (self->status_phrase);
   g_clear_error (&self->error);
@@ -323,6 +326,9 @@ sipnat_registration_get_property (GObject    *object,
       break;
     case PROP_TRANSPORT:
       g_value_set_enum (value, self->transport);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_value_set_string (value, self->tls_ca_file);
       break;
     case PROP_USER:
       g_value_set_string (value, self->user);
@@ -395,6 +401,9 @@ sipnat_registration_set_property (GObject      *object,
       break;
     case PROP_TRANSPORT:
       sipnat_registration_set_transport (self, g_value_get_enum (value));
+      break;
+    case PROP_TLS_CA_FILE:
+      sipnat_registration_set_tls_ca_file (self, g_value_get_string (value));
       break;
     case PROP_USER:
       sipnat_registration_set_user (self, g_value_get_string (value));
@@ -493,6 +502,19 @@ sipnat_registration_class_init (SipnatRegistrationClass *klass)
   props[PROP_TRANSPORT] =
     g_param_spec_enum ("transport", NULL, NULL, SIPNAT_TYPE_TRANSPORT,
                        SIPNAT_TRANSPORT_UDP, rw);
+
+  /**
+   * SipnatRegistration:tls-ca-file:
+   *
+   * A PEM file of certificate authorities to trust for the registrar's
+   * TLS certificate besides the system's (`tls_ca_file`), for a private
+   * CA; %NULL for the system's only. Used when
+   * [property@Sipnat.Registration:transport] is TLS. Sofia keeps one
+   * TLS context per endpoint: once added, these CAs are trusted for every
+   * TLS registration of the endpoint, whose certificates must still name
+   * their own registrar.
+   */
+  props[PROP_TLS_CA_FILE] = string_param ("tls-ca-file", G_PARAM_READWRITE);
 
   /**
    * SipnatRegistration:user:

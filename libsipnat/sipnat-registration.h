@@ -74,6 +74,11 @@ SIPNAT_AVAILABLE_IN_ALL
 void                     sipnat_registration_set_transport                (SipnatRegistration   *self,
                                                                            SipnatTransport       transport);
 SIPNAT_AVAILABLE_IN_ALL
+const char              *sipnat_registration_get_tls_ca_file              (SipnatRegistration   *self);
+SIPNAT_AVAILABLE_IN_ALL
+void                     sipnat_registration_set_tls_ca_file              (SipnatRegistration   *self,
+                                                                           const char           *path);
+SIPNAT_AVAILABLE_IN_ALL
 const char              *sipnat_registration_get_user                     (SipnatRegistration   *self);
 SIPNAT_AVAILABLE_IN_ALL
 void                     sipnat_registration_set_user                     (SipnatRegistration   *self,

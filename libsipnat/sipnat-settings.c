@@ -138,31 +138,11 @@ typedef struct {
   ValueCheck check;
 } SettingCheck;
 
-/* A proxy's transport is checked when the file is read: over TLS, nua
- * would answer every REGISTER itself with "503 No transport", forever. */
-static gboolean
-check_registration_transport (const char  *value,
-                              GError     **error)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (SIPNAT_TYPE_TRANSPORT);
-  GEnumValue *tls = g_enum_get_value (klass, SIPNAT_TRANSPORT_TLS);
-  g_autofree char *stripped = g_strstrip (g_strdup (value));
-
-  if (g_ascii_strcasecmp (stripped, tls->value_nick) != 0 &&
-      g_ascii_strcasecmp (stripped, tls->value_name) != 0)
-    return TRUE;
-
-  g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
-                       _("TLS is not supported yet: use udp or tcp"));
-  return FALSE;
-}
-
 static const SettingCheck registration_checks[] = {
   { "server", _sipnat_check_server_list },
   { "user", _sipnat_check_user },
   { "domain", _sipnat_check_domain },
   { "display-name", _sipnat_check_display_name },
-  { "transport", check_registration_transport },
 };
 
 static const SettingCheck endpoint_checks[] = {
@@ -247,7 +227,7 @@ apply_setting (SipnatEndpoint  *self,
  * file: `server` is one or more `host[:port]` (port 1 to 65535), `user`
  * holds only the characters RFC 3261 allows in a SIP URI's user part (or
  * `%HH` escapes), `domain` is a host, `display_name` has no control
- * characters, and a proxy's `transport` cannot be TLS yet.
+ * characters.
  *
  * Returns: %TRUE on success; %FALSE with a %SIPNAT_ERROR_CONFIG error for
  *   an unknown key or an invalid value
@@ -376,6 +356,41 @@ add_construct_value (GPtrArray  *names,
   *value = (GValue) G_VALUE_INIT;
 }
 
+/* A proxy over TLS in a file that does not name the transports: the
+ * default ones and TLS, so that `transport = tls` alone works. */
+static void
+add_tls_transport (GPtrArray *settings,
+                   GPtrArray *names,
+                   GArray    *values)
+{
+  GParamSpec *pspec = g_object_class_find_property (g_type_class_peek (SIPNAT_TYPE_ENDPOINT),
+                                                    "transports");
+  gboolean tls = FALSE;
+  GValue value = G_VALUE_INIT;
+
+  if (g_ptr_array_find_with_equal_func (names, pspec->name, g_str_equal, NULL))
+    return;
+
+  for (guint i = 0; !tls && i < settings->len; i++)
+    {
+      const SipnatSetting *setting = g_ptr_array_index (settings, i);
+      g_autofree char *stripped = g_strstrip (g_strdup (setting->value));
+      SipnatTransport transport;
+
+      tls = g_str_has_prefix (setting->key, "proxies.") &&
+            g_str_has_suffix (setting->key, ".transport") &&
+            sipnat_transport_from_string (stripped, &transport) &&
+            transport == SIPNAT_TRANSPORT_TLS;
+    }
+  if (!tls)
+    return;
+
+  g_value_init (&value, SIPNAT_TYPE_TRANSPORT_FLAGS);
+  g_value_set_flags (&value, G_PARAM_SPEC_FLAGS (pspec)->default_value |
+                             SIPNAT_TRANSPORT_FLAGS_TLS);
+  add_construct_value (names, values, pspec, &value);
+}
+
 /* Local address, port, transports and user agent are fixed when the
  * endpoint is constructed: take them from the file first. */
 static SipnatEndpoint *
@@ -409,6 +424,9 @@ construct_endpoint (GPtrArray     *settings,
       else
         add_construct_value (names, values, pspec, &value);
     }
+
+  if (ok)
+    add_tls_transport (settings, names, values);
 
   if (ok)
     {

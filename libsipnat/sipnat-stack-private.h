@@ -40,6 +40,12 @@ nua_t        *_sipnat_stack_get_nua          (SipnatStack              *self);
 GMainContext *_sipnat_stack_get_context      (SipnatStack              *self);
 guint         _sipnat_stack_get_port         (SipnatStack              *self);
 const char   *_sipnat_stack_get_contact_host (SipnatStack              *self);
+guint         _sipnat_stack_get_transport_port (SipnatStack            *self,
+                                                SipnatTransport         transport);
+gboolean      _sipnat_stack_has_tls          (SipnatStack              *self);
+gboolean      _sipnat_stack_add_tls_ca_file  (SipnatStack              *self,
+                                              const char               *path,
+                                              GError                  **error);
 void          _sipnat_stack_set_incoming_handler (SipnatStack             *self,
                                                   SipnatStackIncomingFunc  func,
                                                   gpointer                 data);

@@ -21,6 +21,7 @@
 #include "sipnat-debug-private.h"
 #include "sipnat-error.h"
 #include "sipnat-stack-private.h"
+#include "sipnat-tls-trust-private.h"
 
 struct _SipnatStack
 {
@@ -37,6 +38,8 @@ struct _SipnatStack
   gboolean tcp_for_large_requests;
 
   guint port;
+  guint tls_port;                  /* 0: no TLS transport */
+  SipnatTlsTrust *tls_trust;       /* (nullable) */
   char *contact_host;
 
   gboolean shutting_down;
@@ -302,11 +305,52 @@ build_bind_url (GInetAddress         *address,
   return g_strdup_printf ("sip:%s%s%s:%u%s", ipv6 ? "[" : "", host, ipv6 ? "]" : "", port, param);
 }
 
+/* TLS listens on its own port: Sofia's TLS is a TCP socket too. */
+static char *
+build_sips_url (const char *address,
+                guint       port)
+{
+  gboolean ipv6 = strchr (address, ':') != NULL;
+
+  return g_strdup_printf ("sips:%s%s%s:%u", ipv6 ? "[" : "", address, ipv6 ? "]" : "", port);
+}
+
+/* The TLS port: the SIP port + 1 (5061 next to 5060) when a port was
+ * configured, an ephemeral one otherwise. */
+static gboolean
+choose_tls_port (GInetAddress  *address,
+                 guint          local_port,
+                 guint         *port,
+                 GError       **error)
+{
+  guint wanted = local_port != 0 && local_port < G_MAXUINT16 ? local_port + 1 : 0;
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GSocket) tcp = bind_socket (address, wanted, G_SOCKET_TYPE_STREAM, &local);
+
+  if (tcp == NULL)
+    {
+      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
+                   _("Cannot bind the SIP TLS transport to port %u: %s"), wanted, local->message);
+      return FALSE;
+    }
+
+  *port = socket_port (tcp);
+  return TRUE;
+}
+
+/* SIP over TLS (sipnat-tls-trust.c, sipnat-tls-check.c): the server's
+ * certificate must chain to a trusted CA (no "verify none"), be within
+ * its dates, and name the host of the registrar URI (a DNS or IP
+ * subjectAltName, or the CN); chains up to this many intermediates. */
+#define TLS_VERIFY_DEPTH 8
+
 static gboolean
 create_nua (SipnatStack              *self,
             const SipnatStackOptions *options,
             const char               *url)
 {
+  g_autofree char *sips_url = NULL;
+
   ensure_su_init ();
 
   self->root = su_glib_root_create (self);
@@ -317,9 +361,21 @@ create_nua (SipnatStack              *self,
   su_root_threading (self->root, 0);
   g_source_attach (su_root_gsource (self->root), self->context);
 
+  if (self->tls_trust != NULL)
+    sips_url = build_sips_url (options->local_address, self->tls_port);
+
   /* Contact rewriting is ours (reg-match-received-rport), never Sofia's. */
   self->nua = nua_create (self->root, nua_callback, self,
-                          NUTAG_URL (url),
+                          TAG_IF (url != NULL, NUTAG_URL (url)),
+                          TAG_IF (sips_url != NULL, NUTAG_SIPS_URL (sips_url)),
+                          TAG_IF (self->tls_trust != NULL,
+                                  NUTAG_CERTIFICATE_DIR (self->tls_trust
+                                                         ? _sipnat_tls_trust_get_dir (self->tls_trust)
+                                                         : NULL)),
+                          TAG_IF (self->tls_trust != NULL,
+                                  TPTAG_TLS_VERIFY_POLICY (TPTLS_VERIFY_SUBJECTS_OUT)),
+                          TAG_IF (self->tls_trust != NULL, TPTAG_TLS_VERIFY_DEPTH (TLS_VERIFY_DEPTH)),
+                          TAG_IF (self->tls_trust != NULL, TPTAG_TLS_VERIFY_DATE (1)),
                           NUTAG_USER_AGENT (options->user_agent),
                           /* Session descriptions are ours (sipnat-call-media.c). */
                           NUTAG_MEDIA_ENABLE (0),
@@ -353,6 +409,7 @@ stack_free (SipnatStack *self)
   g_main_context_unref (self->context);
   g_hash_table_unref (self->stream_keepalives);
   g_free (self->contact_host);
+  g_clear_pointer (&self->tls_trust, _sipnat_tls_trust_free);
   g_free (self);
 }
 
@@ -397,26 +454,47 @@ _sipnat_stack_new (GMainContext              *context,
   if (options->tcp_for_large_requests && (transports & SIPNAT_TRANSPORT_FLAGS_UDP))
     transports |= SIPNAT_TRANSPORT_FLAGS_TCP;
 
+  if (transports & SIPNAT_TRANSPORT_FLAGS_TLS)
+    {
+      self->tls_trust = _sipnat_tls_trust_new (error);
+      if (self->tls_trust == NULL)
+        {
+          stack_free (self);
+          return NULL;
+        }
+      transports &= ~SIPNAT_TRANSPORT_FLAGS_TLS;
+    }
+
   /* An ephemeral port can be taken between our check and nua's bind:
    * then try another. */
   for (guint attempt = 0; self->nua == NULL; attempt++)
     {
       g_autofree char *url = NULL;
 
-      if (!choose_port (address, options->local_port, transports, &self->port, error))
+      if (transports != SIPNAT_TRANSPORT_FLAGS_NONE &&
+          !choose_port (address, options->local_port, transports, &self->port, error))
         break;
 
-      url = build_bind_url (address, self->port, transports);
+      if (self->tls_trust != NULL &&
+          !choose_tls_port (address, options->local_port, &self->tls_port, error))
+        break;
+
+      if (transports == SIPNAT_TRANSPORT_FLAGS_NONE)
+        self->port = self->tls_port;
+      else
+        url = build_bind_url (address, self->port, transports);
+
       if (create_nua (self, options, url))
         {
-          SIPNAT_NOTE (SIP, "stack bound to %s", url);
+          SIPNAT_NOTE (SIP, "stack bound to %s (TLS port %u)", url ? url : "-", self->tls_port);
           break;
         }
 
       if (options->local_port != 0 || attempt + 1 == BIND_ATTEMPTS)
         {
           g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
-                       _("Cannot bind the SIP transports to %s"), url);
+                       _("Cannot bind the SIP transports to %s (TLS port %u)"),
+                       url ? url : "-", self->tls_port);
           break;
         }
     }
@@ -445,6 +523,38 @@ guint
 _sipnat_stack_get_port (SipnatStack *self)
 {
   return self->port;
+}
+
+/* The local port of @transport: TLS has its own. */
+guint
+_sipnat_stack_get_transport_port (SipnatStack     *self,
+                                  SipnatTransport  transport)
+{
+  return transport == SIPNAT_TRANSPORT_TLS && self->tls_port != 0 ? self->tls_port : self->port;
+}
+
+gboolean
+_sipnat_stack_has_tls (SipnatStack *self)
+{
+  return self->tls_trust != NULL;
+}
+
+/* Trusts the CAs of the PEM file @path for the server certificates of
+ * every TLS connection from now on (Sofia's transport reads its CA
+ * directory at each verification). */
+gboolean
+_sipnat_stack_add_tls_ca_file (SipnatStack  *self,
+                               const char   *path,
+                               GError      **error)
+{
+  if (self->tls_trust == NULL)
+    {
+      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
+                           _("The TLS transport is not enabled on the endpoint"));
+      return FALSE;
+    }
+
+  return _sipnat_tls_trust_add_ca_file (self->tls_trust, path, error);
 }
 
 const char *

@@ -29,6 +29,7 @@ struct _SipnatTestRegistrar
   GPid         pid;
   char        *address;
   guint16      port;
+  guint16      tls_port;      /* 0: no TLS */
   char        *tmpdir;
   char        *config_path;
   char        *log_path;
@@ -223,6 +224,7 @@ write_config (SipnatTestRegistrar              *self,
   g_autofree char *contents = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *port = g_strdup_printf ("%u", self->port);
+  g_autofree char *tls_port = g_strdup_printf ("%u", self->tls_port);
   g_autofree char *min = g_strdup_printf ("%u", min_expires);
   g_autofree char *max = g_strdup_printf ("%u", max_expires);
   g_autoptr(GString) config = NULL;
@@ -247,6 +249,10 @@ write_config (SipnatTestRegistrar              *self,
   g_string_replace (config, "@AUTH@", auth ? "#!define WITH_AUTH" : "#!undef WITH_AUTH", 0);
   g_string_replace (config, "@OUTBOUND@",
                     outbound ? "#!define WITH_OUTBOUND" : "#!undef WITH_OUTBOUND", 0);
+  g_string_replace (config, "@TLS@", self->tls_port ? "#!define WITH_TLS" : "#!undef WITH_TLS", 0);
+  g_string_replace (config, "@TLS_PORT@", tls_port, 0);
+  g_string_replace (config, "@TLS_CERT@", opts->tls_certificate ? opts->tls_certificate : "", 0);
+  g_string_replace (config, "@TLS_KEY@", opts->tls_key ? opts->tls_key : "", 0);
 
   leftover = g_regex_new ("@[A-Z_]+@", 0, 0, NULL);
   if (g_regex_match (leftover, config->str, 0, &match))
@@ -515,7 +521,7 @@ sipnat_test_registrar_start (const SipnatTestRegistrarOptions *options,
   g_autoptr(SipnatTestRegistrar) self = NULL;
   g_autoptr(GInetAddress) inet = NULL;
   g_autofree char *template_path = NULL;
-  SipnatTestRegistrarOptions opts = { "127.0.0.1", 10, 3600, FALSE, FALSE };
+  SipnatTestRegistrarOptions opts = { "127.0.0.1", 10, 3600, FALSE, FALSE, NULL, NULL };
   const char *address;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -530,6 +536,8 @@ sipnat_test_registrar_start (const SipnatTestRegistrarOptions *options,
         opts.max_expires = options->max_expires;
       opts.auth = options->auth;
       opts.outbound = options->outbound;
+      opts.tls_certificate = options->tls_certificate;
+      opts.tls_key = options->tls_key;
     }
   address = opts.listen_address;
 
@@ -574,6 +582,12 @@ sipnat_test_registrar_start (const SipnatTestRegistrarOptions *options,
       self->port = pick_free_port (inet, error);
       if (self->port == 0)
         return NULL;
+      if (opts.tls_certificate != NULL && opts.tls_key != NULL)
+        {
+          self->tls_port = pick_free_port (inet, error);
+          if (self->tls_port == 0)
+            return NULL;
+        }
 
       if (!write_config (self, template_path, &opts, error))
         return NULL;
@@ -605,6 +619,15 @@ sipnat_test_registrar_get_port (SipnatTestRegistrar *self)
   g_return_val_if_fail (self != NULL, 0);
 
   return self->port;
+}
+
+/* The SIP over TLS port, 0 without tls_certificate and tls_key. */
+guint16
+sipnat_test_registrar_get_tls_port (SipnatTestRegistrar *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->tls_port;
 }
 
 const char *

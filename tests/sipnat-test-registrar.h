@@ -38,6 +38,9 @@ typedef struct
   gboolean    auth;           /* digest auth for REGISTER: alice/alicepw,
                                  bob/bobpw, carol/carolpw, others get 403 */
   gboolean    outbound;       /* RFC 5626 outbound, Flow-Timer 2 s */
+  const char *tls_certificate; /* with tls_key: SIP over TLS too, on its own
+                                  port (sipnat_test_registrar_get_tls_port) */
+  const char *tls_key;
 } SipnatTestRegistrarOptions;
 
 typedef struct _SipnatTestRegistrar SipnatTestRegistrar;
@@ -45,6 +48,7 @@ typedef struct _SipnatTestRegistrar SipnatTestRegistrar;
 SipnatTestRegistrar *sipnat_test_registrar_start            (const SipnatTestRegistrarOptions *options,
                                                              GError                          **error);
 guint16              sipnat_test_registrar_get_port         (SipnatTestRegistrar *self);
+guint16              sipnat_test_registrar_get_tls_port     (SipnatTestRegistrar *self);
 const char          *sipnat_test_registrar_get_address      (SipnatTestRegistrar *self);
 GPid                 sipnat_test_registrar_get_pid          (SipnatTestRegistrar *self);
 const char          *sipnat_test_registrar_get_ctl_socket   (SipnatTestRegistrar *self);

@@ -153,6 +153,46 @@ test_settings_xml (void)
   g_unlink (path);
 }
 
+/* `transport = tls` alone turns TLS on (the transports not named);
+ * tls_ca_file is the registration's. */
+static void
+test_settings_tls (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatTestEndpoint) endpoint = NULL;
+  g_autoptr(SipnatTestEndpoint) named = NULL;
+  g_autofree char *path = write_config ("tls.conf",
+    "[policy.endpoint]\n"
+    "local_address = 127.0.0.1\n"
+    "[proxies.proxy0]\n"
+    "server = 127.0.0.1\n"
+    "transport = TLS\n"
+    "tls_ca_file = /etc/example/ca.pem\n");
+  g_autofree char *named_path = write_config ("tls-named.conf",
+    "[policy.endpoint]\n"
+    "local_address = 127.0.0.1\n"
+    "transports = udp\n"
+    "[proxies.proxy0]\n"
+    "server = 127.0.0.1\n"
+    "transport = tls\n");
+
+  endpoint = sipnat_endpoint_new_from_file (path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sipnat_endpoint_get_transports (endpoint), ==,
+                   SIPNAT_TRANSPORT_FLAGS_UDP | SIPNAT_TRANSPORT_FLAGS_TCP |
+                   SIPNAT_TRANSPORT_FLAGS_TLS);
+  assert_setting (endpoint, "proxies.proxy0.transport", "tls");
+  assert_setting (endpoint, "proxies.proxy0.tls_ca_file", "/etc/example/ca.pem");
+
+  /* Transports named in the file stay as they are. */
+  named = sipnat_endpoint_new_from_file (named_path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sipnat_endpoint_get_transports (named), ==, SIPNAT_TRANSPORT_FLAGS_UDP);
+
+  g_unlink (path);
+  g_unlink (named_path);
+}
+
 static void
 test_settings_examples (void)
 {
@@ -229,8 +269,6 @@ static const BadConfig bad_configs[] = {
     { "domain.conf:3:", "proxies.proxy0.domain", "“>”" } },
   { "display-name", "[proxies.proxy0]\nserver = 127.0.0.1\ndisplay_name = Al\x01ice\n",
     { "display-name.conf:3:", "proxies.proxy0.display_name", "U+0001" } },
-  { "tls", "[proxies.proxy0]\nserver = 127.0.0.1\n\ntransport = TLS\n",
-    { "tls.conf:4:", "proxies.proxy0.transport", "TLS is not supported yet" } },
   { "public-address", "[policy.endpoint]\npublic_address = 203.0.113.7;x=1\n",
     { "public-address.conf:2:", "policy.endpoint.public_address", "“;”" } },
   { "user-agent", "[policy.endpoint]\nuser_agent = agent\x1b\n",
@@ -249,11 +287,6 @@ static const BadConfig bad_configs[] = {
     "<Connectivity user=\"alice:evil\" server=\"127.0.0.1\"/>\n"
     "</Container>\n</Container>\n",
     { "xml-user.conf:3:", "proxies.proxy0.user", "password" } },
-  { "xml-tls",
-    "<Container>\n<Container name=\"Basic\">\n\n"
-    "<Connectivity user=\"alice\" server=\"127.0.0.1\" protocol=\"TLS\"/>\n"
-    "</Container>\n</Container>\n",
-    { "xml-tls.conf:4:", "proxies.proxy0.transport", "TLS is not supported yet" } },
   { "xml-display-name",
     "<Container>\n<Container name=\"Basic\">\n"
     "<Connectivity user=\"alice\" server=\"127.0.0.1\"/>\n</Container>\n"
@@ -452,8 +485,6 @@ test_settings_set_checks_values (void)
     { "proxies.proxy0.user", "alice\r\n", "line break" },
     { "proxies.proxy0.domain", "example.com?x", "“?”" },
     { "proxies.proxy0.display_name", "Alice\r\nX-Injected: 1", "line break" },
-    { "proxies.proxy0.transport", "tls", "TLS is not supported yet" },
-    { "proxies.proxy0.transport", "SIPNAT_TRANSPORT_TLS", "TLS is not supported yet" },
     { "policy.endpoint.public_address", "203.0.113.7\r\n", "line break" },
     { "policy.endpoint.instance_id", "urn:x\">", "“\"”" },
   };
@@ -618,6 +649,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/settings/key-file", test_settings_key_file);
   g_test_add_func ("/settings/xml", test_settings_xml);
+  g_test_add_func ("/settings/tls", test_settings_tls);
   g_test_add_func ("/settings/examples", test_settings_examples);
   g_test_add_func ("/settings/bad-files", test_settings_bad_files);
   g_test_add_func ("/settings/unknown-key-warns", test_settings_unknown_key_warns);

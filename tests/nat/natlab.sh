@@ -41,8 +41,11 @@
 #                           address (default: last octet + 10) + conntrack flush
 #   flush [ROLE...]         flush the routers' conntrack tables (default: all)
 #   set-udp-timeout S [--router ROLE]   change the UDP timeouts at run time
-#   start-kamailio [--no-auth] [--min-expires N] [--max-expires N]
+#   start-kamailio [--no-auth] [--min-expires N] [--max-expires N] [--tls]
 #                  [--template FILE] [--set NAME=VALUE]...
+#                           (--tls: SIP over TLS on 5061 too, with a fresh CA
+#                           in KAMAILIO_TLS_CA_FILE and a certificate for
+#                           the registrar's address)
 #   stop-kamailio
 #   start-coturn | stop-coturn    (coturn: UDP+TCP 3478, TLS 5349)
 #
@@ -74,6 +77,7 @@ PUBLIC_NET=203.0.113.0/24
 PUBLIC_IP=203.0.113.1
 REGISTRAR_IP=203.0.113.10
 SIP_PORT=5060
+SIP_TLS_PORT=5061
 TURN_IP=203.0.113.20
 TURN_IP2=203.0.113.21
 TURN_PORT=3478
@@ -762,11 +766,12 @@ find_tool() {
 }
 
 cmd_start_kamailio() {
-  local auth=1 outbound=0 min=10 max=3600 template='' sets=() kamailio dir cfg content i name value
+  local auth=1 outbound=0 tls=0 min=10 max=3600 template='' sets=() kamailio dir cfg content i name value
   while [ $# -gt 0 ]; do
     case $1 in
       --no-auth) auth=0 ;;
       --outbound) outbound=1 ;;
+      --tls) tls=1 ;;
       --auth) auth=1 ;;
       --min-expires) min=${2:?}; shift ;;
       --max-expires) max=${2:?}; shift ;;
@@ -810,6 +815,15 @@ cmd_start_kamailio() {
   else
     content=${content//@OUTBOUND@/#!undef WITH_OUTBOUND}
   fi
+  if [ "$tls" = 1 ]; then
+    make_tls_cert "$dir" "$REGISTRAR_IP"
+    content=${content//@TLS@/#!define WITH_TLS}
+  else
+    content=${content//@TLS@/#!undef WITH_TLS}
+  fi
+  content=${content//@TLS_PORT@/$SIP_TLS_PORT}
+  content=${content//@TLS_CERT@/$dir/cert.pem}
+  content=${content//@TLS_KEY@/$dir/key.pem}
   for i in "${sets[@]}"; do
     name=${i%%=*}
     value=${i#*=}
@@ -828,6 +842,13 @@ cmd_start_kamailio() {
   state_set KAMAILIO_CFG "$cfg"
   state_set KAMAILIO_CTL "unix:$dir/ctl.sock"
   state_set KAMAILIO_AUTH "$auth"
+  if [ "$tls" = 1 ]; then
+    state_set KAMAILIO_TLS_PORT "$SIP_TLS_PORT"
+    state_set KAMAILIO_TLS_CA_FILE "$dir/ca.pem"
+  else
+    state_set KAMAILIO_TLS_PORT ""
+    state_set KAMAILIO_TLS_CA_FILE ""
+  fi
   exec 9>&-
 
   # Ready when it answers OPTIONS from the public side.
@@ -871,7 +892,7 @@ make_tls_cert() {
     printf 'subjectAltName=IP:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$ip" > cert.ext &&
     openssl x509 -req -in cert.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
       -extfile cert.ext -out cert.pem
-  ) >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; die "openssl could not make the TURN certificate"; }
+  ) >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; die "openssl could not make the certificate for $ip"; }
 }
 
 cmd_start_coturn() {
