@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "sipnat-debug-private.h"
+#include "sipnat-dns-private.h"
 #include "sipnat-error-private.h"
 #include "sipnat-register-request-private.h"
 #include "sipnat-registration-impl-private.h"
@@ -251,8 +252,11 @@ failure_error (SipnatRegistration   *self,
 {
   g_autoptr(GError) base = _sipnat_error_new_from_status (ev->status, ev->phrase,
                                                           ev->from_network);
-  GError *error;
+  GError *error = _sipnat_dns_failure_new (active_server (self), ev->status, ev->phrase,
+                                           ev->from_network);
 
+  if (error != NULL)
+    return error;
   if (ev->from_network)
     error = g_error_new (base->domain, base->code, _("%s: %s"), active_server (self),
                          base->message);

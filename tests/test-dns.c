@@ -1,0 +1,326 @@
+/* test-dns.c: finding the registrar as RFC 3263 says (NAPTR, SRV, A)
+ *
+ * A dnsmasq the test starts on a loopback port serves the records of
+ * the zone sipnat.test; Sofia's resolver reads a resolv.conf of the
+ * test's own (SIPNAT_RESOLV_CONF) naming it; two real Kamailios are the
+ * SRV targets. dnsmasq's query log shows what was asked.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sipnat.h>
+
+#include "sipnat-test-registrar.h"
+#include "sipnat-test-utils.h"
+
+#define ZONE "sipnat.test"
+#define TRANSACTION_TIMEOUT_MS 4000
+
+/* ---------------------------------------------------------------------- */
+/* A DNS server of the test's own                                         */
+
+typedef struct
+{
+  GSubprocess *process;
+  char *dir;
+  char *log_path;
+  char *resolv_conf;
+  guint16 port;
+} DnsServer;
+
+/* A port nothing listens on (at this moment) on 127.0.0.1. */
+static guint16
+free_port (GSocketType     type,
+           GSocketProtocol protocol)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, type, protocol, &error);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static char *
+read_log (DnsServer *dns)
+{
+  char *contents = NULL;
+
+  if (!g_file_get_contents (dns->log_path, &contents, NULL, NULL))
+    return g_strdup ("");
+  return contents;
+}
+
+static gboolean
+dns_started (gpointer data)
+{
+  g_autofree char *log = read_log (data);
+
+  return strstr (log, "started") != NULL;
+}
+
+static void
+dns_server_stop (DnsServer *dns)
+{
+  if (dns == NULL)
+    return;
+
+  if (dns->process != NULL)
+    {
+      g_subprocess_send_signal (dns->process, SIGTERM);
+      g_subprocess_wait (dns->process, NULL, NULL);
+      g_object_unref (dns->process);
+    }
+  if (g_getenv ("SIPNAT_TEST_VERBOSE") != NULL)
+    {
+      g_autofree char *log = read_log (dns);
+      g_printerr ("%s", log);
+    }
+  if (dns->log_path != NULL)
+    g_unlink (dns->log_path);
+  if (dns->resolv_conf != NULL)
+    g_unlink (dns->resolv_conf);
+  if (dns->dir != NULL)
+    g_rmdir (dns->dir);
+  g_free (dns->log_path);
+  g_free (dns->resolv_conf);
+  g_free (dns->dir);
+  g_free (dns);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DnsServer, dns_server_stop)
+
+/* Starts dnsmasq with @records (its options: --srv-host=…) as the only
+ * source of answers: no upstream, no /etc/hosts, and NXDOMAIN for
+ * anything else in the zone. Writes the file SIPNAT_RESOLV_CONF names
+ * (set once in main(), before any thread) for the endpoints the test
+ * creates next. NULL with G_IO_ERROR_NOT_FOUND when dnsmasq is
+ * not installed. */
+static DnsServer *
+dns_server_start (const char * const  *records,
+                  GError             **error)
+{
+  g_autoptr(DnsServer) dns = g_new0 (DnsServer, 1);
+  g_autoptr(GStrvBuilder) argv = g_strv_builder_new ();
+  g_auto(GStrv) args = NULL;
+  g_autofree char *program = g_find_program_in_path ("dnsmasq");
+  g_autofree char *conf = NULL;
+  g_autofree char *port_arg = NULL;
+  g_autofree char *log_arg = NULL;
+
+  if (program == NULL && g_file_test ("/usr/sbin/dnsmasq", G_FILE_TEST_IS_EXECUTABLE))
+    program = g_strdup ("/usr/sbin/dnsmasq");
+  if (program == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           "dnsmasq is not installed (apt-get install dnsmasq-base)");
+      return NULL;
+    }
+
+  dns->dir = g_dir_make_tmp ("sipnat-dns-XXXXXX", error);
+  if (dns->dir == NULL)
+    return NULL;
+  dns->log_path = g_build_filename (dns->dir, "dnsmasq.log", NULL);
+  dns->resolv_conf = g_strdup (g_getenv ("SIPNAT_RESOLV_CONF"));
+  dns->port = free_port (G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP);
+
+  g_strv_builder_add_many (argv, program, "--keep-in-foreground", "--conf-file=/dev/null",
+                           "--no-resolv", "--no-hosts", "--no-poll", "--bind-interfaces",
+                           "--listen-address=127.0.0.1", "--pid-file", "--log-queries",
+                           "--local=/" ZONE "/", NULL);
+  port_arg = g_strdup_printf ("--port=%u", dns->port);
+  log_arg = g_strdup_printf ("--log-facility=%s", dns->log_path);
+  g_strv_builder_add_many (argv, port_arg, log_arg, NULL);
+  if (getuid () == 0)
+    g_strv_builder_add (argv, "--user=root");
+  g_strv_builder_addv (argv, (const char **) records);
+  args = g_strv_builder_end (argv);
+
+  dns->process = g_subprocess_newv ((const char * const *) args,
+                                    G_SUBPROCESS_FLAGS_STDOUT_SILENCE, error);
+  if (dns->process == NULL)
+    return NULL;
+  sipnat_test_wait_until (dns_started, dns, 10000);
+
+  /* `port` is a Sofia extension of resolv.conf. */
+  conf = g_strdup_printf ("nameserver 127.0.0.1\nport %u\n", dns->port);
+  if (!g_file_set_contents (dns->resolv_conf, conf, -1, error))
+    return NULL;
+
+  return g_steal_pointer (&dns);
+}
+
+/* How many queries of @type ("SRV", "NAPTR", "A") dnsmasq got so far. */
+static guint
+dns_count_queries (DnsServer  *dns,
+                   const char *type)
+{
+  g_autofree char *log = read_log (dns);
+  g_autofree char *needle = g_strdup_printf ("query[%s]", type);
+  guint count = 0;
+
+  for (const char *p = strstr (log, needle); p != NULL; p = strstr (p + 1, needle))
+    count++;
+  return count;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Fixtures                                                               */
+
+static SipnatTestRegistrar *
+start_kamailio (void)
+{
+  g_autoptr(GError) error = NULL;
+  SipnatTestRegistrar *kamailio = sipnat_test_registrar_start (NULL, &error);
+
+  g_assert_no_error (error);
+  return kamailio;
+}
+
+static SipnatEndpoint *
+new_endpoint (SipnatTransportFlags transports)
+{
+  g_autoptr(GError) error = NULL;
+  SipnatEndpoint *endpoint = g_initable_new (SIPNAT_TYPE_ENDPOINT, NULL, &error,
+                                             "local-address", "127.0.0.1",
+                                             "transports", transports,
+                                             "sip-transaction-timeout", TRANSACTION_TIMEOUT_MS,
+                                             NULL);
+
+  g_assert_no_error (error);
+  return endpoint;
+}
+
+static guint
+count_contacts (SipnatTestRegistrar *kamailio)
+{
+  g_auto(GStrv) contacts = sipnat_test_registrar_get_contacts (kamailio, "alice");
+
+  return contacts ? g_strv_length (contacts) : 0;
+}
+
+static char *
+srv_record (const char          *service,
+            const char          *target,
+            SipnatTestRegistrar *kamailio,
+            guint16              port,
+            guint                priority)
+{
+  return g_strdup_printf ("--srv-host=%s." ZONE ",%s." ZONE ",%u,%u,0", service, target,
+                          kamailio ? sipnat_test_registrar_get_port (kamailio) : port, priority);
+}
+
+/* Whether dnsmasq and Kamailio are here; skips (77) or, under
+ * SIPNAT_REQUIRE_NETNS, fails. */
+static gboolean
+servers_missing (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DnsServer) dns = dns_server_start ((const char *[]) { NULL }, &error);
+  g_autoptr(SipnatTestRegistrar) kamailio = NULL;
+
+  if (sipnat_test_skip_if_missing (error))
+    return TRUE;
+  g_assert_no_error (error);
+
+  kamailio = sipnat_test_registrar_start (NULL, &error);
+  if (sipnat_test_skip_if_missing (error))
+    return TRUE;
+  g_assert_no_error (error);
+  return FALSE;
+}
+
+/* Registers alice with @server and returns the milliseconds it took. */
+static gint64
+register_alice (SipnatEndpoint      *endpoint,
+                const char          *server,
+                SipnatTransport      transport,
+                SipnatRegistration **out)
+{
+  g_autoptr(GError) error = NULL;
+  SipnatRegistration *reg = sipnat_endpoint_add_registration (endpoint, server, "alice");
+  gint64 start = g_get_monotonic_time ();
+
+  sipnat_registration_set_transport (reg, transport);
+  g_assert_true (sipnat_test_register (reg, &error));
+  g_assert_no_error (error);
+  *out = reg;
+  return (g_get_monotonic_time () - start) / 1000;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tests                                                                  */
+
+/* (1) Two SRV targets: the one with the lower priority value is used. */
+static void
+test_srv_priority (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatTestRegistrar) first = NULL;
+  g_autoptr(SipnatTestRegistrar) second = NULL;
+  g_autoptr(DnsServer) dns = NULL;
+  g_autoptr(SipnatTestEndpoint) endpoint = NULL;
+  g_autofree char *srv1 = NULL, *srv2 = NULL;
+  SipnatRegistration *reg;
+  gint64 ms;
+
+  if (servers_missing ())
+    return;
+
+  first = start_kamailio ();
+  second = start_kamailio ();
+  /* The higher priority value first in the zone: order is not the cause. */
+  srv2 = srv_record ("_sip._udp", "k2", second, 0, 20);
+  srv1 = srv_record ("_sip._udp", "k1", first, 0, 10);
+  dns = dns_server_start ((const char *[]) {
+                            srv2, srv1,
+                            "--host-record=k1." ZONE ",127.0.0.1",
+                            "--host-record=k2." ZONE ",127.0.0.1",
+                            NULL },
+                          &error);
+  g_assert_no_error (error);
+
+  endpoint = new_endpoint (SIPNAT_TRANSPORT_FLAGS_UDP);
+  ms = register_alice (endpoint, ZONE, SIPNAT_TRANSPORT_UDP, &reg);
+  g_test_message ("registered through SRV in %" G_GINT64_FORMAT " ms", ms);
+
+  g_assert_cmpuint (count_contacts (first), ==, 1);
+  g_assert_cmpuint (count_contacts (second), ==, 0);
+  g_assert_cmpuint (dns_count_queries (dns, "SRV"), >=, 1);
+  g_assert_cmpstr (sipnat_registration_get_active_server (reg), ==, ZONE);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *resolv_conf = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  /* Sofia's resolver reads this file (sipnat-dns.c); each test's
+   * dnsmasq writes it. */
+  dir = g_dir_make_tmp ("sipnat-test-dns-XXXXXX", NULL);
+  g_assert_nonnull (dir);
+  resolv_conf = g_build_filename (dir, "resolv.conf", NULL);
+  g_setenv ("SIPNAT_RESOLV_CONF", resolv_conf, TRUE);
+
+  g_test_add_func ("/dns/srv/priority", test_srv_priority);
+
+  status = g_test_run ();
+  g_rmdir (dir);
+  return status;
+}
