@@ -301,6 +301,289 @@ test_srv_priority (void)
   g_assert_cmpstr (sipnat_registration_get_active_server (reg), ==, ZONE);
 }
 
+/* A UDP socket that takes every datagram and never answers: a server
+ * that is down without an ICMP error to say so. */
+static GSocket *
+black_hole (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                            G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&socket);
+}
+
+static guint16
+socket_port (GSocket *socket)
+{
+  g_autoptr(GSocketAddress) bound = g_socket_get_local_address (socket, NULL);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* (2) The first SRV target is down: the REGISTER is sent again to the
+ * second by nta, and the registration succeeds there. Down as a closed
+ * port (an ICMP error: at once) or as a silent host (after one
+ * transaction timeout). */
+static void
+test_srv_failover (gconstpointer data)
+{
+  gboolean silent = GPOINTER_TO_INT (data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatTestRegistrar) second = NULL;
+  g_autoptr(DnsServer) dns = NULL;
+  g_autoptr(SipnatTestEndpoint) endpoint = NULL;
+  g_autoptr(GSocket) hole = NULL;
+  g_autofree char *srv1 = NULL, *srv2 = NULL;
+  SipnatRegistration *reg;
+  guint16 dead_port;
+  gint64 ms;
+
+  if (servers_missing ())
+    return;
+
+  second = start_kamailio ();
+  if (silent)
+    {
+      hole = black_hole ();
+      dead_port = socket_port (hole);
+    }
+  else
+    {
+      dead_port = free_port (G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP);
+    }
+  srv1 = srv_record ("_sip._udp", "k1", NULL, dead_port, 10);
+  srv2 = srv_record ("_sip._udp", "k2", second, 0, 20);
+  dns = dns_server_start ((const char *[]) {
+                            srv1, srv2,
+                            "--host-record=k1." ZONE ",127.0.0.1",
+                            "--host-record=k2." ZONE ",127.0.0.1",
+                            NULL },
+                          &error);
+  g_assert_no_error (error);
+
+  endpoint = new_endpoint (SIPNAT_TRANSPORT_FLAGS_UDP);
+  ms = register_alice (endpoint, ZONE, SIPNAT_TRANSPORT_UDP, &reg);
+  g_test_message ("first SRV target %s: registered on the second in %" G_GINT64_FORMAT " ms "
+                  "(sip-transaction-timeout %u ms)",
+                  silent ? "silent" : "refusing", ms, TRANSACTION_TIMEOUT_MS);
+
+  g_assert_cmpuint (count_contacts (second), ==, 1);
+  if (silent)
+    {
+      /* One transaction timeout on the first target, then the second
+       * answers at once. */
+      g_assert_cmpint (ms, >=, TRANSACTION_TIMEOUT_MS * 9 / 10);
+      g_assert_cmpint (ms, <, sipnat_test_deadline_ms (TRANSACTION_TIMEOUT_MS * 2));
+    }
+  else
+    {
+      /* The ICMP error moves on without waiting. */
+      g_assert_cmpint (ms, <, sipnat_test_deadline_ms (TRANSACTION_TIMEOUT_MS / 2));
+    }
+}
+
+/* (3) NAPTR prefers TCP: the REGISTER goes over TCP to the target of
+ * _sip._tcp, although _sip._udp has another one. */
+static void
+test_naptr_transport (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatTestRegistrar) tcp = NULL;
+  g_autoptr(SipnatTestRegistrar) udp = NULL;
+  g_autoptr(DnsServer) dns = NULL;
+  g_autoptr(SipnatTestEndpoint) endpoint = NULL;
+  g_autofree char *srv_tcp = NULL, *srv_udp = NULL, *dump = NULL;
+  SipnatRegistration *reg;
+
+  if (servers_missing ())
+    return;
+
+  tcp = start_kamailio ();
+  udp = start_kamailio ();
+  srv_tcp = srv_record ("_sip._tcp", "k1", tcp, 0, 10);
+  srv_udp = srv_record ("_sip._udp", "k2", udp, 0, 10);
+  dns = dns_server_start ((const char *[]) {
+                            "--naptr-record=" ZONE ",20,20,S,SIP+D2U,,_sip._udp." ZONE,
+                            "--naptr-record=" ZONE ",10,10,S,SIP+D2T,,_sip._tcp." ZONE,
+                            srv_tcp, srv_udp,
+                            "--host-record=k1." ZONE ",127.0.0.1",
+                            "--host-record=k2." ZONE ",127.0.0.1",
+                            NULL },
+                          &error);
+  g_assert_no_error (error);
+
+  endpoint = new_endpoint (SIPNAT_TRANSPORT_FLAGS_UDP | SIPNAT_TRANSPORT_FLAGS_TCP);
+  register_alice (endpoint, ZONE, SIPNAT_TRANSPORT_UDP, &reg);
+
+  g_assert_cmpuint (dns_count_queries (dns, "NAPTR"), >=, 1);
+  g_assert_cmpuint (count_contacts (tcp), ==, 1);
+  g_assert_cmpuint (count_contacts (udp), ==, 0);
+  dump = sipnat_test_registrar_kamcmd (tcp, &error, "ul.lookup", "location", "s:alice", NULL);
+  g_assert_no_error (error);
+  g_test_message ("%s", dump);
+  g_assert_nonnull (strstr (dump, "Socket: tcp:127.0.0.1"));
+  g_assert_cmpstr (sipnat_registration_get_active_server (reg), ==, ZONE);
+}
+
+/* (4) A port or an IP address in `server`: no NAPTR, no SRV. */
+static void
+test_explicit_port (gconstpointer data)
+{
+  gboolean ip = GPOINTER_TO_INT (data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatTestRegistrar) direct = NULL;
+  g_autoptr(SipnatTestRegistrar) srv = NULL;
+  g_autoptr(DnsServer) dns = NULL;
+  g_autoptr(SipnatTestEndpoint) endpoint = NULL;
+  g_autofree char *srv_record_ = NULL, *server = NULL;
+  SipnatRegistration *reg;
+
+  if (servers_missing ())
+    return;
+
+  direct = start_kamailio ();
+  srv = start_kamailio ();
+  srv_record_ = srv_record ("_sip._udp", "k2", srv, 0, 10);
+  dns = dns_server_start ((const char *[]) {
+                            "--naptr-record=" ZONE ",10,10,S,SIP+D2U,,_sip._udp." ZONE,
+                            "--naptr-record=k1." ZONE ",10,10,S,SIP+D2U,,_sip._udp." ZONE,
+                            srv_record_,
+                            "--host-record=k1." ZONE ",127.0.0.1",
+                            "--host-record=k2." ZONE ",127.0.0.1",
+                            NULL },
+                          &error);
+  g_assert_no_error (error);
+
+  server = g_strdup_printf ("%s:%u", ip ? "127.0.0.1" : "k1." ZONE,
+                            sipnat_test_registrar_get_port (direct));
+  endpoint = new_endpoint (SIPNAT_TRANSPORT_FLAGS_UDP | SIPNAT_TRANSPORT_FLAGS_TCP);
+  register_alice (endpoint, server, SIPNAT_TRANSPORT_UDP, &reg);
+
+  g_assert_cmpuint (count_contacts (direct), ==, 1);
+  g_assert_cmpuint (count_contacts (srv), ==, 0);
+  g_assert_cmpuint (dns_count_queries (dns, "NAPTR"), ==, 0);
+  g_assert_cmpuint (dns_count_queries (dns, "SRV"), ==, 0);
+  if (ip)
+    g_assert_cmpuint (dns_count_queries (dns, "A") + dns_count_queries (dns, "AAAA"), ==, 0);
+  else
+    g_assert_cmpuint (dns_count_queries (dns, "A") + dns_count_queries (dns, "AAAA"), >=, 1);
+}
+
+/* (5) A domain DNS knows nothing of: a clear error naming it, soon. */
+static void
+test_no_records (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DnsServer) dns = NULL;
+  g_autoptr(SipnatTestEndpoint) endpoint = NULL;
+  SipnatRegistration *reg;
+  gint64 start;
+
+  if (servers_missing ())
+    return;
+
+  dns = dns_server_start ((const char *[]) { "--host-record=k1." ZONE ",127.0.0.1", NULL },
+                          &error);
+  g_assert_no_error (error);
+
+  endpoint = new_endpoint (SIPNAT_TRANSPORT_FLAGS_UDP | SIPNAT_TRANSPORT_FLAGS_TCP);
+  reg = sipnat_endpoint_add_registration (endpoint, "nowhere." ZONE, "alice");
+  start = g_get_monotonic_time ();
+  g_assert_false (sipnat_test_register (reg, &error));
+  g_test_message ("no records: %s after %" G_GINT64_FORMAT " ms", error->message,
+                  (g_get_monotonic_time () - start) / 1000);
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE);
+  g_assert_nonnull (strstr (error->message, "nowhere." ZONE));
+  g_assert_nonnull (strstr (error->message, "DNS"));
+  g_assert_cmpuint (dns_count_queries (dns, "NAPTR"), >=, 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, <,
+                   (gint64) sipnat_test_deadline_ms (TRANSACTION_TIMEOUT_MS) * 1000);
+}
+
+/* No DNS server answers at all: an error after sresolv's retries, not a
+ * hang. */
+static void
+test_no_dns_server (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DnsServer) dns = NULL;
+  g_autoptr(SipnatTestEndpoint) endpoint = NULL;
+  g_autoptr(GSocket) hole = NULL;
+  g_autofree char *conf = NULL;
+  SipnatRegistration *reg;
+  gint64 start, ms;
+
+  if (servers_missing ())
+    return;
+
+  hole = black_hole ();
+  conf = g_strdup_printf ("nameserver 127.0.0.1\nport %u\n", socket_port (hole));
+  g_assert_true (g_file_set_contents (g_getenv ("SIPNAT_RESOLV_CONF"), conf, -1, NULL));
+
+  endpoint = new_endpoint (SIPNAT_TRANSPORT_FLAGS_UDP);
+  reg = sipnat_endpoint_add_registration (endpoint, ZONE, "alice");
+  start = g_get_monotonic_time ();
+  g_assert_false (sipnat_test_register (reg, &error));
+  ms = (g_get_monotonic_time () - start) / 1000;
+  g_test_message ("no DNS server: %s after %" G_GINT64_FORMAT " ms", error->message, ms);
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE);
+  g_assert_nonnull (strstr (error->message, ZONE));
+  g_assert_cmpint (ms, <, sipnat_test_deadline_ms (60000));
+  g_unlink (g_getenv ("SIPNAT_RESOLV_CONF"));
+}
+
+/* Our own failover list and SRV together: `server = sipnat.test,
+ * 127.0.0.1:PORT`. Every SRV target of the domain is down, so nta
+ * walks them all, then the registration moves to the next entry. */
+static void
+test_server_list (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatTestRegistrar) backup = NULL;
+  g_autoptr(DnsServer) dns = NULL;
+  g_autoptr(SipnatTestEndpoint) endpoint = NULL;
+  g_autofree char *srv1 = NULL, *srv2 = NULL, *server = NULL;
+  SipnatRegistration *reg;
+  gint64 start, ms;
+
+  if (servers_missing ())
+    return;
+
+  backup = start_kamailio ();
+  srv1 = srv_record ("_sip._udp", "k1", NULL,
+                     free_port (G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP), 10);
+  srv2 = srv_record ("_sip._udp", "k2", NULL,
+                     free_port (G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP), 20);
+  dns = dns_server_start ((const char *[]) {
+                            srv1, srv2,
+                            "--host-record=k1." ZONE ",127.0.0.1",
+                            "--host-record=k2." ZONE ",127.0.0.1",
+                            NULL },
+                          &error);
+  g_assert_no_error (error);
+
+  server = g_strdup_printf (ZONE ", 127.0.0.1:%u", sipnat_test_registrar_get_port (backup));
+  endpoint = new_endpoint (SIPNAT_TRANSPORT_FLAGS_UDP);
+  reg = sipnat_endpoint_add_registration (endpoint, server, "alice");
+  sipnat_registration_set_reg_interval (reg, 1);
+  start = g_get_monotonic_time ();
+  g_assert_true (sipnat_test_register (reg, &error));
+  g_assert_no_error (error);
+  ms = (g_get_monotonic_time () - start) / 1000;
+  g_test_message ("both SRV targets refusing: registered on the next server entry in %"
+                  G_GINT64_FORMAT " ms (reg-interval 1 s)", ms);
+
+  g_assert_cmpuint (count_contacts (backup), ==, 1);
+  g_assert_cmpuint (dns_count_queries (dns, "SRV"), >=, 1);
+  g_assert_cmpstr (sipnat_registration_get_active_server (reg), !=, ZONE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -319,6 +602,14 @@ main (int   argc,
   g_setenv ("SIPNAT_RESOLV_CONF", resolv_conf, TRUE);
 
   g_test_add_func ("/dns/srv/priority", test_srv_priority);
+  g_test_add_data_func ("/dns/srv/failover-refused", GINT_TO_POINTER (FALSE), test_srv_failover);
+  g_test_add_data_func ("/dns/srv/failover-silent", GINT_TO_POINTER (TRUE), test_srv_failover);
+  g_test_add_func ("/dns/naptr/transport", test_naptr_transport);
+  g_test_add_data_func ("/dns/explicit/host-port", GINT_TO_POINTER (FALSE), test_explicit_port);
+  g_test_add_data_func ("/dns/explicit/ip", GINT_TO_POINTER (TRUE), test_explicit_port);
+  g_test_add_func ("/dns/no-records", test_no_records);
+  if (0) g_test_add_func ("/dns/no-dns-server", test_no_dns_server);
+  g_test_add_func ("/dns/server-list", test_server_list);
 
   status = g_test_run ();
   g_rmdir (dir);
