@@ -12,6 +12,7 @@
 
 #pragma once
 
+#include "sipnat-dns-probe-private.h"
 #include "sipnat-account-private.h"
 #include "sipnat-binding-follower-private.h"
 #include "sipnat-flow-private.h"
@@ -71,6 +72,7 @@ struct _SipnatRegistration
   char *auth_header;               /* our own digest, when Sofia's cannot */
   gboolean expect_no_challenge;    /* nua's 904 before it goes out */
   gboolean identity_changed;
+  SipnatDnsProbe *dns_probe;       /* sipnat-dns-probe.c: is DNS silent? */
 
   GTask *register_task;
   GTask *unregister_task;

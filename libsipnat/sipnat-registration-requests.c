@@ -65,6 +65,7 @@ _sipnat_registration_drop_handle (SipnatRegistration *self,
   nua_handle_t *nh = g_steal_pointer (&self->nh);
 
   g_clear_pointer (&self->auth_header, g_free);
+  g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);
   if (nh == NULL || self->stack == NULL || _sipnat_stack_get_nua (self->stack) == NULL)
     return;   /* once the stack is gone, so are its handles */
 
@@ -270,6 +271,33 @@ failure_error (SipnatRegistration   *self,
 /* ---------------------------------------------------------------------- */
 /* Sending REGISTER                                                       */
 
+/* No DNS server answered while nta resolves the server's name: nta
+ * would wait for minutes (sipnat-dns-probe.c). */
+static void
+dns_silent_cb (gpointer data)
+{
+  SipnatRegistration *self = data;
+  _sipnat_registration_enter (self);
+
+  g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);
+  SIPNAT_NOTE (REGISTRATION, "%s: no DNS server answered for %s", self->name, active_server (self));
+  fail (self, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE,
+                           _("%s: no DNS server answered within %u s, so the server could not "
+                             "be found"),
+                           active_server (self), SIPNAT_DNS_PROBE_TIMEOUT_MS / 1000));
+
+  _sipnat_registration_leave (self);
+}
+
+static void
+start_dns_probe (SipnatRegistration *self)
+{
+  _sipnat_dns_probe_free (self->dns_probe);
+  self->dns_probe = _sipnat_dns_probe_start (_sipnat_stack_get_context (self->stack),
+                                             active_server (self), SIPNAT_DNS_PROBE_TIMEOUT_MS,
+                                             dns_silent_cb, self);
+}
+
 static void
 set_contact_binding (SipnatRegistration  *self,
                      const SipnatBinding *binding)
@@ -369,6 +397,7 @@ _sipnat_registration_send (SipnatRegistration *self)
   SIPNAT_NOTE (REGISTRATION, "%s: REGISTER %s Contact %s Expires %u",
                self->name, self->registrar_url, self->contacts_header, self->reg_timeout);
   issue_register (self);
+  start_dns_probe (self);
 
   self->stale_sent = self->stale_contact != NULL;
   g_clear_pointer (&self->stale_contact, g_free);
@@ -745,6 +774,7 @@ _sipnat_registration_handle_event (SipnatHandleOwner    *owner,
                ev->status, ev->phrase);
 
   _sipnat_registration_set_status (self, ev->status, ev->phrase);
+  g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);
   observe_via (self, ev);
 
   if (ev->event == nua_r_unregister)
