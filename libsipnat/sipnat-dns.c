@@ -7,10 +7,14 @@
  * finds the server as RFC 3263 says:
  *
  *  - no transport parameter (transport udp, the default): NAPTR of the
- *    domain first; its SIP+D2U/SIP+D2T/SIPS+D2T records, in order and
- *    preference, choose the transport among those the endpoint listens
- *    on, and lead to SRV names; without NAPTR records, the SRV names of
- *    every transport the endpoint has;
+ *    domain first; its SIP+D2U/SIP+D2T/SIPS+D2T records choose the
+ *    transport among those the endpoint listens on, and lead to SRV
+ *    names; without NAPTR records, the SRV names of every transport the
+ *    endpoint has. Sofia's choice (nta.c outgoing_naptr_tport()) moves
+ *    to another transport only when both its order and its preference
+ *    are lower (RFC 3403 wants the order first): a zone with equal
+ *    preferences keeps UDP. When NAPTR did choose TCP, the Contact
+ *    follows (adopt_dns_transport() in sipnat-registration-requests.c);
  *  - a transport parameter (tcp, tls): only `_sip._tcp` / `_sips._tcp`;
  *  - SRV records are tried by priority, then weight (RFC 2782), each
  *    target's A/AAAA addresses in turn; without SRV records, the A/AAAA
@@ -39,6 +43,9 @@
  * UDP), and after the last one retry with a back-off. So
  * `server = example.com, backup.example.net:5060` walks example.com's
  * SRV targets first, then the fixed backup.
+ *
+ * A DNS server that never answers is found out by sipnat-dns-probe.c
+ * (Sofia would wait for minutes).
  *
  * Sofia's resolver reads /etc/resolv.conf (its `nameserver` lines and,
  * as a Sofia extension, a `port` line) and the RES_OPTIONS and

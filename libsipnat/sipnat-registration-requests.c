@@ -26,6 +26,7 @@
 #include "sipnat-error-private.h"
 #include "sipnat-register-request-private.h"
 #include "sipnat-registration-impl-private.h"
+#include "sipnat-via-private.h"
 
 #define UDP_SIZE_LIMIT 1300
 
@@ -39,6 +40,14 @@ static const char *
 active_server (SipnatRegistration *self)
 {
   return _sipnat_server_list_get_active (self->servers);
+}
+
+/* The transport of our Contact: the registration's, or the one DNS
+ * chose for it (adopt_dns_transport()). */
+static SipnatTransport
+contact_transport (SipnatRegistration *self)
+{
+  return self->contact_binding ? self->contact_binding->transport : self->transport;
 }
 
 static SipnatRegisterIdentity
@@ -464,7 +473,7 @@ observe_via (SipnatRegistration   *self,
     return;
 
   changes = _sipnat_binding_follower_observe (self->follower, ev->sip->sip_via,
-                                              self->transport, &old);
+                                              contact_transport (self), &old);
   if (changes & SIPNAT_BINDING_CHANGED_LOCAL)
     _sipnat_registration_notify (self, "local-binding");
   if (changes & SIPNAT_BINDING_CHANGED_NAT_DETECTED)
@@ -527,7 +536,7 @@ start_flow (SipnatRegistration *self)
   aor = _sipnat_register_build_aor (&id);
   _sipnat_binding_follower_reset (self->follower,
                                   (gint64) MAX (self->reg_timeout / 2, 1) * G_USEC_PER_SEC);
-  _sipnat_flow_start (self->flow, self->registrar_url, aor, self->transport);
+  _sipnat_flow_start (self->flow, self->registrar_url, aor, contact_transport (self));
 }
 
 void
@@ -665,6 +674,38 @@ granted_expires (SipnatRegistration *self,
   return granted;
 }
 
+/* A domain's NAPTR records chose another transport than the Contact's
+ * (sipnat-dns.c): the REGISTER went over TCP with a UDP Contact. The
+ * Contact takes the transport the request went over, and replaces the
+ * old one at once. Not for a large request that went over TCP by
+ * itself (nta's 1300-byte rule): that is no choice of DNS. */
+static gboolean
+adopt_dns_transport (SipnatRegistration   *self,
+                     const SipnatSipEvent *ev)
+{
+  g_autoptr(SipnatBinding) sent_by = NULL;
+  g_autoptr(SipnatBinding) contact = NULL;
+
+  if (self->transport != SIPNAT_TRANSPORT_UDP || self->contact_binding == NULL ||
+      self->request_size > UDP_SIZE_LIMIT || ev->sip->sip_via == NULL ||
+      !_sipnat_dns_server_uses_srv (active_server (self)))
+    return FALSE;
+
+  sent_by = _sipnat_via_get_sent_by (ev->sip->sip_via, NULL);
+  if (sent_by == NULL || sent_by->transport == self->contact_binding->transport)
+    return FALSE;
+
+  SIPNAT_NOTE (REGISTRATION, "%s: DNS chose %s for %s; the Contact follows", self->name,
+               sipnat_transport_to_string (sent_by->transport), active_server (self));
+  contact = sipnat_binding_new (self->contact_binding->host, self->contact_binding->port,
+                                sent_by->transport);
+  g_free (self->stale_contact);
+  self->stale_contact = g_strdup (self->contact);
+  set_contact_binding (self, contact);
+  _sipnat_registration_send (self);
+  return TRUE;
+}
+
 static void
 handle_success (SipnatRegistration   *self,
                 const SipnatSipEvent *ev)
@@ -703,6 +744,12 @@ handle_success (SipnatRegistration   *self,
   if (_sipnat_flow_update_outbound (self->flow, ev->sip))
     _sipnat_registration_notify (self, "outbound-active");
   _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_REGISTERED, NULL);
+
+  if (!stale_sent && adopt_dns_transport (self, ev))
+    {
+      _sipnat_registration_complete (self, &self->register_task, NULL);
+      return;
+    }
 
   start_flow (self);
   if (_sipnat_binding_follower_get_public (self->follower) == NULL)
