@@ -15,6 +15,7 @@
 
 #include <sipnat.h>
 
+#include "sipnat-dns-private.h"
 #include "sipnat-test-registrar.h"
 #include "sipnat-test-utils.h"
 
@@ -262,6 +263,38 @@ register_alice (SipnatEndpoint      *endpoint,
 
 /* ---------------------------------------------------------------------- */
 /* Tests                                                                  */
+
+/* Which `server` entries go through NAPTR/SRV (RFC 3263 §4.1, §4.2). */
+static void
+test_uses_srv (void)
+{
+  g_assert_true (_sipnat_dns_server_uses_srv ("example.com"));
+  g_assert_true (_sipnat_dns_server_uses_srv ("sip"));
+  g_assert_false (_sipnat_dns_server_uses_srv ("example.com:5060"));
+  g_assert_false (_sipnat_dns_server_uses_srv ("192.0.2.1"));
+  g_assert_false (_sipnat_dns_server_uses_srv ("192.0.2.1:5080"));
+  g_assert_false (_sipnat_dns_server_uses_srv ("[2001:db8::1]"));
+  g_assert_false (_sipnat_dns_server_uses_srv ("[2001:db8::1]:5060"));
+  g_assert_false (_sipnat_dns_server_uses_srv (""));
+  g_assert_false (_sipnat_dns_server_uses_srv (NULL));
+}
+
+/* Only nta's own "503 DNS Error" becomes the DNS error. */
+static void
+test_failure_error (void)
+{
+  g_autoptr(GError) domain = _sipnat_dns_failure_new ("example.com", 503, "DNS Error", FALSE);
+  g_autoptr(GError) host = _sipnat_dns_failure_new ("example.com:5060", 503, "DNS Error", FALSE);
+
+  g_assert_error (domain, SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE);
+  g_assert_nonnull (strstr (domain->message, "example.com: no SIP server found in DNS"));
+  g_assert_error (host, SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE);
+  g_assert_nonnull (strstr (host->message, "example.com:5060"));
+  g_assert_null (_sipnat_dns_failure_new ("example.com", 503, "DNS Error", TRUE));
+  g_assert_null (_sipnat_dns_failure_new ("example.com", 503, "Service Unavailable", FALSE));
+  g_assert_null (_sipnat_dns_failure_new ("example.com", 408, "DNS Error", FALSE));
+  g_assert_null (_sipnat_dns_failure_new ("example.com", 503, NULL, FALSE));
+}
 
 /* (1) Two SRV targets: the one with the lower priority value is used. */
 static void
@@ -623,6 +656,8 @@ main (int   argc,
   resolv_conf = g_build_filename (dir, "resolv.conf", NULL);
   g_setenv ("SIPNAT_RESOLV_CONF", resolv_conf, TRUE);
 
+  g_test_add_func ("/dns/uses-srv", test_uses_srv);
+  g_test_add_func ("/dns/failure-error", test_failure_error);
   g_test_add_func ("/dns/srv/priority", test_srv_priority);
   g_test_add_data_func ("/dns/srv/failover-refused", GINT_TO_POINTER (FALSE), test_srv_failover);
   g_test_add_data_func ("/dns/srv/failover-silent", GINT_TO_POINTER (TRUE), test_srv_failover);
