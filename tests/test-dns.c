@@ -554,17 +554,44 @@ test_no_records (void)
                    (gint64) sipnat_test_deadline_ms (TRANSACTION_TIMEOUT_MS) * 1000);
 }
 
-/* No DNS server answers at all: an error after sresolv's retries, not a
- * hang. */
-static void
-test_no_dns_server (void)
+/* The application drops its endpoint in the register callback. */
+typedef struct
 {
+  SipnatEndpoint *endpoint;
+  SipnatTestResult result;
+} DropOnAnswer;
+
+static void
+drop_endpoint_cb (GObject      *source,
+                  GAsyncResult *res,
+                  gpointer      data)
+{
+  DropOnAnswer *d = data;
+
+  d->result.ok = sipnat_registration_register_finish (SIPNAT_REGISTRATION (source), res,
+                                                      &d->result.error);
+  g_clear_object (&d->endpoint);   /* the last reference, inside the callback */
+  d->result.done = TRUE;
+}
+
+static gboolean
+pointer_cleared (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* No DNS server answers at all: an error after the probe's 10 s, not
+ * after Sofia's minutes; also when the application drops the endpoint
+ * in its callback. */
+static void
+test_no_dns_server (gconstpointer data)
+{
+  gboolean drop = GPOINTER_TO_INT (data);
   g_autoptr(GError) error = NULL;
-  g_autoptr(DnsServer) dns = NULL;
-  g_autoptr(SipnatTestEndpoint) endpoint = NULL;
   g_autoptr(GSocket) hole = NULL;
   g_autofree char *conf = NULL;
-  SipnatTestResult result = { 0 };
+  DropOnAnswer d = { 0 };
+  SipnatEndpoint *weak = NULL;
   SipnatRegistration *reg;
   gint64 start, ms;
 
@@ -575,13 +602,18 @@ test_no_dns_server (void)
   conf = g_strdup_printf ("nameserver 127.0.0.1\nport %u\n", socket_port (hole));
   g_assert_true (g_file_set_contents (g_getenv ("SIPNAT_RESOLV_CONF"), conf, -1, NULL));
 
-  endpoint = new_endpoint (SIPNAT_TRANSPORT_FLAGS_UDP);
-  reg = sipnat_endpoint_add_registration (endpoint, ZONE, "alice");
+  d.endpoint = new_endpoint (SIPNAT_TRANSPORT_FLAGS_UDP);
+  weak = d.endpoint;
+  g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
+  reg = sipnat_endpoint_add_registration (d.endpoint, ZONE, "alice");
   start = g_get_monotonic_time ();
-  sipnat_registration_register_async (reg, NULL, sipnat_test_register_cb, &result);
-  sipnat_test_wait_flag (&result.done, NO_DNS_DEADLINE_MS);
-  g_assert_false (result.ok);
-  error = g_steal_pointer (&result.error);
+  if (drop)
+    sipnat_registration_register_async (reg, NULL, drop_endpoint_cb, &d);
+  else
+    sipnat_registration_register_async (reg, NULL, sipnat_test_register_cb, &d.result);
+  sipnat_test_wait_flag (&d.result.done, NO_DNS_DEADLINE_MS);
+  g_assert_false (d.result.ok);
+  error = g_steal_pointer (&d.result.error);
   ms = (g_get_monotonic_time () - start) / 1000;
   g_test_message ("no DNS server: %s after %" G_GINT64_FORMAT " ms", error->message, ms);
   g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE);
@@ -590,6 +622,12 @@ test_no_dns_server (void)
   /* The probe's 10 s, not Sofia's minutes. */
   g_assert_cmpint (ms, >=, 9000);
   g_assert_cmpint (ms, <, sipnat_test_deadline_ms (20000));
+
+  if (drop)
+    sipnat_test_wait_until (pointer_cleared, &weak, 10000);
+  else
+    sipnat_test_drop_endpoint (&d.endpoint);
+  g_assert_null (weak);
   g_unlink (g_getenv ("SIPNAT_RESOLV_CONF"));
 }
 
@@ -647,7 +685,7 @@ main (int   argc,
   g_autofree char *resolv_conf = NULL;
   int status;
 
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
 
   /* Sofia's resolver reads this file (sipnat-dns.c); each test's
    * dnsmasq writes it. */
@@ -665,7 +703,9 @@ main (int   argc,
   g_test_add_data_func ("/dns/explicit/host-port", GINT_TO_POINTER (FALSE), test_explicit_port);
   g_test_add_data_func ("/dns/explicit/ip", GINT_TO_POINTER (TRUE), test_explicit_port);
   g_test_add_func ("/dns/no-records", test_no_records);
-  g_test_add_func ("/dns/no-dns-server", test_no_dns_server);
+  g_test_add_data_func ("/dns/no-dns-server", GINT_TO_POINTER (FALSE), test_no_dns_server);
+  g_test_add_data_func ("/dns/no-dns-server/drop-endpoint", GINT_TO_POINTER (TRUE),
+                        test_no_dns_server);
   g_test_add_func ("/dns/server-list", test_server_list);
 
   status = g_test_run ();
