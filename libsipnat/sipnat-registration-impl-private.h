@@ -12,9 +12,9 @@
 
 #pragma once
 
-#include "sipnat-dns-probe-private.h"
 #include "sipnat-account-private.h"
 #include "sipnat-binding-follower-private.h"
+#include "sipnat-dns-probe-private.h"
 #include "sipnat-flow-private.h"
 #include "sipnat-outbox-private.h"
 #include "sipnat-registration-private.h"
