@@ -362,12 +362,21 @@ socket_port (GSocket *socket)
 
 /* (2) The first SRV target is down: the REGISTER is sent again to the
  * second by nta, and the registration succeeds there. Down as a closed
- * port (an ICMP error: at once) or as a silent host (after one
- * transaction timeout). */
+ * port (an ICMP error on UDP, a refused connection on TCP: at once) or
+ * as a silent host (after one transaction timeout). */
+typedef enum
+{
+  DOWN_REFUSING_UDP,
+  DOWN_SILENT_UDP,
+  DOWN_REFUSING_TCP,
+} Down;
+
 static void
 test_srv_failover (gconstpointer data)
 {
-  gboolean silent = GPOINTER_TO_INT (data);
+  Down down = GPOINTER_TO_INT (data);
+  gboolean tcp = down == DOWN_REFUSING_TCP;
+  const char *service = tcp ? "_sip._tcp" : "_sip._udp";
   g_autoptr(GError) error = NULL;
   g_autoptr(SipnatTestRegistrar) second = NULL;
   g_autoptr(DnsServer) dns = NULL;
@@ -382,17 +391,21 @@ test_srv_failover (gconstpointer data)
     return;
 
   second = start_kamailio ();
-  if (silent)
+  if (down == DOWN_SILENT_UDP)
     {
       hole = black_hole ();
       dead_port = socket_port (hole);
+    }
+  else if (tcp)
+    {
+      dead_port = free_port (G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP);
     }
   else
     {
       dead_port = free_port (G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP);
     }
-  srv1 = srv_record ("_sip._udp", "k1", NULL, dead_port, 10);
-  srv2 = srv_record ("_sip._udp", "k2", second, 0, 20);
+  srv1 = srv_record (service, "k1", NULL, dead_port, 10);
+  srv2 = srv_record (service, "k2", second, 0, 20);
   dns = dns_server_start ((const char *[]) {
                             srv1, srv2,
                             "--host-record=k1." ZONE ",127.0.0.1",
@@ -401,14 +414,15 @@ test_srv_failover (gconstpointer data)
                           &error);
   g_assert_no_error (error);
 
-  endpoint = new_endpoint (SIPNAT_TRANSPORT_FLAGS_UDP);
-  ms = register_alice (endpoint, ZONE, SIPNAT_TRANSPORT_UDP, &reg);
-  g_test_message ("first SRV target %s: registered on the second in %" G_GINT64_FORMAT " ms "
-                  "(sip-transaction-timeout %u ms)",
-                  silent ? "silent" : "refusing", ms, TRANSACTION_TIMEOUT_MS);
+  endpoint = new_endpoint (tcp ? SIPNAT_TRANSPORT_FLAGS_UDP | SIPNAT_TRANSPORT_FLAGS_TCP
+                               : SIPNAT_TRANSPORT_FLAGS_UDP);
+  ms = register_alice (endpoint, ZONE, tcp ? SIPNAT_TRANSPORT_TCP : SIPNAT_TRANSPORT_UDP, &reg);
+  g_test_message ("first %s SRV target %s: registered on the second in %" G_GINT64_FORMAT " ms "
+                  "(sip-transaction-timeout %u ms)", service,
+                  down == DOWN_SILENT_UDP ? "silent" : "refusing", ms, TRANSACTION_TIMEOUT_MS);
 
   g_assert_cmpuint (count_contacts (second), ==, 1);
-  if (silent)
+  if (down == DOWN_SILENT_UDP)
     {
       /* One transaction timeout on the first target, then the second
        * answers at once. */
@@ -417,7 +431,7 @@ test_srv_failover (gconstpointer data)
     }
   else
     {
-      /* The ICMP error moves on without waiting. */
+      /* The ICMP error or the refused connection moves on at once. */
       g_assert_cmpint (ms, <, sipnat_test_deadline_ms (TRANSACTION_TIMEOUT_MS / 2));
     }
 }
@@ -697,8 +711,12 @@ main (int   argc,
   g_test_add_func ("/dns/uses-srv", test_uses_srv);
   g_test_add_func ("/dns/failure-error", test_failure_error);
   g_test_add_func ("/dns/srv/priority", test_srv_priority);
-  g_test_add_data_func ("/dns/srv/failover-refused", GINT_TO_POINTER (FALSE), test_srv_failover);
-  g_test_add_data_func ("/dns/srv/failover-silent", GINT_TO_POINTER (TRUE), test_srv_failover);
+  g_test_add_data_func ("/dns/srv/failover-refused", GINT_TO_POINTER (DOWN_REFUSING_UDP),
+                        test_srv_failover);
+  g_test_add_data_func ("/dns/srv/failover-silent", GINT_TO_POINTER (DOWN_SILENT_UDP),
+                        test_srv_failover);
+  g_test_add_data_func ("/dns/srv/failover-refused-tcp", GINT_TO_POINTER (DOWN_REFUSING_TCP),
+                        test_srv_failover);
   g_test_add_func ("/dns/naptr/transport", test_naptr_transport);
   g_test_add_data_func ("/dns/explicit/host-port", GINT_TO_POINTER (FALSE), test_explicit_port);
   g_test_add_data_func ("/dns/explicit/ip", GINT_TO_POINTER (TRUE), test_explicit_port);
