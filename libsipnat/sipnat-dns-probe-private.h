@@ -14,6 +14,8 @@
 
 #include <glib.h>
 
+#include "sipnat-transport.h"
+
 G_BEGIN_DECLS
 
 /* How long a DNS server may take to answer the probe: glibc's default
@@ -22,14 +24,24 @@ G_BEGIN_DECLS
 
 typedef struct _SipnatDnsProbe SipnatDnsProbe;
 
-/* Called (once, from @context) when no DNS server answered in time. */
-typedef void (*SipnatDnsProbeSilentFunc) (gpointer user_data);
+typedef struct
+{
+  gboolean answered;           /* FALSE: no DNS server answered in time */
+  gboolean has_transport;      /* the domain's NAPTR records chose one */
+  SipnatTransport transport;
+} SipnatDnsProbeResult;
 
-SipnatDnsProbe *_sipnat_dns_probe_start (GMainContext             *context,
-                                         const char               *server,
-                                         guint                     timeout_ms,
-                                         SipnatDnsProbeSilentFunc  silent,
-                                         gpointer                  user_data);
+/* Called once, from @context, when a DNS server answered or none did in
+ * time. May free the probe. */
+typedef void (*SipnatDnsProbeFunc) (gpointer                    user_data,
+                                    const SipnatDnsProbeResult *result);
+
+SipnatDnsProbe *_sipnat_dns_probe_start (GMainContext         *context,
+                                         const char           *server,
+                                         SipnatTransportFlags  transports,
+                                         guint                 timeout_ms,
+                                         SipnatDnsProbeFunc    func,
+                                         gpointer              user_data);
 void            _sipnat_dns_probe_free  (SipnatDnsProbe           *probe);
 
 G_END_DECLS

@@ -15,8 +15,12 @@
  * look up with NAPTR, A otherwise, while nta goes on with its own.
  * Any answer, even "no such domain", says that DNS works, and nta's
  * own result stands. No answer within the deadline (or a network error
- * such as an ICMP port unreachable from the server's port) calls the
- * owner back, which fails the request with a clear error.
+ * such as an ICMP port unreachable from the server's port) tells the
+ * owner, which fails the request with a clear error. A NAPTR answer
+ * also says which transport the domain prefers, in RFC 3403's order
+ * (_sipnat_dns_choose_naptr(), sipnat-dns.c): the registration waits
+ * for it before its first REGISTER to a domain, where Sofia's own
+ * choice would get the order wrong.
  *
  * It runs its own resolver on the GLib context, not nta's (nua does
  * not give nta's resolver away) and not on the su_root (whose life
@@ -48,11 +52,13 @@ struct _SipnatDnsProbe
   int sockets[MAX_SOCKETS];
   GSource *retransmit;
   GSource *deadline;
-  GSource *report;          /* the silence, told from a source of ours */
-  gboolean answered;
+  GSource *report;          /* the outcome, told from a source of ours */
   gboolean closing;
+  char *domain;
+  SipnatTransportFlags transports;
+  SipnatDnsProbeResult result;
 
-  SipnatDnsProbeSilentFunc silent;
+  SipnatDnsProbeFunc func;
   gpointer user_data;
 };
 
@@ -123,24 +129,51 @@ static gboolean
 report_cb (gpointer data)
 {
   SipnatDnsProbe *probe = data;
+  SipnatDnsProbeResult result = probe->result;
 
   g_clear_pointer (&probe->report, g_source_unref);
   clear_source (&probe->deadline);
   clear_source (&probe->retransmit);
-  probe->silent (probe->user_data);   /* may free the probe: last */
+  probe->func (probe->user_data, &result);   /* may free the probe: last */
   return G_SOURCE_REMOVE;
 }
 
 /* Never calls the owner from inside sres: it may free the resolver. */
 static void
-report_silence (SipnatDnsProbe *probe)
+report (SipnatDnsProbe *probe)
 {
-  if (probe->report != NULL || probe->answered)
+  if (probe->report != NULL)
     return;
 
+  clear_source (&probe->deadline);
+  clear_source (&probe->retransmit);
   probe->report = g_timeout_source_new (0);
   g_source_set_callback (probe->report, report_cb, probe, NULL);
   g_source_attach (probe->report, probe->context);
+}
+
+/* The NAPTR records of the answer, and the transport they choose. */
+static void
+choose_transport (SipnatDnsProbe  *probe,
+                  sres_record_t  **answers)
+{
+  g_autoptr(GArray) records = g_array_new (FALSE, TRUE, sizeof (SipnatNaptr));
+
+  for (guint i = 0; answers[i] != NULL && records->len < 64; i++)
+    {
+      const sres_naptr_record_t *na = answers[i]->sr_naptr;
+      SipnatNaptr r;
+
+      if (na->na_record->r_status != SRES_OK || na->na_record->r_type != sres_type_naptr)
+        continue;
+      r = (SipnatNaptr) { na->na_order, na->na_prefer, na->na_flags, na->na_services,
+                          na->na_replace };
+      g_array_append_val (records, r);
+    }
+
+  probe->result.has_transport =
+    _sipnat_dns_choose_naptr ((const SipnatNaptr *) records->data, records->len, probe->domain,
+                              probe->transports, &probe->result.transport);
 }
 
 static void
@@ -154,17 +187,14 @@ answer_cb (sres_context_t  *context,
   probe->query = NULL;
   if (answers != NULL && answers[0] != NULL)
     status = answers[0]->sr_record->r_status;
+
+  probe->result.answered = status != SRES_TIMEOUT_ERR && status != SRES_NETWORK_ERR &&
+                           status != SRES_INTERNAL_ERR;
+  if (probe->result.answered && status == SRES_OK)
+    choose_transport (probe, answers);
+
   sres_free_answers (probe->resolver, answers);
-
-  if (status == SRES_TIMEOUT_ERR || status == SRES_NETWORK_ERR || status == SRES_INTERNAL_ERR)
-    {
-      report_silence (probe);
-      return;
-    }
-
-  probe->answered = TRUE;
-  clear_source (&probe->deadline);
-  clear_source (&probe->retransmit);
+  report (probe);
 }
 
 static gboolean
@@ -173,7 +203,7 @@ deadline_cb (gpointer data)
   SipnatDnsProbe *probe = data;
 
   g_clear_pointer (&probe->deadline, g_source_unref);
-  report_silence (probe);
+  report (probe);
   return G_SOURCE_REMOVE;
 }
 
@@ -208,19 +238,21 @@ server_host (const char *server)
  * _sipnat_dns_probe_start:
  * @context: where the probe runs
  * @server: a `server` entry
+ * @transports: the endpoint's, for the NAPTR choice
  * @timeout_ms: how long the DNS servers may take
- * @silent: called when none answered in time
- * @user_data: for @silent
+ * @func: called with the outcome
+ * @user_data: for @func
  *
  * Returns: (transfer full) (nullable): the probe, or %NULL when @server
  *   is an IP address (no DNS) or no resolver could be made
  */
 SipnatDnsProbe *
-_sipnat_dns_probe_start (GMainContext             *context,
-                         const char               *server,
-                         guint                     timeout_ms,
-                         SipnatDnsProbeSilentFunc  silent,
-                         gpointer                  user_data)
+_sipnat_dns_probe_start (GMainContext         *context,
+                         const char           *server,
+                         SipnatTransportFlags  transports,
+                         guint                 timeout_ms,
+                         SipnatDnsProbeFunc    func,
+                         gpointer              user_data)
 {
   g_autofree char *host = server ? server_host (server) : NULL;
   SipnatDnsProbe *probe;
@@ -232,9 +264,11 @@ _sipnat_dns_probe_start (GMainContext             *context,
   type = _sipnat_dns_server_uses_srv (server) ? sres_type_naptr : sres_type_a;
 
   probe = g_new0 (SipnatDnsProbe, 1);
+  probe->domain = g_strdup (host);
   probe->context = g_main_context_ref (context);
-  probe->silent = silent;
+  probe->func = func;
   probe->user_data = user_data;
+  probe->transports = transports;
   probe->resolver = sres_resolver_new (_sipnat_dns_get_resolv_conf ());
   if (probe->resolver == NULL)
     {
@@ -246,8 +280,8 @@ _sipnat_dns_probe_start (GMainContext             *context,
   probe->retransmit = attach_timeout (probe, RETRANSMIT_INTERVAL_MS, retransmit_cb);
   probe->deadline = attach_timeout (probe, timeout_ms, deadline_cb);
   probe->query = sres_query (probe->resolver, answer_cb, (sres_context_t *) probe, type, host);
-  if (probe->query == NULL && !probe->answered)
-    report_silence (probe);
+  if (probe->query == NULL)
+    report (probe);
 
   return probe;
 }
@@ -269,5 +303,6 @@ _sipnat_dns_probe_free (SipnatDnsProbe *probe)
   if (probe->resolver != NULL)
     sres_resolver_unref (probe->resolver);
   g_main_context_unref (probe->context);
+  g_free (probe->domain);
   g_free (probe);
 }

@@ -105,6 +105,98 @@ _sipnat_dns_server_uses_srv (const char *server)
   return !has_port && *host != '\0' && !g_hostname_is_ip_address (host);
 }
 
+static gboolean
+service_transport (const char      *service,
+                   SipnatTransport *transport)
+{
+  if (g_ascii_strcasecmp (service, "SIP+D2U") == 0)
+    *transport = SIPNAT_TRANSPORT_UDP;
+  else if (g_ascii_strcasecmp (service, "SIP+D2T") == 0)
+    *transport = SIPNAT_TRANSPORT_TCP;
+  else if (g_ascii_strcasecmp (service, "SIPS+D2T") == 0)
+    *transport = SIPNAT_TRANSPORT_TLS;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* The SRV name nta asks for @transport when the URI names it. */
+static char *
+srv_name (SipnatTransport  transport,
+          const char      *domain)
+{
+  switch (transport)
+    {
+    case SIPNAT_TRANSPORT_UDP:
+      return g_strdup_printf ("_sip._udp.%s", domain);
+    case SIPNAT_TRANSPORT_TCP:
+      return g_strdup_printf ("_sip._tcp.%s", domain);
+    case SIPNAT_TRANSPORT_TLS:
+    default:
+      return g_strdup_printf ("_sips._tcp.%s", domain);
+    }
+}
+
+/*
+ * _sipnat_dns_choose_naptr:
+ * @records: (array length=n_records): a domain's NAPTR records
+ * @n_records: how many
+ * @domain: the domain
+ * @transports: the transports the endpoint listens on
+ * @transport: (out): the transport to name in the Request-URI
+ *
+ * RFC 3263 §4.1 with RFC 3403's order: the lowest order first, then the
+ * lowest preference, among the SIP services the endpoint has and with
+ * the "S" flag. Sofia's own choice (nta.c outgoing_naptr_tport()) takes
+ * another transport only when its order and its preference are both
+ * lower, so a zone whose records differ in order only kept UDP.
+ *
+ * Naming the transport in the Request-URI makes nta ask the SRV name it
+ * derives for it (`_sip._tcp.DOMAIN`), not the NAPTR's replacement: a
+ * record whose replacement is another name is left to nta (FALSE).
+ *
+ * Returns: %TRUE with @transport set when a record chooses it
+ */
+gboolean
+_sipnat_dns_choose_naptr (const SipnatNaptr    *records,
+                          guint                 n_records,
+                          const char           *domain,
+                          SipnatTransportFlags  transports,
+                          SipnatTransport      *transport)
+{
+  const SipnatNaptr *best = NULL;
+  SipnatTransport best_transport = SIPNAT_TRANSPORT_UDP;
+  g_autofree char *expected = NULL;
+  g_autofree char *replacement = NULL;
+
+  for (guint i = 0; i < n_records; i++)
+    {
+      const SipnatNaptr *r = &records[i];
+      SipnatTransport t;
+
+      if (r->service == NULL || r->flags == NULL || !service_transport (r->service, &t) ||
+          g_ascii_strcasecmp (r->flags, "s") != 0 || !(transports & (1u << t)))
+        continue;
+      if (best == NULL || r->order < best->order ||
+          (r->order == best->order && r->preference < best->preference))
+        best = r, best_transport = t;
+    }
+
+  if (best == NULL || best->replacement == NULL || domain == NULL)
+    return FALSE;
+
+  /* Compare without a trailing dot, ignoring case. */
+  expected = srv_name (best_transport, domain);
+  replacement = g_strdup (best->replacement);
+  if (*replacement != '\0' && replacement[strlen (replacement) - 1] == '.')
+    replacement[strlen (replacement) - 1] = '\0';
+  if (g_ascii_strcasecmp (replacement, expected) != 0)
+    return FALSE;
+
+  *transport = best_transport;
+  return TRUE;
+}
+
 /*
  * _sipnat_dns_get_resolv_conf:
  *

@@ -73,6 +73,10 @@ struct _SipnatRegistration
   gboolean expect_no_challenge;    /* nua's 904 before it goes out */
   gboolean identity_changed;
   SipnatDnsProbe *dns_probe;       /* sipnat-dns-probe.c: is DNS silent? */
+  gboolean naptr_pending;          /* the REGISTER waits for the probe */
+  char *naptr_server;              /* the server entry whose NAPTR we know */
+  gboolean naptr_chose;            /* and it chose naptr_transport */
+  SipnatTransport naptr_transport;
 
   GTask *register_task;
   GTask *unregister_task;

@@ -42,6 +42,14 @@ active_server (SipnatRegistration *self)
   return _sipnat_server_list_get_active (self->servers);
 }
 
+/* The domain's NAPTR chose the transport (wait_for_naptr()). */
+static gboolean
+naptr_applies (SipnatRegistration *self)
+{
+  return self->naptr_chose && self->transport == SIPNAT_TRANSPORT_UDP &&
+         g_strcmp0 (self->naptr_server, active_server (self)) == 0;
+}
+
 /* The transport of our Contact: the registration's, or the one DNS
  * chose for it (adopt_dns_transport()). */
 static SipnatTransport
@@ -280,33 +288,6 @@ failure_error (SipnatRegistration   *self,
 /* ---------------------------------------------------------------------- */
 /* Sending REGISTER                                                       */
 
-/* No DNS server answered while nta resolves the server's name: nta
- * would wait for minutes (sipnat-dns-probe.c). */
-static void
-dns_silent_cb (gpointer data)
-{
-  SipnatRegistration *self = data;
-  _sipnat_registration_enter (self);
-
-  g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);
-  SIPNAT_NOTE (REGISTRATION, "%s: no DNS server answered for %s", self->name, active_server (self));
-  fail (self, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE,
-                           _("%s: no DNS server answered within %u s, so the server could not "
-                             "be found"),
-                           active_server (self), SIPNAT_DNS_PROBE_TIMEOUT_MS / 1000));
-
-  _sipnat_registration_leave (self);
-}
-
-static void
-start_dns_probe (SipnatRegistration *self)
-{
-  _sipnat_dns_probe_free (self->dns_probe);
-  self->dns_probe = _sipnat_dns_probe_start (_sipnat_stack_get_context (self->stack),
-                                             active_server (self), SIPNAT_DNS_PROBE_TIMEOUT_MS,
-                                             dns_silent_cb, self);
-}
-
 static void
 set_contact_binding (SipnatRegistration  *self,
                      const SipnatBinding *binding)
@@ -337,7 +318,7 @@ ensure_contact (SipnatRegistration *self)
   local = sipnat_binding_new (public_address ? public_address
                                              : _sipnat_stack_get_contact_host (self->stack),
                               _sipnat_stack_get_port (self->stack),
-                              self->transport);
+                              naptr_applies (self) ? self->naptr_transport : self->transport);
   set_contact_binding (self, local);
 }
 
@@ -373,6 +354,96 @@ issue_register (SipnatRegistration *self)
                 TAG_END ());
 }
 
+/* The DNS probe (sipnat-dns-probe.c) answered. No DNS server at all:
+ * nta would wait for minutes, fail now. A REGISTER that waited for the
+ * domain's NAPTR goes out with the transport it chose. */
+static void
+dns_probe_cb (gpointer                    data,
+              const SipnatDnsProbeResult *result)
+{
+  SipnatRegistration *self = data;
+  gboolean waiting = self->naptr_pending;
+  _sipnat_registration_enter (self);
+
+  g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);
+  self->naptr_pending = FALSE;
+
+  if (!result->answered)
+    {
+      SIPNAT_NOTE (REGISTRATION, "%s: no DNS server answered for %s", self->name,
+                   active_server (self));
+      fail (self, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE,
+                               _("%s: no DNS server answered within %u s, so the server could "
+                                 "not be found"),
+                               active_server (self), SIPNAT_DNS_PROBE_TIMEOUT_MS / 1000));
+    }
+  else if (waiting && self->state != SIPNAT_REGISTRATION_STATE_UNREGISTERING)
+    {
+      g_free (self->naptr_server);
+      self->naptr_server = g_strdup (active_server (self));
+      self->naptr_chose = result->has_transport;
+      self->naptr_transport = result->transport;
+      if (result->has_transport)
+        SIPNAT_NOTE (REGISTRATION, "%s: NAPTR of %s chose %s", self->name, active_server (self),
+                     sipnat_transport_to_string (result->transport));
+      _sipnat_registration_send (self);
+    }
+
+  _sipnat_registration_leave (self);
+}
+
+static void
+start_dns_probe (SipnatRegistration *self)
+{
+  SipnatTransportFlags transports = self->endpoint ? sipnat_endpoint_get_transports (self->endpoint)
+                                                   : SIPNAT_TRANSPORT_FLAGS_UDP;
+
+  g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);
+  self->naptr_pending = FALSE;
+  self->dns_probe = _sipnat_dns_probe_start (_sipnat_stack_get_context (self->stack),
+                                             active_server (self), transports,
+                                             SIPNAT_DNS_PROBE_TIMEOUT_MS, dns_probe_cb, self);
+}
+
+/* RFC 3263 §4.1: a domain's NAPTR records choose the transport when
+ * `transport` is udp (the default, which names none in the URI) and the
+ * endpoint has another. nta would choose in the wrong order
+ * (sipnat-dns.c): wait for our own answer, once per server entry (a
+ * new `server`, or failing over to the next entry, asks again). */
+static gboolean
+wait_for_naptr (SipnatRegistration *self)
+{
+  SipnatTransportFlags transports = self->endpoint ? sipnat_endpoint_get_transports (self->endpoint)
+                                                   : SIPNAT_TRANSPORT_FLAGS_UDP;
+
+  if (self->transport != SIPNAT_TRANSPORT_UDP ||
+      (transports & ~SIPNAT_TRANSPORT_FLAGS_UDP) == 0 ||
+      !_sipnat_dns_server_uses_srv (active_server (self)) ||
+      g_strcmp0 (self->naptr_server, active_server (self)) == 0)
+    return FALSE;
+
+  self->naptr_chose = FALSE;
+  start_dns_probe (self);
+  if (self->dns_probe == NULL)
+    return FALSE;
+
+  self->naptr_pending = TRUE;
+  if (self->state != SIPNAT_REGISTRATION_STATE_REGISTERED)
+    _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_REGISTERING, NULL);
+  return TRUE;
+}
+
+static char *
+registrar_url (SipnatRegistration *self)
+{
+  /* The chosen transport, named: nta asks its SRV name only. */
+  if (naptr_applies (self))
+    return g_strdup_printf ("sip:%s;transport=%s", active_server (self),
+                            sipnat_transport_to_string (self->naptr_transport));
+
+  return _sipnat_register_build_registrar_url (active_server (self), self->transport);
+}
+
 void
 _sipnat_registration_send (SipnatRegistration *self)
 {
@@ -384,6 +455,8 @@ _sipnat_registration_send (SipnatRegistration *self)
                                        _("The endpoint is closed")));
       return;
     }
+  if (wait_for_naptr (self))
+    return;
 
   ensure_contact (self);
   self->identity_changed = FALSE;
@@ -391,11 +464,10 @@ _sipnat_registration_send (SipnatRegistration *self)
   g_clear_pointer (&self->auth_header, g_free);
 
   g_free (self->registrar_url);
-  self->registrar_url = _sipnat_register_build_registrar_url (active_server (self),
-                                                              self->transport);
+  self->registrar_url = registrar_url (self);
   g_free (self->contacts_header);
   self->contacts_header = contact_header (self);
-  if (self->transport != SIPNAT_TRANSPORT_UDP)
+  if (contact_transport (self) != SIPNAT_TRANSPORT_UDP)
     _sipnat_flow_claim_stream (self->flow);
   self->request_size = _sipnat_register_estimate_size (&id, self->registrar_url,
                                                        self->contacts_header,
@@ -406,7 +478,8 @@ _sipnat_registration_send (SipnatRegistration *self)
   SIPNAT_NOTE (REGISTRATION, "%s: REGISTER %s Contact %s Expires %u",
                self->name, self->registrar_url, self->contacts_header, self->reg_timeout);
   issue_register (self);
-  start_dns_probe (self);
+  if (self->dns_probe == NULL)
+    start_dns_probe (self);
 
   self->stale_sent = self->stale_contact != NULL;
   g_clear_pointer (&self->stale_contact, g_free);
@@ -434,6 +507,8 @@ _sipnat_registration_start_unregister (SipnatRegistration  *self,
   if (self->nh == NULL && !self->bound)
     return FALSE;
 
+  g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);
+  self->naptr_pending = FALSE;
   _sipnat_registration_stop_flow (self);
   if (self->nh != NULL)
     {

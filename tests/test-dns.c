@@ -279,6 +279,43 @@ test_uses_srv (void)
   g_assert_false (_sipnat_dns_server_uses_srv (NULL));
 }
 
+/* RFC 3403: order first, then preference, among what the endpoint has. */
+static void
+test_choose_naptr (void)
+{
+  const SipnatTransportFlags udp_tcp = SIPNAT_TRANSPORT_FLAGS_UDP | SIPNAT_TRANSPORT_FLAGS_TCP;
+  const SipnatNaptr zone[] = {
+    { 30, 10, "S", "SIP+D2U", "_sip._udp.example.com" },
+    { 20, 10, "s", "SIP+D2T", "_sip._tcp.example.com." },
+    { 10, 10, "S", "SIPS+D2T", "_sips._tcp.example.com" },
+    { 5, 10, "U", "SIP+D2U", "!^.*$!sip:x@example.net!" },
+    { 1, 1, "S", "E2U+sip", "_sip._udp.example.com" },
+  };
+  const SipnatNaptr by_preference[] = {
+    { 10, 20, "S", "SIP+D2U", "_sip._udp.example.com" },
+    { 10, 10, "S", "SIP+D2T", "_sip._tcp.example.com" },
+  };
+  const SipnatNaptr elsewhere[] = {
+    { 10, 10, "S", "SIP+D2T", "_sip._tcp.provider.example.net" },
+  };
+  SipnatTransport t = SIPNAT_TRANSPORT_UDP;
+
+  /* TLS first, but the endpoint has none: TCP by order. */
+  g_assert_true (_sipnat_dns_choose_naptr (zone, G_N_ELEMENTS (zone), "example.com", udp_tcp, &t));
+  g_assert_cmpint (t, ==, SIPNAT_TRANSPORT_TCP);
+  g_assert_true (_sipnat_dns_choose_naptr (zone, G_N_ELEMENTS (zone), "example.com",
+                                           udp_tcp | SIPNAT_TRANSPORT_FLAGS_TLS, &t));
+  g_assert_cmpint (t, ==, SIPNAT_TRANSPORT_TLS);
+  g_assert_true (_sipnat_dns_choose_naptr (zone, G_N_ELEMENTS (zone), "example.com",
+                                           SIPNAT_TRANSPORT_FLAGS_UDP, &t));
+  g_assert_cmpint (t, ==, SIPNAT_TRANSPORT_UDP);
+  g_assert_true (_sipnat_dns_choose_naptr (by_preference, 2, "example.com", udp_tcp, &t));
+  g_assert_cmpint (t, ==, SIPNAT_TRANSPORT_TCP);
+  /* Another SRV name than nta would ask: left to nta. */
+  g_assert_false (_sipnat_dns_choose_naptr (elsewhere, 1, "example.com", udp_tcp, &t));
+  g_assert_false (_sipnat_dns_choose_naptr (NULL, 0, "example.com", udp_tcp, &t));
+}
+
 /* Only nta's own "503 DNS Error" becomes the DNS error. */
 static void
 test_failure_error (void)
@@ -446,8 +483,10 @@ tcp_contact_only (gpointer data)
          strstr (contacts[0], "transport=tcp") != NULL;
 }
 
-/* (3) NAPTR prefers TCP: the REGISTER goes over TCP to the target of
- * _sip._tcp, although _sip._udp has another one. */
+/* (3) NAPTR prefers TCP by its order alone (equal preferences, where
+ * Sofia's own choice kept UDP): the REGISTER goes over TCP to the
+ * target of _sip._tcp, although _sip._udp has another one, and the
+ * Contact says transport=tcp. */
 static void
 test_naptr_transport (void)
 {
@@ -467,7 +506,7 @@ test_naptr_transport (void)
   srv_tcp = srv_record ("_sip._tcp", "k1", tcp, 0, 10);
   srv_udp = srv_record ("_sip._udp", "k2", udp, 0, 10);
   dns = dns_server_start ((const char *[]) {
-                            "--naptr-record=" ZONE ",20,20,S,SIP+D2U,,_sip._udp." ZONE,
+                            "--naptr-record=" ZONE ",20,10,S,SIP+D2U,,_sip._udp." ZONE,
                             "--naptr-record=" ZONE ",10,10,S,SIP+D2T,,_sip._tcp." ZONE,
                             srv_tcp, srv_udp,
                             "--host-record=k1." ZONE ",127.0.0.1",
@@ -616,7 +655,10 @@ test_no_dns_server (gconstpointer data)
   conf = g_strdup_printf ("nameserver 127.0.0.1\nport %u\n", socket_port (hole));
   g_assert_true (g_file_set_contents (g_getenv ("SIPNAT_RESOLV_CONF"), conf, -1, NULL));
 
-  d.endpoint = new_endpoint (SIPNAT_TRANSPORT_FLAGS_UDP);
+  /* With TCP too, the REGISTER waits for the NAPTR answer; over UDP
+   * alone it goes out at once, with the probe beside it. */
+  d.endpoint = new_endpoint (drop ? SIPNAT_TRANSPORT_FLAGS_UDP | SIPNAT_TRANSPORT_FLAGS_TCP
+                                  : SIPNAT_TRANSPORT_FLAGS_UDP);
   weak = d.endpoint;
   g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
   reg = sipnat_endpoint_add_registration (d.endpoint, ZONE, "alice");
@@ -710,6 +752,7 @@ main (int   argc,
 
   g_test_add_func ("/dns/uses-srv", test_uses_srv);
   g_test_add_func ("/dns/failure-error", test_failure_error);
+  g_test_add_func ("/dns/choose-naptr", test_choose_naptr);
   g_test_add_func ("/dns/srv/priority", test_srv_priority);
   g_test_add_data_func ("/dns/srv/failover-refused", GINT_TO_POINTER (DOWN_REFUSING_UDP),
                         test_srv_failover);
