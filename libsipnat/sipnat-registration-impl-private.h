@@ -14,6 +14,7 @@
 
 #include "sipnat-account-private.h"
 #include "sipnat-binding-follower-private.h"
+#include "sipnat-dns-probe-private.h"
 #include "sipnat-flow-private.h"
 #include "sipnat-outbox-private.h"
 #include "sipnat-registration-private.h"
@@ -72,6 +73,11 @@ struct _SipnatRegistration
   char *auth_header;               /* our own digest, when Sofia's cannot */
   gboolean expect_no_challenge;    /* nua's 904 before it goes out */
   gboolean identity_changed;
+  SipnatDnsProbe *dns_probe;       /* sipnat-dns-probe.c: is DNS silent? */
+  gboolean naptr_pending;          /* the REGISTER waits for the probe */
+  char *naptr_server;              /* the server entry whose NAPTR we know */
+  gboolean naptr_chose;            /* and it chose naptr_transport */
+  SipnatTransport naptr_transport;
 
   GTask *register_task;
   GTask *unregister_task;

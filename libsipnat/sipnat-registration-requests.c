@@ -22,9 +22,11 @@
 #include <string.h>
 
 #include "sipnat-debug-private.h"
+#include "sipnat-dns-private.h"
 #include "sipnat-error-private.h"
 #include "sipnat-register-request-private.h"
 #include "sipnat-registration-impl-private.h"
+#include "sipnat-via-private.h"
 
 #define UDP_SIZE_LIMIT 1300
 
@@ -38,6 +40,22 @@ static const char *
 active_server (SipnatRegistration *self)
 {
   return _sipnat_server_list_get_active (self->servers);
+}
+
+/* The domain's NAPTR chose the transport (wait_for_naptr()). */
+static gboolean
+naptr_applies (SipnatRegistration *self)
+{
+  return self->naptr_chose && self->transport == SIPNAT_TRANSPORT_UDP &&
+         g_strcmp0 (self->naptr_server, active_server (self)) == 0;
+}
+
+/* The transport of our Contact: the registration's, or the one DNS
+ * chose for it (adopt_dns_transport()). */
+static SipnatTransport
+contact_transport (SipnatRegistration *self)
+{
+  return self->contact_binding ? self->contact_binding->transport : self->transport;
 }
 
 static SipnatRegisterIdentity
@@ -65,6 +83,7 @@ _sipnat_registration_drop_handle (SipnatRegistration *self,
 
   g_clear_pointer (&self->auth_header, g_free);
   _sipnat_registration_cancel_tls_check (self);
+  g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);
   if (nh == NULL || self->stack == NULL || _sipnat_stack_get_nua (self->stack) == NULL)
     return;   /* once the stack is gone, so are its handles */
 
@@ -260,8 +279,11 @@ failure_error (SipnatRegistration   *self,
 {
   g_autoptr(GError) base = _sipnat_error_new_from_status (ev->status, ev->phrase,
                                                           ev->from_network);
-  GError *error;
+  GError *error = _sipnat_dns_failure_new (active_server (self), ev->status, ev->phrase,
+                                           ev->from_network);
 
+  if (error != NULL)
+    return error;
   if (ev->from_network)
     error = g_error_new (base->domain, base->code, _("%s: %s"), active_server (self),
                          base->message);
@@ -297,6 +319,7 @@ ensure_contact (SipnatRegistration *self)
 {
   const char *public_address = self->endpoint ? sipnat_endpoint_get_public_address (self->endpoint)
                                               : NULL;
+  SipnatTransport transport = naptr_applies (self) ? self->naptr_transport : self->transport;
   g_autoptr(SipnatBinding) local = NULL;
 
   if (self->contact_binding != NULL && !self->identity_changed)
@@ -304,8 +327,8 @@ ensure_contact (SipnatRegistration *self)
 
   local = sipnat_binding_new (public_address ? public_address
                                              : _sipnat_stack_get_contact_host (self->stack),
-                              _sipnat_stack_get_transport_port (self->stack, self->transport),
-                              self->transport);
+                              _sipnat_stack_get_transport_port (self->stack, transport),
+                              transport);
   set_contact_binding (self, local);
 }
 
@@ -341,6 +364,96 @@ issue_register (SipnatRegistration *self)
                 TAG_END ());
 }
 
+/* The DNS probe (sipnat-dns-probe.c) answered. No DNS server at all:
+ * nta would wait for minutes, fail now. A REGISTER that waited for the
+ * domain's NAPTR goes out with the transport it chose. */
+static void
+dns_probe_cb (gpointer                    data,
+              const SipnatDnsProbeResult *result)
+{
+  SipnatRegistration *self = data;
+  gboolean waiting = self->naptr_pending;
+  _sipnat_registration_enter (self);
+
+  g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);
+  self->naptr_pending = FALSE;
+
+  if (!result->answered)
+    {
+      SIPNAT_NOTE (REGISTRATION, "%s: no DNS server answered for %s", self->name,
+                   active_server (self));
+      fail (self, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE,
+                               _("%s: no DNS server answered within %u s, so the server could "
+                                 "not be found"),
+                               active_server (self), SIPNAT_DNS_PROBE_TIMEOUT_MS / 1000));
+    }
+  else if (waiting && self->state != SIPNAT_REGISTRATION_STATE_UNREGISTERING)
+    {
+      g_free (self->naptr_server);
+      self->naptr_server = g_strdup (active_server (self));
+      self->naptr_chose = result->has_transport;
+      self->naptr_transport = result->transport;
+      if (result->has_transport)
+        SIPNAT_NOTE (REGISTRATION, "%s: NAPTR of %s chose %s", self->name, active_server (self),
+                     sipnat_transport_to_string (result->transport));
+      _sipnat_registration_send (self);
+    }
+
+  _sipnat_registration_leave (self);
+}
+
+static void
+start_dns_probe (SipnatRegistration *self)
+{
+  SipnatTransportFlags transports = self->endpoint ? sipnat_endpoint_get_transports (self->endpoint)
+                                                   : SIPNAT_TRANSPORT_FLAGS_UDP;
+
+  g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);
+  self->naptr_pending = FALSE;
+  self->dns_probe = _sipnat_dns_probe_start (_sipnat_stack_get_context (self->stack),
+                                             active_server (self), transports,
+                                             SIPNAT_DNS_PROBE_TIMEOUT_MS, dns_probe_cb, self);
+}
+
+/* RFC 3263 §4.1: a domain's NAPTR records choose the transport when
+ * `transport` is udp (the default, which names none in the URI) and the
+ * endpoint has another. nta would choose in the wrong order
+ * (sipnat-dns.c): wait for our own answer, once per server entry (a
+ * new `server`, or failing over to the next entry, asks again). */
+static gboolean
+wait_for_naptr (SipnatRegistration *self)
+{
+  SipnatTransportFlags transports = self->endpoint ? sipnat_endpoint_get_transports (self->endpoint)
+                                                   : SIPNAT_TRANSPORT_FLAGS_UDP;
+
+  if (self->transport != SIPNAT_TRANSPORT_UDP ||
+      (transports & ~SIPNAT_TRANSPORT_FLAGS_UDP) == 0 ||
+      !_sipnat_dns_server_uses_srv (active_server (self)) ||
+      g_strcmp0 (self->naptr_server, active_server (self)) == 0)
+    return FALSE;
+
+  self->naptr_chose = FALSE;
+  start_dns_probe (self);
+  if (self->dns_probe == NULL)
+    return FALSE;
+
+  self->naptr_pending = TRUE;
+  if (self->state != SIPNAT_REGISTRATION_STATE_REGISTERED)
+    _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_REGISTERING, NULL);
+  return TRUE;
+}
+
+static char *
+registrar_url (SipnatRegistration *self)
+{
+  /* The chosen transport, named: nta asks its SRV name only. */
+  if (naptr_applies (self))
+    return g_strdup_printf ("sip:%s;transport=%s", active_server (self),
+                            sipnat_transport_to_string (self->naptr_transport));
+
+  return _sipnat_register_build_registrar_url (active_server (self), self->transport);
+}
+
 void
 _sipnat_registration_send (SipnatRegistration *self)
 {
@@ -356,6 +469,8 @@ _sipnat_registration_send (SipnatRegistration *self)
                                        _("The endpoint is closed")));
       return;
     }
+  if (wait_for_naptr (self))
+    return;
 
   ensure_contact (self);
   self->identity_changed = FALSE;
@@ -363,11 +478,10 @@ _sipnat_registration_send (SipnatRegistration *self)
   g_clear_pointer (&self->auth_header, g_free);
 
   g_free (self->registrar_url);
-  self->registrar_url = _sipnat_register_build_registrar_url (active_server (self),
-                                                              self->transport);
+  self->registrar_url = registrar_url (self);
   g_free (self->contacts_header);
   self->contacts_header = contact_header (self);
-  if (self->transport == SIPNAT_TRANSPORT_TCP)
+  if (contact_transport (self) == SIPNAT_TRANSPORT_TCP)
     _sipnat_flow_claim_stream (self->flow);
   self->request_size = _sipnat_register_estimate_size (&id, self->registrar_url,
                                                        self->contacts_header,
@@ -378,6 +492,8 @@ _sipnat_registration_send (SipnatRegistration *self)
   SIPNAT_NOTE (REGISTRATION, "%s: REGISTER %s Contact %s Expires %u",
                self->name, self->registrar_url, self->contacts_header, self->reg_timeout);
   issue_register (self);
+  if (self->dns_probe == NULL)
+    start_dns_probe (self);
 
   self->stale_sent = self->stale_contact != NULL;
   g_clear_pointer (&self->stale_contact, g_free);
@@ -405,6 +521,8 @@ _sipnat_registration_start_unregister (SipnatRegistration  *self,
   if (self->nh == NULL && !self->bound)
     return FALSE;
 
+  g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);
+  self->naptr_pending = FALSE;
   _sipnat_registration_stop_flow (self);
   if (self->nh != NULL)
     {
@@ -444,7 +562,7 @@ observe_via (SipnatRegistration   *self,
     return;
 
   changes = _sipnat_binding_follower_observe (self->follower, ev->sip->sip_via,
-                                              self->transport, &old);
+                                              contact_transport (self), &old);
   if (changes & SIPNAT_BINDING_CHANGED_LOCAL)
     _sipnat_registration_notify (self, "local-binding");
   if (changes & SIPNAT_BINDING_CHANGED_NAT_DETECTED)
@@ -507,7 +625,7 @@ start_flow (SipnatRegistration *self)
   aor = _sipnat_register_build_aor (&id);
   _sipnat_binding_follower_reset (self->follower,
                                   (gint64) MAX (self->reg_timeout / 2, 1) * G_USEC_PER_SEC);
-  _sipnat_flow_start (self->flow, self->registrar_url, aor, self->transport);
+  _sipnat_flow_start (self->flow, self->registrar_url, aor, contact_transport (self));
 }
 
 void
@@ -646,6 +764,38 @@ granted_expires (SipnatRegistration *self,
   return granted;
 }
 
+/* A domain's NAPTR records chose another transport than the Contact's
+ * (sipnat-dns.c): the REGISTER went over TCP with a UDP Contact. The
+ * Contact takes the transport the request went over, and replaces the
+ * old one at once. Not for a large request that went over TCP by
+ * itself (nta's 1300-byte rule): that is no choice of DNS. */
+static gboolean
+adopt_dns_transport (SipnatRegistration   *self,
+                     const SipnatSipEvent *ev)
+{
+  g_autoptr(SipnatBinding) sent_by = NULL;
+  g_autoptr(SipnatBinding) contact = NULL;
+
+  if (self->transport != SIPNAT_TRANSPORT_UDP || self->contact_binding == NULL ||
+      self->request_size > UDP_SIZE_LIMIT || ev->sip->sip_via == NULL ||
+      !_sipnat_dns_server_uses_srv (active_server (self)))
+    return FALSE;
+
+  sent_by = _sipnat_via_get_sent_by (ev->sip->sip_via, NULL);
+  if (sent_by == NULL || sent_by->transport == self->contact_binding->transport)
+    return FALSE;
+
+  SIPNAT_NOTE (REGISTRATION, "%s: DNS chose %s for %s; the Contact follows", self->name,
+               sipnat_transport_to_string (sent_by->transport), active_server (self));
+  contact = sipnat_binding_new (self->contact_binding->host, self->contact_binding->port,
+                                sent_by->transport);
+  g_free (self->stale_contact);
+  self->stale_contact = g_strdup (self->contact);
+  set_contact_binding (self, contact);
+  _sipnat_registration_send (self);
+  return TRUE;
+}
+
 static void
 handle_success (SipnatRegistration   *self,
                 const SipnatSipEvent *ev)
@@ -684,6 +834,12 @@ handle_success (SipnatRegistration   *self,
   if (_sipnat_flow_update_outbound (self->flow, ev->sip))
     _sipnat_registration_notify (self, "outbound-active");
   _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_REGISTERED, NULL);
+
+  if (!stale_sent && adopt_dns_transport (self, ev))
+    {
+      _sipnat_registration_complete (self, &self->register_task, NULL);
+      return;
+    }
 
   start_flow (self);
   if (_sipnat_binding_follower_get_public (self->follower) == NULL)
@@ -762,6 +918,7 @@ _sipnat_registration_handle_event (SipnatHandleOwner    *owner,
                ev->status, ev->phrase);
 
   _sipnat_registration_set_status (self, ev->status, ev->phrase);
+  g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);
   observe_via (self, ev);
 
   if (ev->event == nua_r_unregister)

@@ -239,6 +239,8 @@ _sipnat_registration_clear_sources (SipnatRegistration *self)
   _sipnat_clear_source (&self->cancel_source);
   _sipnat_clear_source (&self->apply_source);
   _sipnat_clear_source (&self->unregister_cancel_source);
+  g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);
+  g_clear_pointer (&self->naptr_server, g_free);
 }
 
 static void

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "sipnat-debug-private.h"
+#include "sipnat-dns-private.h"
 #include "sipnat-error.h"
 #include "sipnat-stack-private.h"
 #include "sipnat-tls-trust-private.h"
@@ -385,6 +386,9 @@ create_nua (SipnatStack              *self,
                                                                           : NEVER_LARGE_BYTES),
                           TPTAG_UDP_RMEM (UDP_BUFFER_BYTES),
                           TPTAG_UDP_WMEM (UDP_BUFFER_BYTES),
+                          /* RFC 3263 lookups: sipnat-dns.c */
+                          TAG_IF (_sipnat_dns_get_resolv_conf () != NULL,
+                                  SRESTAG_RESOLV_CONF (_sipnat_dns_get_resolv_conf ())),
                           TAG_END ());
   if (self->nua == NULL)
     {
