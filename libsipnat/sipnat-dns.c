@@ -13,8 +13,13 @@
  *    endpoint has. Sofia's choice (nta.c outgoing_naptr_tport()) moves
  *    to another transport only when both its order and its preference
  *    are lower (RFC 3403 wants the order first): a zone with equal
- *    preferences keeps UDP. When NAPTR did choose TCP, the Contact
- *    follows (adopt_dns_transport() in sipnat-registration-requests.c);
+ *    preferences keeps UDP. So when the endpoint has more than UDP, the
+ *    registration asks NAPTR itself first (sipnat-dns-probe.c,
+ *    _sipnat_dns_choose_naptr() below) and names the chosen transport in
+ *    the Request-URI and the Contact (wait_for_naptr() in
+ *    sipnat-registration-requests.c). Should nta still send over another
+ *    transport than the Contact's, the Contact follows
+ *    (adopt_dns_transport());
  *  - a transport parameter (tcp, tls): only `_sip._tcp` / `_sips._tcp`;
  *  - SRV records are tried by priority, then weight (RFC 2782), each
  *    target's A/AAAA addresses in turn; without SRV records, the A/AAAA
