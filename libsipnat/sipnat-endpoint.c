@@ -66,6 +66,7 @@ static GParamSpec *props[N_PROPS];
 
 enum {
   SIGNAL_INCOMING_CALL,
+  SIGNAL_NETWORK_CHANGED,
   N_SIGNALS
 };
 
@@ -192,6 +193,7 @@ sipnat_endpoint_initable_init (GInitable     *initable,
 
   _sipnat_stack_set_incoming_handler (self->stack, handle_incoming, self);
   attach_registrations (self);
+  _sipnat_endpoint_start_network_monitor (self);
 
   if (self->local_port != _sipnat_stack_get_port (self->stack))
     {
@@ -242,6 +244,7 @@ sipnat_endpoint_dispose (GObject *object)
       _sipnat_stack_shutdown (g_steal_pointer (&self->stack), NULL, NULL);
     }
 
+  g_clear_pointer (&self->network_monitor, _sipnat_network_monitor_free);
   _sipnat_clear_source (&self->close_deadline);
   g_clear_object (&self->close_cancellable);
   g_clear_error (&self->close_error);
@@ -545,6 +548,29 @@ sipnat_endpoint_class_init (SipnatEndpointClass *klass)
   signals[SIGNAL_INCOMING_CALL] =
     g_signal_new ("incoming-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, SIPNAT_TYPE_CALL);
+
+  /**
+   * SipnatEndpoint::network-changed:
+   * @self: the endpoint
+   * @available: whether the network has a route out
+   *
+   * Emitted when the network under the endpoint changed in a way that
+   * matters to SIP: a local address came or went, the route to a
+   * registrar now leaves from another address, or the network went away
+   * or came back. Bursts of system events (a move between networks comes
+   * as several) are gathered first, for at most a second.
+   *
+   * Nothing needs doing: by the time this is emitted, every registration
+   * that was registered or trying to be has sent a REGISTER from the new
+   * address (its [signal@Sipnat.Registration::public-binding-changed]
+   * follows with the answer), and active calls are restarting ICE. With
+   * @available %FALSE they wait for the network to come back. The
+   * endpoint must be bound to all interfaces (the default local address)
+   * to follow a new address.
+   */
+  signals[SIGNAL_NETWORK_CHANGED] =
+    g_signal_new ("network-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 
   _sipnat_debug_init ();
 }
@@ -944,6 +970,14 @@ sipnat_endpoint_remove_registration (SipnatEndpoint     *self,
 
 /* ---------------------------------------------------------------------- */
 /* Private API                                                            */
+
+/* Last in sipnat-endpoint-network.c's handling, with a reference held. */
+void
+_sipnat_endpoint_emit_network_changed (SipnatEndpoint *self,
+                                       gboolean        available)
+{
+  g_signal_emit (self, signals[SIGNAL_NETWORK_CHANGED], 0, available);
+}
 
 SipnatRegistration *
 _sipnat_endpoint_find_registration (SipnatEndpoint *self,

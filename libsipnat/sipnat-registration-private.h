@@ -36,6 +36,9 @@ void     _sipnat_registration_attach     (SipnatRegistration *self,
 gboolean _sipnat_registration_is_active  (SipnatRegistration *self);
 void     _sipnat_registration_detach     (SipnatRegistration *self,
                                           gboolean            unregister);
+/* sipnat-registration-network.c */
+void     _sipnat_registration_network_changed (SipnatRegistration *self,
+                                               gboolean            available);
 
 SipnatCallOrigin *_sipnat_registration_dup_call_origin (SipnatRegistration *self,
                                                         GError            **error);

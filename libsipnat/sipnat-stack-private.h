@@ -40,6 +40,8 @@ nua_t        *_sipnat_stack_get_nua          (SipnatStack              *self);
 GMainContext *_sipnat_stack_get_context      (SipnatStack              *self);
 guint         _sipnat_stack_get_port         (SipnatStack              *self);
 const char   *_sipnat_stack_get_contact_host (SipnatStack              *self);
+gboolean      _sipnat_stack_refresh_contact_host (SipnatStack          *self,
+                                                  const char           *preferred);
 void          _sipnat_stack_set_incoming_handler (SipnatStack             *self,
                                                   SipnatStackIncomingFunc  func,
                                                   gpointer                 data);

@@ -38,6 +38,7 @@ struct _SipnatStack
 
   guint port;
   char *contact_host;
+  GSocketFamily wildcard;       /* the family of an any address bound, else INVALID */
 
   gboolean shutting_down;
   gboolean shutdown_done;
@@ -428,7 +429,10 @@ _sipnat_stack_new (GMainContext              *context,
     }
 
   if (g_inet_address_get_is_any (address))
-    self->contact_host = guess_contact_host (g_inet_address_get_family (address));
+    {
+      self->wildcard = g_inet_address_get_family (address);
+      self->contact_host = guess_contact_host (self->wildcard);
+    }
   else
     self->contact_host = g_inet_address_to_string (address);
 
@@ -451,6 +455,42 @@ const char *
 _sipnat_stack_get_contact_host (SipnatStack *self)
 {
   return self->contact_host;
+}
+
+/*
+ * _sipnat_stack_refresh_contact_host:
+ *
+ * @preferred: (nullable): the address the registrar is reached from
+ *
+ * After a network change: a stack bound to all interfaces advertises an
+ * address it has now, @preferred if it is of the right family. (Sofia's
+ * own Via keeps the address it saw when it bound: answers find us
+ * through rport, RFC 3581.)
+ *
+ * Returns: whether the contact host changed
+ */
+gboolean
+_sipnat_stack_refresh_contact_host (SipnatStack *self,
+                                    const char  *preferred)
+{
+  g_autoptr(GInetAddress) address = preferred ? g_inet_address_new_from_string (preferred) : NULL;
+  g_autofree char *host = NULL;
+
+  if (self->wildcard == G_SOCKET_FAMILY_INVALID)
+    return FALSE;
+
+  if (address != NULL && g_inet_address_get_family (address) == self->wildcard &&
+      !g_inet_address_get_is_any (address))
+    host = g_inet_address_to_string (address);
+  else
+    host = guess_contact_host (self->wildcard);
+  if (g_strcmp0 (host, self->contact_host) == 0)
+    return FALSE;
+
+  SIPNAT_NOTE (SIP, "contact host %s -> %s", self->contact_host, host);
+  g_free (self->contact_host);
+  self->contact_host = g_steal_pointer (&host);
+  return TRUE;
 }
 
 void
