@@ -59,6 +59,11 @@ void _sipnat_endpoint_terminate_calls (SipnatEndpoint     *self,
 SipnatRegistration *_sipnat_endpoint_registration_for_request (SipnatEndpoint *self,
                                                                const sip_t    *sip);
 
+SipnatStack *_sipnat_endpoint_new_stack (SipnatEndpoint  *self,
+                                         guint            port,
+                                         GError         **error);
+void _sipnat_endpoint_update_local_port (SipnatEndpoint *self);
+
 /* sipnat-endpoint-network.c */
 void _sipnat_endpoint_start_network_monitor (SipnatEndpoint *self);
 void _sipnat_endpoint_emit_network_changed  (SipnatEndpoint *self,

@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "sipnat-call-private.h"
 #include "sipnat-debug-private.h"
 #include "sipnat-endpoint-impl-private.h"
@@ -67,6 +69,51 @@ preferred_host (SipnatEndpoint *self)
   return NULL;
 }
 
+/* Sofia's sockets of a stack bound to all interfaces are bound to each
+ * address there was: when one is gone, or requests would now leave from
+ * a new one, the stack is replaced by one bound to the addresses of now
+ * (on the same port if it is free already, else another). Calls on the
+ * old stack end: their signalling has no way out any more. */
+static void
+replace_stack (SipnatEndpoint *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) registrations = NULL;
+  SipnatStack *stack;
+
+  stack = _sipnat_endpoint_new_stack (self, self->local_port, NULL);
+  if (stack == NULL)
+    stack = _sipnat_endpoint_new_stack (self, 0, &error);
+  if (stack == NULL)
+    {
+      g_warning ("The SIP transports could not follow the network change: %s", error->message);
+      return;
+    }
+
+  SIPNAT_NOTE (NAT, "network changed: new SIP transports on port %u",
+               _sipnat_stack_get_port (stack));
+  _sipnat_endpoint_terminate_calls (self, NULL, _("The network changed"));
+
+  registrations = copy_registrations (self);
+  for (guint i = 0; i < registrations->len; i++)
+    _sipnat_registration_move_to_stack (g_ptr_array_index (registrations, i), stack);
+
+  _sipnat_stack_shutdown (g_steal_pointer (&self->stack), NULL, NULL);
+  self->stack = stack;
+  _sipnat_endpoint_update_local_port (self);
+}
+
+static void
+follow_network (SipnatEndpoint *self)
+{
+  g_autofree char *preferred = preferred_host (self);
+  g_auto(GStrv) addresses = _sipnat_network_monitor_dup_addresses (self->network_monitor);
+
+  if (!_sipnat_stack_serves (self->stack, (const char * const *) addresses, preferred))
+    replace_stack (self);
+  _sipnat_stack_refresh_contact_host (self->stack, preferred);
+}
+
 static void
 network_changed (gpointer data,
                  gboolean available)
@@ -78,11 +125,7 @@ network_changed (gpointer data,
       g_autoptr(GPtrArray) registrations = NULL;
 
       if (available)
-        {
-          g_autofree char *preferred = preferred_host (self);
-
-          _sipnat_stack_refresh_contact_host (self->stack, preferred);
-        }
+        follow_network (self);
       SIPNAT_NOTE (NAT, "network %s; advertising %s", available ? "changed" : "down",
                    _sipnat_stack_get_contact_host (self->stack));
 

@@ -64,6 +64,9 @@ enum {
 
 static GParamSpec *props[N_PROPS];
 
+static void handle_incoming (gpointer              data,
+                             const SipnatSipEvent *ev);
+
 enum {
   SIGNAL_INCOMING_CALL,
   SIGNAL_NETWORK_CHANGED,
@@ -158,20 +161,44 @@ attach_registrations (SipnatEndpoint *self)
     }
 }
 
+/* A stack with the endpoint's settings on @port, taking its requests. */
+SipnatStack *
+_sipnat_endpoint_new_stack (SipnatEndpoint  *self,
+                            guint            port,
+                            GError         **error)
+{
+  SipnatStackOptions options = {
+    .local_address = self->local_address,
+    .local_port = port,
+    .transports = self->transports,
+    .user_agent = self->user_agent,
+    .transaction_timeout = self->transaction_timeout,
+    .tcp_for_large_requests = self->tcp_for_large_requests,
+  };
+  SipnatStack *stack = _sipnat_stack_new (self->context, &options, error);
+
+  if (stack != NULL)
+    _sipnat_stack_set_incoming_handler (stack, handle_incoming, self);
+  return stack;
+}
+
+/* The bound port, once known. */
+void
+_sipnat_endpoint_update_local_port (SipnatEndpoint *self)
+{
+  if (self->local_port != _sipnat_stack_get_port (self->stack))
+    {
+      self->local_port = _sipnat_stack_get_port (self->stack);
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOCAL_PORT]);
+    }
+}
+
 static gboolean
 sipnat_endpoint_initable_init (GInitable     *initable,
                                GCancellable  *cancellable,
                                GError       **error)
 {
   SipnatEndpoint *self = SIPNAT_ENDPOINT (initable);
-  SipnatStackOptions options = {
-    .local_address = self->local_address,
-    .local_port = self->local_port,
-    .transports = self->transports,
-    .user_agent = self->user_agent,
-    .transaction_timeout = self->transaction_timeout,
-    .tcp_for_large_requests = self->tcp_for_large_requests,
-  };
 
   if (self->closed)
     {
@@ -187,19 +214,13 @@ sipnat_endpoint_initable_init (GInitable     *initable,
       !check_transports (self, error))
     return FALSE;
 
-  self->stack = _sipnat_stack_new (self->context, &options, error);
+  self->stack = _sipnat_endpoint_new_stack (self, self->local_port, error);
   if (self->stack == NULL)
     return FALSE;
 
-  _sipnat_stack_set_incoming_handler (self->stack, handle_incoming, self);
   attach_registrations (self);
   _sipnat_endpoint_start_network_monitor (self);
-
-  if (self->local_port != _sipnat_stack_get_port (self->stack))
-    {
-      self->local_port = _sipnat_stack_get_port (self->stack);
-      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOCAL_PORT]);
-    }
+  _sipnat_endpoint_update_local_port (self);
 
   return TRUE;
 }

@@ -42,6 +42,7 @@ void      _sipnat_network_monitor_kick          (SipnatNetworkMonitor *self);
 char     *_sipnat_network_monitor_dup_route_source (SipnatNetworkMonitor *self,
                                                     const char           *destination);
 gboolean  _sipnat_network_monitor_is_pending    (SipnatNetworkMonitor *self);
+char    **_sipnat_network_monitor_dup_addresses (SipnatNetworkMonitor *self);
 
 /* For tests, on the monitor's context: from now on the monitor sees
  * @addresses and @available instead of the system's (routes: each

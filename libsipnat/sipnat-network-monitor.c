@@ -379,6 +379,15 @@ _sipnat_network_monitor_dup_route_source (SipnatNetworkMonitor *self,
   return route_source (self, destination);
 }
 
+/* The local addresses, as the monitor sees them. */
+char **
+_sipnat_network_monitor_dup_addresses (SipnatNetworkMonitor *self)
+{
+  if (self->injected)
+    return g_strdupv (self->fake_addresses);
+  return _sipnat_network_list_addresses ();
+}
+
 /* Whether events wait for their comparison. */
 gboolean
 _sipnat_network_monitor_is_pending (SipnatNetworkMonitor *self)

@@ -93,3 +93,27 @@ _sipnat_registration_network_changed (SipnatRegistration *self,
 
   _sipnat_registration_leave (self);
 }
+
+/*
+ * _sipnat_registration_move_to_stack:
+ * @stack: the endpoint's new stack
+ *
+ * The endpoint replaced its stack (the old one's sockets are bound to an
+ * address that is gone): nothing more is sent from the old one, and the
+ * next REGISTER goes out from the new one. The state is kept: the
+ * registrar may still hold our old Contact.
+ */
+void
+_sipnat_registration_move_to_stack (SipnatRegistration *self,
+                                    SipnatStack        *stack)
+{
+  if (self->detached || self->stack == NULL || self->stack == stack)
+    return;
+
+  _sipnat_registration_enter (self);
+  _sipnat_registration_drop_handle (self, FALSE);
+  g_clear_pointer (&self->flow, _sipnat_flow_free);
+  g_clear_pointer (&self->stack, _sipnat_stack_unref);
+  _sipnat_registration_attach (self, stack);
+  _sipnat_registration_leave (self);
+}

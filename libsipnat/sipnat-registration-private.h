@@ -39,6 +39,8 @@ void     _sipnat_registration_detach     (SipnatRegistration *self,
 /* sipnat-registration-network.c */
 void     _sipnat_registration_network_changed (SipnatRegistration *self,
                                                gboolean            available);
+void     _sipnat_registration_move_to_stack   (SipnatRegistration *self,
+                                               SipnatStack        *stack);
 
 SipnatCallOrigin *_sipnat_registration_dup_call_origin (SipnatRegistration *self,
                                                         GError            **error);

@@ -42,6 +42,9 @@ guint         _sipnat_stack_get_port         (SipnatStack              *self);
 const char   *_sipnat_stack_get_contact_host (SipnatStack              *self);
 gboolean      _sipnat_stack_refresh_contact_host (SipnatStack          *self,
                                                   const char           *preferred);
+gboolean      _sipnat_stack_serves           (SipnatStack              *self,
+                                              const char * const       *addresses,
+                                              const char               *source);
 void          _sipnat_stack_set_incoming_handler (SipnatStack             *self,
                                                   SipnatStackIncomingFunc  func,
                                                   gpointer                 data);

@@ -20,6 +20,7 @@
 
 #include "sipnat-debug-private.h"
 #include "sipnat-error.h"
+#include "sipnat-network-monitor-private.h"
 #include "sipnat-stack-private.h"
 
 struct _SipnatStack
@@ -39,6 +40,7 @@ struct _SipnatStack
   guint port;
   char *contact_host;
   GSocketFamily wildcard;       /* the family of an any address bound, else INVALID */
+  char **bound_addresses;       /* what Sofia bound for it: each address then */
 
   gboolean shutting_down;
   gboolean shutdown_done;
@@ -354,6 +356,7 @@ stack_free (SipnatStack *self)
   g_main_context_unref (self->context);
   g_hash_table_unref (self->stream_keepalives);
   g_free (self->contact_host);
+  g_strfreev (self->bound_addresses);
   g_free (self);
 }
 
@@ -430,8 +433,11 @@ _sipnat_stack_new (GMainContext              *context,
 
   if (g_inet_address_get_is_any (address))
     {
+      /* Sofia binds each local address of the moment, not the any
+       * address: a socket per address, useless once it is gone. */
       self->wildcard = g_inet_address_get_family (address);
       self->contact_host = guess_contact_host (self->wildcard);
+      self->bound_addresses = _sipnat_network_list_addresses ();
     }
   else
     self->contact_host = g_inet_address_to_string (address);
@@ -455,6 +461,33 @@ const char *
 _sipnat_stack_get_contact_host (SipnatStack *self)
 {
   return self->contact_host;
+}
+
+/*
+ * _sipnat_stack_serves:
+ * @addresses: the local addresses now
+ * @source: (nullable): an address requests now leave from
+ *
+ * Whether the transports still fit the network: a stack bound to all
+ * interfaces has a socket on each address it saw when it bound, and none
+ * on newer ones; one bound to an address always fits (that address is
+ * the application's choice).
+ */
+gboolean
+_sipnat_stack_serves (SipnatStack        *self,
+                      const char * const *addresses,
+                      const char         *source)
+{
+  const char * const *bound = (const char * const *) self->bound_addresses;
+
+  if (self->wildcard == G_SOCKET_FAMILY_INVALID || bound == NULL)
+    return TRUE;
+
+  for (guint i = 0; bound[i] != NULL; i++)
+    if (!g_strv_contains (addresses, bound[i]))
+      return FALSE;
+
+  return source == NULL || g_strv_contains (bound, source);
 }
 
 /*

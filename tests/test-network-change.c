@@ -172,25 +172,29 @@ test_reregisters (Fixture       *f,
   g_autofree char *port = NULL;
   g_autofree char *old_contact = NULL;
   g_auto(GStrv) contacts = NULL;
+  guint before;
 
   register_ok (f);
-  g_assert_cmpuint (sipnat_fake_registrar_count (f->fake, "REGISTER"), ==, 1);
+  before = sipnat_fake_registrar_count (f->fake, "REGISTER");
   old_contact = g_strdup (sipnat_registration_get_contact (f->reg));
   g_assert_cmpuint (f->bindings->len, ==, 1);
 
-  /* The registrar sees us from elsewhere now. */
-  sipnat_fake_registrar_push_for (f->fake, "REGISTER", &(SipnatFakeResponse) {
-    .status = 200, .received = "198.51.100.7", .echo_contact = TRUE });
   inject (f, "192.0.2.77", TRUE);
-  wait_registers (f, 2);
+  wait_registers (f, before + 1);
   sipnat_test_wait_until (two_bindings, f, sipnat_test_deadline_ms (WAIT_MS));
   g_assert_cmpint (sipnat_registration_get_state (f->reg), ==,
                    SIPNAT_REGISTRATION_STATE_REGISTERED);
 
   port = g_strdup_printf ("@192.0.2.77:%u", sipnat_endpoint_get_local_port (f->endpoint));
-  /* The first REGISTER after the change; a second one (the new Contact
-   * alone) follows, as after any Contact rewrite. */
-  contacts = sipnat_fake_registrar_get_contacts (f->fake, 1);
+  /* The first REGISTER from the new address removes the old Contact.
+   * (Sofia may also unregister the old handle, from the old address.) */
+  for (guint n = before; n < sipnat_fake_registrar_count (f->fake, "REGISTER"); n++)
+    {
+      g_strfreev (contacts);
+      contacts = sipnat_fake_registrar_get_contacts (f->fake, n);
+      if (contacts_have (contacts, port))
+        break;
+    }
   g_assert_true (contacts_have (contacts, port));
   g_assert_true (contacts_have (contacts, "expires=0"));
   g_assert_true (contacts_have (contacts, old_contact));
@@ -199,7 +203,11 @@ test_reregisters (Fixture       *f,
   g_assert_cmpuint (f->changed, ==, 1);
   g_assert_true (f->last_available);
   g_assert_cmpuint (f->bindings->len, ==, 2);
-  g_assert_nonnull (strstr (g_ptr_array_index (f->bindings, 1), "-> 198.51.100.7:"));
+  /* New transports (the old ones were bound to addresses now gone): the
+   * registrar sees us from the new port. */
+  g_free (port);
+  port = g_strdup_printf (":%u/udp", sipnat_endpoint_get_local_port (f->endpoint));
+  g_assert_true (g_str_has_suffix (g_ptr_array_index (f->bindings, 1), port));
 }
 
 /* A burst of events is one change; an event that changes nothing is none. */
