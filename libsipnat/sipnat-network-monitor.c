@@ -169,27 +169,25 @@ route_source (SipnatNetworkMonitor *self,
   return g_strdup (self->fake_addresses[0]);
 }
 
-/* One line saying all that matters: "available|addresses|dest>source...". */
+/* One line saying all that matters: "up|addresses|dest>source...". Up
+ * means GNetworkMonitor sees a network and, if there are registrars given
+ * as addresses, at least one of them has a route. */
 static char *
 take_snapshot (SipnatNetworkMonitor *self,
                gboolean             *available)
 {
   g_auto(GStrv) own = NULL;
   g_auto(GStrv) destinations = NULL;
-  g_autoptr(GString) line = g_string_new (NULL);
+  g_autoptr(GString) routes = g_string_new (NULL);
   const char * const *addresses;
+  guint n_destinations = 0;
+  guint n_routed = 0;
 
-  *available = is_available (self);
   if (self->injected)
     addresses = (const char * const *) self->fake_addresses;
   else
     addresses = (const char * const *) (own = _sipnat_network_list_addresses ());
 
-  g_string_append (line, *available ? "up|" : "down|");
-  for (guint i = 0; addresses[i] != NULL; i++)
-    g_string_append_printf (line, "%s ", addresses[i]);
-
-  g_string_append_c (line, '|');
   destinations = self->destinations ? self->destinations (self->data) : NULL;
   for (guint i = 0; destinations != NULL && destinations[i] != NULL; i++)
     {
@@ -198,10 +196,22 @@ take_snapshot (SipnatNetworkMonitor *self,
       if (!g_hostname_is_ip_address (destinations[i]))
         continue;   /* a name: its address would need a lookup */
       source = route_source (self, destinations[i]);
-      g_string_append_printf (line, "%s>%s ", destinations[i], source ? source : "-");
+      n_destinations++;
+      n_routed += source != NULL;
+      g_string_append_printf (routes, "%s>%s ", destinations[i], source ? source : "-");
     }
 
-  return g_string_free (g_steal_pointer (&line), FALSE);
+  *available = is_available (self) && (n_destinations == 0 || n_routed > 0);
+
+  g_string_prepend (routes, "|");
+  for (guint i = addresses[0] != NULL ? g_strv_length ((char **) addresses) : 0; i > 0; i--)
+    {
+      g_string_prepend_c (routes, ' ');
+      g_string_prepend (routes, addresses[i - 1]);
+    }
+  g_string_prepend (routes, *available ? "up|" : "down|");
+
+  return g_string_free (g_steal_pointer (&routes), FALSE);
 }
 
 static gboolean

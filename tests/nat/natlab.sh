@@ -45,6 +45,7 @@
 #   move-client             the client leaves its home router for a new one
 #                           (the tether: cone NAT, 203.0.113.103, LAN
 #                           192.168.3.0/24), as from Wi-Fi to a phone tether
+#                           (both print CHANGED_AT=<epoch>: the new address up)
 #   set-udp-timeout S [--router ROLE]   change the UDP timeouts at run time
 #   start-kamailio [--no-auth] [--min-expires N] [--max-expires N]
 #                  [--template FILE] [--set NAME=VALUE]...
@@ -744,6 +745,7 @@ cmd_renumber_client() {
   ip -n "$NS_CLIENT" addr del "$CLIENT_IP/$plen" dev eth0
   ip -n "$NS_CLIENT" addr add "$new/$plen" dev eth0
   ip -n "$NS_CLIENT" route replace default via "$CLIENT_GW"
+  echo "CHANGED_AT=$EPOCHREALTIME"
   state_set CLIENT_IP "$new"
   echo "CLIENT_IP=$new"
 }
@@ -765,6 +767,7 @@ cmd_move_client() {
   ip -n "$tether" addr add "$lan_gw/24" dev lan0
   ip -n "$NS_CLIENT" addr add "$ip/24" dev eth1
   ip -n "$NS_CLIENT" route replace default via "$lan_gw"
+  echo "CHANGED_AT=$EPOCHREALTIME"
   state_set TETHER_WAN_IP "$wan"
   state_set CLIENT_IP "$ip"
   state_set CLIENT_GW "$lan_gw"
