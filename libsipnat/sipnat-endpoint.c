@@ -573,21 +573,30 @@ sipnat_endpoint_class_init (SipnatEndpointClass *klass)
   /**
    * SipnatEndpoint::network-changed:
    * @self: the endpoint
-   * @available: whether the network has a route out
+   * @available: whether there is a network: an interface with a route
+   *   out and, if registrars are given as addresses, a route to one of them
    *
    * Emitted when the network under the endpoint changed in a way that
    * matters to SIP: a local address came or went, the route to a
    * registrar now leaves from another address, or the network went away
-   * or came back. Bursts of system events (a move between networks comes
-   * as several) are gathered first, for at most a second.
+   * or came back (a laptop moving from Wi-Fi to a phone tether, a new
+   * DHCP lease). Bursts of system events (a move comes as several) are
+   * gathered first: the signal comes 0.2 s after the last of them, 1 s
+   * after the first at most.
    *
-   * Nothing needs doing: by the time this is emitted, every registration
-   * that was registered or trying to be has sent a REGISTER from the new
-   * address (its [signal@Sipnat.Registration::public-binding-changed]
-   * follows with the answer), and active calls are restarting ICE. With
-   * @available %FALSE they wait for the network to come back. The
-   * endpoint must be bound to all interfaces (the default local address)
-   * to follow a new address.
+   * Nothing needs doing. By the time this is emitted, an endpoint bound to
+   * all interfaces (the default [property@Sipnat.Endpoint:local-address])
+   * has new SIP transports if its old ones were bound to an address that
+   * is gone or the registrars are now reached from another one (on the
+   * same port if it is free, else another: see
+   * [property@Sipnat.Endpoint:local-port]), and every registration that
+   * was registered or trying to be has sent a REGISTER from the new
+   * address that also removes its old Contact (its
+   * [signal@Sipnat.Registration::public-binding-changed] follows with the
+   * answer). Calls whose signalling went through the old transports have
+   * ended. With @available %FALSE the registrations wait for the network
+   * to come back. An endpoint bound to one address re-registers, but
+   * keeps its transports: that address is the application's choice.
    */
   signals[SIGNAL_NETWORK_CHANGED] =
     g_signal_new ("network-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

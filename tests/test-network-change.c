@@ -25,7 +25,18 @@ typedef struct {
   gboolean last_available;
   gboolean drop_in_handler;
   GPtrArray *bindings;
+  SipnatCall *call;
 } Fixture;
+
+/* An offer without ICE, PCMU only */
+#define PLAIN_SDP \
+  "v=0\r\n" \
+  "o=- 1 1 IN IP4 127.0.0.1\r\n" \
+  "s=-\r\n" \
+  "c=IN IP4 127.0.0.1\r\n" \
+  "t=0 0\r\n" \
+  "m=audio 40000 RTP/AVP 0\r\n" \
+  "a=rtpmap:0 PCMU/8000\r\n"
 
 static void
 network_changed_cb (SipnatEndpoint *endpoint,
@@ -65,6 +76,7 @@ tear_down (Fixture       *f,
   sipnat_test_drop_endpoint (&f->endpoint);
   g_clear_pointer (&f->fake, sipnat_fake_registrar_free);
   g_clear_pointer (&f->bindings, g_ptr_array_unref);
+  g_clear_object (&f->call);
 }
 
 static void
@@ -301,6 +313,49 @@ test_drop_in_handler (Fixture       *f,
     g_main_context_iteration (NULL, FALSE);
 }
 
+static void
+incoming_call_cb (SipnatEndpoint *endpoint,
+                  SipnatCall     *call,
+                  Fixture        *f)
+{
+  g_set_object (&f->call, call);
+}
+
+static gboolean
+has_call (gpointer data)
+{
+  Fixture *f = data;
+
+  return f->call != NULL;
+}
+
+static gboolean
+call_ended (gpointer data)
+{
+  Fixture *f = data;
+
+  return sipnat_call_get_state (f->call) == SIPNAT_CALL_STATE_ENDED;
+}
+
+/* New transports: a call whose signalling went through the old ones ends,
+ * saying why. */
+static void
+test_call_ends (Fixture       *f,
+                gconstpointer  data)
+{
+  register_ok (f);
+  g_signal_connect (f->endpoint, "incoming-call", G_CALLBACK (incoming_call_cb), f);
+  sipnat_fake_registrar_send_invite (f->fake, sipnat_endpoint_get_local_port (f->endpoint),
+                                     "alice", NULL, PLAIN_SDP);
+  sipnat_test_wait_until (has_call, f, sipnat_test_deadline_ms (WAIT_MS));
+  g_assert_cmpint (sipnat_call_get_state (f->call), ==, SIPNAT_CALL_STATE_RINGING);
+
+  inject (f, "192.0.2.77", TRUE);
+  sipnat_test_wait_until (call_ended, f, sipnat_test_deadline_ms (WAIT_MS));
+  g_assert_cmpstr (sipnat_call_get_state_reason (f->call), ==, "The network changed");
+  g_assert_cmpuint (f->changed, ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -314,6 +369,7 @@ main (int    argc,
   ADD ("unavailable", test_unavailable);
   ADD ("idle-registration", test_idle_registration);
   ADD ("drop-in-handler", test_drop_in_handler);
+  ADD ("call-ends", test_call_ends);
 #undef ADD
 
   return g_test_run ();

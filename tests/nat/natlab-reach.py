@@ -7,6 +7,11 @@
 # prints the seconds since --since (an epoch time, e.g. natlab.sh's
 # CHANGED_AT) with two decimals, or "never" after --limit seconds.
 #
+# With --since-file FILE instead, it waits (at most --limit seconds) for
+# FILE to hold a line CHANGED_AT=EPOCH, and only then starts probing: started
+# before the change, its own start-up is not part of what it measures. It
+# creates FILE.ready once it waits.
+#
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import argparse
@@ -33,16 +38,37 @@ def status(uri, proxy, timeout):
     return captured.getvalue().strip().splitlines()[-1]
 
 
+def wait_for_change(path, limit):
+    deadline = time.time() + limit
+    open(path + '.ready', 'w').close()
+    while time.time() < deadline:
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith('CHANGED_AT='):
+                        return float(line.split('=', 1)[1])
+        except OSError:
+            pass
+        time.sleep(0.01)
+    return None
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('uri')
     p.add_argument('--proxy', required=True)
     p.add_argument('--since', type=float, default=None)
+    p.add_argument('--since-file')
     p.add_argument('--limit', type=float, default=20)
     p.add_argument('--interval', type=float, default=0.1)
     p.add_argument('--timeout', type=float, default=0.3)
     args = p.parse_args()
     since = args.since if args.since is not None else time.time()
+    if args.since_file:
+        since = wait_for_change(args.since_file, args.limit)
+        if since is None:
+            print('never')
+            return 1
     while time.time() - since < args.limit:
         sent = time.time()
         if status(args.uri, args.proxy, args.timeout) == '200':

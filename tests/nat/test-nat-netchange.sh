@@ -54,13 +54,22 @@ reachable() {
   [ "$got" = 200 ]
 }
 
-# Seconds from CHANGED (an epoch time) until USER is reachable: an OPTIONS
-# every 0.1 s (natlab-reach.py), or "never" after LIMIT seconds.
+# change_and_time USER COMMAND: runs natlab.sh COMMAND and sets RECOVERY to
+# the seconds from the new address being up (its CHANGED_AT) until USER is
+# reachable: an OPTIONS every 0.1 s by natlab-reach.py, started before the
+# change; "never" after LIMIT seconds.
 RECOVERY=
-time_to_reachable() {
-  RECOVERY=$(nl exec public "$PYTHON" "$HERE/natlab-reach.py" "sip:$1@$REGISTRAR_IP" \
-               --proxy "$REGISTRAR_IP:$SIP_PORT" --since "$2" --limit "$LIMIT")
-  [ "$RECOVERY" != never ]
+change_and_time() {
+  local user=$1 command=$2 file=$STATE/$2.changed pid i
+  nl exec public "$PYTHON" "$HERE/natlab-reach.py" "sip:$user@$REGISTRAR_IP" \
+    --proxy "$REGISTRAR_IP:$SIP_PORT" --since-file "$file" --limit "$LIMIT" \
+    > "$STATE/$command.reach" &
+  pid=$!
+  for ((i = 0; i < 100 && ! -e "$file.ready"; i++)); do sleep 0.1; done
+  nl "$command" > "$file" || { kill "$pid"; RECOVERY=error; return 1; }
+  wait "$pid"
+  RECOVERY=$(cat "$STATE/$command.reach")
+  [ -n "$RECOVERY" ] || RECOVERY=never
 }
 
 # count_events LOG EVENT: how many EVENT lines the client printed.
@@ -79,14 +88,12 @@ within_deadline() {
 # one_change NAME NATLAB-COMMAND: changes the client's address, then checks
 # recovery, the events, and records the time.
 one_change() {
-  local name=$1 command=$2 start changes0 bindings0 log=$STATE/alice.log
+  local name=$1 command=$2 changes0 bindings0 log=$STATE/alice.log
   changes0=$(count_events "$log" network-changed)
   bindings0=$(count_events "$log" public-binding-changed)
-  start=$(nl "$command" | sed -n 's/^CHANGED_AT=//p')
-  [ -n "$start" ] || { not_ok "$name: natlab.sh $command"; return; }
+  change_and_time alice "$command"
   # shellcheck disable=SC1091
   . "$STATE/natlab.env"
-  time_to_reachable alice "$start"
   if within_deadline; then
     ok "$name: client now $CLIENT_IP behind $NAT_WAN_IP, reachable again after ${RECOVERY} s (deadline ${DEADLINE} s)"
   else
