@@ -7,7 +7,8 @@
 # (natlab.sh), bound to all interfaces, registered with Kamailio on the
 # public segment for 600 s, with a keep-alive every 30 s: neither a
 # refresh nor a keep-alive can come to the rescue within the deadline.
-# Then the client's address changes, twice:
+# Then the client's address changes, twice (over UDP, then again in a new
+# lab over TCP):
 #   1. a new LAN address behind the same router (natlab.sh renumber-client):
 #      the router maps the new address to a new public port;
 #   2. a new router (natlab.sh move-client): the home link goes down and a
@@ -31,7 +32,7 @@ DEADLINE=$(awk -v d="${SIPNAT_NETCHANGE_DEADLINE:-2}" -v s="${SIPNAT_TIME_SCALE:
              'BEGIN { printf "%g", d * s }')
 LIMIT=20
 RESULTS=${SIPNAT_NAT_RESULTS:-}
-PLAN=6
+PLAN=12
 
 # shellcheck source=tap-lib.sh
 . "$HERE/tap-lib.sh"
@@ -65,7 +66,10 @@ change_and_time() {
     --proxy "$REGISTRAR_IP:$SIP_PORT" --since-file "$file" --limit "$LIMIT" \
     > "$STATE/$command.reach" &
   pid=$!
-  for ((i = 0; i < 100 && ! -e "$file.ready"; i++)); do sleep 0.1; done
+  for ((i = 0; i < 100; i++)); do
+    [ ! -e "$file.ready" ] || break
+    sleep 0.1
+  done
   nl "$command" > "$file" || { kill "$pid"; RECOVERY=error; return 1; }
   wait "$pid"
   RECOVERY=$(cat "$STATE/$command.reach")
@@ -108,12 +112,17 @@ one_change() {
           grep "\"public-binding-changed\"" "$log" | tail -n 1 | grep -q "\"new\":\"$NAT_WAN_IP:"'
 }
 
-if ! lab_start cone || ! OUT=$(nl start-kamailio 2>&1); then
-  not_ok "lab up"; printf '%s\n' "$OUT" | diag
-  exit 1
-fi
+# scenario TRANSPORT: a lab, the client registered over TRANSPORT, the two
+# changes; 6 checks.
+scenario() {
+  local transport=$1
+  if ! lab_start cone || ! OUT=$(nl start-kamailio 2>&1); then
+    not_ok "$transport: lab up"; printf '%s\n' "$OUT" | diag
+    for _ in 1 2 3 4 5; do not_ok "$transport: skipped, no lab"; done
+    return
+  fi
 
-cat > "$STATE/alice.conf" <<EOF
+  cat > "$STATE/alice.conf" <<EOF
 [policy.endpoint]
 local_address = 0.0.0.0
 local_port = 5060
@@ -122,20 +131,27 @@ local_port = 5060
 server = $REGISTRAR_IP:$SIP_PORT
 user = alice
 password = alicepw
+transport = $transport
 reg_timeout = 600
 reg_match_received_rport = 1
 
 [proxies.proxy0.nat]
 keepalive_interval = 30
 EOF
-nl spawn client alice env SIPNAT_DEBUG="${SIPNAT_DEBUG:-nat,registration}" \
-  "$TOOL" register --config "$STATE/alice.conf" --json >/dev/null
-if wait_for_line "$STATE/alice.log" "\"uri\":\"sip:alice@$NAT_WAN_IP:" 100; then
-  ok "registered with the public Contact $NAT_WAN_IP"
-else
-  not_ok "registered with the public Contact $NAT_WAN_IP"; diag < "$STATE/alice.log"
-fi
-check "reachable from the public side" reachable alice
+  nl spawn client alice env SIPNAT_DEBUG="${SIPNAT_DEBUG:-nat,registration}" \
+    "$TOOL" register --config "$STATE/alice.conf" --json >/dev/null
+  if wait_for_line "$STATE/alice.log" "\"uri\":\"sip:alice@$NAT_WAN_IP:" 100; then
+    ok "$transport: registered with the public Contact $NAT_WAN_IP"
+  else
+    not_ok "$transport: registered with the public Contact $NAT_WAN_IP"; diag < "$STATE/alice.log"
+  fi
+  check "$transport: reachable from the public side" reachable alice
 
-one_change "new LAN address" renumber-client
-one_change "new router" move-client
+  one_change "$transport, new LAN address" renumber-client
+  one_change "$transport, new router" move-client
+  "$NATLAB" --state "$STATE" down >/dev/null 2>&1
+  STATE=
+}
+
+scenario udp
+scenario tcp
