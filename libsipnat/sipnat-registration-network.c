@@ -115,5 +115,18 @@ _sipnat_registration_move_to_stack (SipnatRegistration *self,
   g_clear_pointer (&self->flow, _sipnat_flow_free);
   g_clear_pointer (&self->stack, _sipnat_stack_unref);
   _sipnat_registration_attach (self, stack);
+
+  /* An un-REGISTER under way went with the old handle: again, from here. */
+  if (self->state == SIPNAT_REGISTRATION_STATE_UNREGISTERING)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!_sipnat_registration_start_unregister (self, &error))
+        {
+          _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_UNREGISTERED, NULL);
+          _sipnat_registration_complete (self, &self->unregister_task, error);
+        }
+    }
+
   _sipnat_registration_leave (self);
 }

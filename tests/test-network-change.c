@@ -356,6 +356,52 @@ test_call_ends (Fixture       *f,
   g_assert_cmpuint (f->changed, ==, 1);
 }
 
+/* Whether a REGISTER came from the new transports (their port in its Via). */
+static gboolean
+register_from_port (Fixture *f,
+                    guint    port)
+{
+  GPtrArray *requests = sipnat_fake_registrar_get_requests (f->fake);
+  g_autofree char *sent_by = g_strdup_printf (":%u;", port);
+
+  for (guint i = 0; i < requests->len; i++)
+    {
+      const char *request = g_ptr_array_index (requests, i);
+      const char *via = strstr (request, "\r\nVia: ");
+      const char *end = via ? strstr (via + 2, "\r\n") : NULL;
+
+      if (g_str_has_prefix (request, "REGISTER ") && end != NULL &&
+          g_strstr_len (via, end - via, sent_by) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* An un-REGISTER lost with the old transports goes again from the new
+ * ones, and the unregister completes. */
+static void
+test_unregister_resent (Fixture       *f,
+                        gconstpointer  data)
+{
+  SipnatTestResult result = { 0 };
+  guint before;
+
+  register_ok (f);
+  before = sipnat_fake_registrar_count (f->fake, "REGISTER");
+  sipnat_fake_registrar_push_for (f->fake, "REGISTER", &(SipnatFakeResponse) { .status = 0 });
+  sipnat_registration_unregister_async (f->reg, NULL, sipnat_test_unregister_cb, &result);
+  wait_registers (f, before + 1);
+  g_assert_false (result.done);
+
+  inject (f, "192.0.2.77", TRUE);
+  sipnat_test_wait_flag (&result.done, sipnat_test_deadline_ms (WAIT_MS));
+  g_assert_no_error (result.error);
+  g_assert_true (result.ok);
+  g_assert_cmpint (sipnat_registration_get_state (f->reg), ==,
+                   SIPNAT_REGISTRATION_STATE_UNREGISTERED);
+  g_assert_true (register_from_port (f, sipnat_endpoint_get_local_port (f->endpoint)));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -370,6 +416,7 @@ main (int    argc,
   ADD ("idle-registration", test_idle_registration);
   ADD ("drop-in-handler", test_drop_in_handler);
   ADD ("call-ends", test_call_ends);
+  ADD ("unregister-resent", test_unregister_resent);
 #undef ADD
 
   return g_test_run ();

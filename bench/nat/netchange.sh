@@ -10,8 +10,8 @@
 # refresh falls into the measurement). Then two changes, each timed from
 # the moment the new address is up until the client is reachable again
 # (an OPTIONS from the public side through Kamailio to the user gets a 200;
-# tests/nat/natlab-reach.py probes every 0.1 s), or "never" after LIMIT
-# seconds:
+# tests/nat/natlab-reach.py, started before the change, probes every 0.1 s),
+# or "never" after LIMIT seconds:
 #   1. renumber: a new LAN address behind the same router
 #      (natlab.sh renumber-client; the router maps it to a new public port)
 #   2. move: a new router, another public address (natlab.sh move-client,
@@ -264,13 +264,22 @@ status() {
 }
 
 # change USER NATLAB-COMMAND: the seconds from the new address being up
-# until reachable again (natlab-reach.py: an OPTIONS every 0.1 s), or never.
+# (natlab.sh's CHANGED_AT) until reachable again, or never: natlab-reach.py
+# sends an OPTIONS every 0.1 s, started before the change so that its own
+# start-up is not measured.
 change() {
-  local user=$1 command=$2 changed
-  changed=$("$NATLAB" --state "$ST" "$command" | sed -n 's/^CHANGED_AT=//p')
-  [ -n "$changed" ] || { echo error; return; }
+  local user=$1 command=$2 file=$ST/$2.changed pid i
   "$NATLAB" --state "$ST" exec public /usr/bin/python3 "$ROOT/tests/nat/natlab-reach.py" \
-    "sip:$user@$REGISTRAR_IP" --proxy "$REGISTRAR_IP:$SIP_PORT" --since "$changed" --limit "$LIMIT"
+    "sip:$user@$REGISTRAR_IP" --proxy "$REGISTRAR_IP:$SIP_PORT" --since-file "$file" \
+    --limit "$LIMIT" > "$ST/$command.reach" &
+  pid=$!
+  for ((i = 0; i < 100; i++)); do
+    [ ! -e "$file.ready" ] || break
+    sleep 0.1
+  done
+  "$NATLAB" --state "$ST" "$command" > "$file" || { kill "$pid"; echo error; return; }
+  wait "$pid"
+  cat "$ST/$command.reach"
 }
 
 one_round() {
