@@ -14,7 +14,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "sipnat-call-private.h"
+#include "sipnat-call-impl-private.h"
 #include "sipnat-debug-private.h"
 #include "sipnat-endpoint-impl-private.h"
 #include "sipnat-register-request-private.h"
@@ -69,6 +69,26 @@ preferred_host (SipnatEndpoint *self)
   return NULL;
 }
 
+/* The calls whose signalling goes through @stack end. */
+static void
+terminate_calls_on_stack (SipnatEndpoint *self,
+                          SipnatStack    *stack,
+                          const char     *reason)
+{
+  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < self->calls->len; i++)
+    {
+      SipnatCall *call = g_ptr_array_index (self->calls, i);
+
+      if (call->stack == stack)
+        g_ptr_array_add (calls, g_object_ref (call));
+    }
+
+  for (guint i = 0; i < calls->len; i++)
+    _sipnat_call_terminate (g_ptr_array_index (calls, i), reason);
+}
+
 /* Sofia's sockets of a stack bound to all interfaces are bound to each
  * address there was: when one is gone, or requests would now leave from
  * a new one, the stack is replaced by one bound to the addresses of now
@@ -80,6 +100,7 @@ replace_stack (SipnatEndpoint *self)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) registrations = NULL;
   SipnatStack *stack;
+  SipnatStack *old;
 
   stack = _sipnat_endpoint_new_stack (self, self->local_port, NULL);
   if (stack == NULL)
@@ -92,15 +113,19 @@ replace_stack (SipnatEndpoint *self)
 
   SIPNAT_NOTE (NAT, "network changed: new SIP transports on port %u",
                _sipnat_stack_get_port (stack));
-  _sipnat_endpoint_terminate_calls (self, NULL, _("The network changed"));
 
+  /* The endpoint is on the new stack before anyone hears of anything:
+   * handlers may close it, or place calls. */
+  old = g_steal_pointer (&self->stack);
+  self->stack = stack;
   registrations = copy_registrations (self);
   for (guint i = 0; i < registrations->len; i++)
     _sipnat_registration_move_to_stack (g_ptr_array_index (registrations, i), stack);
 
-  _sipnat_stack_shutdown (g_steal_pointer (&self->stack), NULL, NULL);
-  self->stack = stack;
-  _sipnat_endpoint_update_local_port (self);
+  terminate_calls_on_stack (self, old, _("The network changed"));
+  _sipnat_stack_shutdown (old, NULL, NULL);
+  if (self->stack != NULL)
+    _sipnat_endpoint_update_local_port (self);
 }
 
 static void
