@@ -1,6 +1,12 @@
 /* sipnat-network-monitor.c: noticing that the network under an endpoint
  * changed
  *
+ * GNetworkMonitor watches routes only, and the kernel does not announce
+ * the routes it drops with an address: a renumbered interface may reach
+ * it only through its dump a second later. On Linux the monitor also
+ * listens to the kernel's address and route announcements itself (their
+ * content is not read: any of them is a reason to compare).
+ *
  * The default GNetworkMonitor emits on the context of the thread that
  * first asked for it, which need not be the endpoint's: each event is
  * passed to the endpoint's context through a small reference-counted
@@ -16,6 +22,13 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifdef __linux__
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#endif
 
 #include "sipnat-debug-private.h"
 #include "sipnat-network-monitor-private.h"
@@ -38,6 +51,8 @@ struct _SipnatNetworkMonitor
   SipnatNetworkDestinationsFunc destinations;
   gpointer data;
 
+  GSocket *netlink;            /* address announcements (Linux) */
+  GSource *netlink_source;
   GSource *debounce;
   gint64 first_event_us;       /* of the burst being debounced */
   char *snapshot;              /* what was compared last */
@@ -319,6 +334,63 @@ system_changed_cb (GNetworkMonitor *system,
   g_source_attach (idle, link->context);
 }
 
+/* ---------------------------------------------------------------------- */
+/* The kernel's own announcements (Linux)                                 */
+
+#define NETLINK_DRAIN_MAX 64
+
+static gboolean
+netlink_readable_cb (GSocket      *socket,
+                     GIOCondition  condition,
+                     gpointer      data)
+{
+  SipnatNetworkMonitor *self = data;
+  char buffer[8192];
+  guint i;
+
+  /* Drained, not parsed: only the kernel sends to these groups. */
+  for (i = 0; i < NETLINK_DRAIN_MAX; i++)
+    if (g_socket_receive (socket, buffer, sizeof buffer, NULL, NULL) <= 0)
+      break;
+
+  if (condition & (G_IO_ERR | G_IO_HUP))
+    {
+      g_clear_pointer (&self->netlink_source, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+
+  _sipnat_network_monitor_kick (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+listen_to_kernel (SipnatNetworkMonitor *self)
+{
+#ifdef __linux__
+  struct sockaddr_nl local = {
+    .nl_family = AF_NETLINK,
+    .nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE,
+  };
+  int fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+
+  if (fd < 0)
+    return;
+  if (bind (fd, (struct sockaddr *) &local, sizeof local) < 0 ||
+      (self->netlink = g_socket_new_from_fd (fd, NULL)) == NULL)
+    {
+      close (fd);
+      SIPNAT_NOTE (NAT, "no netlink address announcements: GNetworkMonitor only");
+      return;
+    }
+
+  g_socket_set_blocking (self->netlink, FALSE);
+  self->netlink_source = g_socket_create_source (self->netlink, G_IO_IN | G_IO_ERR | G_IO_HUP, NULL);
+  g_source_set_callback (self->netlink_source, (GSourceFunc) (GCallback) netlink_readable_cb,
+                         self, NULL);
+  g_source_attach (self->netlink_source, self->context);
+#endif
+}
+
 /*
  * _sipnat_network_monitor_new:
  * @context: where @changed is called
@@ -354,6 +426,7 @@ _sipnat_network_monitor_new (GMainContext                  *context,
                                             G_CALLBACK (system_changed_cb),
                                             link_ref (self->link),
                                             link_closure_notify, 0);
+  listen_to_kernel (self);
   return self;
 }
 
@@ -364,6 +437,8 @@ _sipnat_network_monitor_free (SipnatNetworkMonitor *self)
     return;
 
   g_clear_signal_handler (&self->changed_id, self->system);
+  _sipnat_clear_source (&self->netlink_source);
+  g_clear_object (&self->netlink);
   self->link->monitor = NULL;
   link_unref (self->link);
   _sipnat_clear_source (&self->debounce);
