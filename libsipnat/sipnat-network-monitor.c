@@ -194,6 +194,7 @@ take_snapshot (SipnatNetworkMonitor *self,
   g_auto(GStrv) own = NULL;
   g_auto(GStrv) destinations = NULL;
   g_autoptr(GString) routes = g_string_new (NULL);
+  g_autoptr(GString) line = g_string_new (NULL);
   const char * const *addresses;
   guint n_destinations = 0;
   guint n_routed = 0;
@@ -218,15 +219,12 @@ take_snapshot (SipnatNetworkMonitor *self,
 
   *available = is_available (self) && (n_destinations == 0 || n_routed > 0);
 
-  g_string_prepend (routes, "|");
-  for (guint i = addresses[0] != NULL ? g_strv_length ((char **) addresses) : 0; i > 0; i--)
-    {
-      g_string_prepend_c (routes, ' ');
-      g_string_prepend (routes, addresses[i - 1]);
-    }
-  g_string_prepend (routes, *available ? "up|" : "down|");
+  g_string_append (line, *available ? "up|" : "down|");
+  for (guint i = 0; addresses[i] != NULL; i++)
+    g_string_append_printf (line, "%s ", addresses[i]);
+  g_string_append_printf (line, "|%s", routes->str);
 
-  return g_string_free (g_steal_pointer (&routes), FALSE);
+  return g_string_free (g_steal_pointer (&line), FALSE);
 }
 
 static gboolean
