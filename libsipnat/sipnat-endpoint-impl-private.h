@@ -11,6 +11,7 @@
 #pragma once
 
 #include "sipnat-endpoint-private.h"
+#include "sipnat-network-monitor-private.h"
 #include "sipnat-stack-private.h"
 
 G_BEGIN_DECLS
@@ -44,6 +45,8 @@ struct _SipnatEndpoint
   gulong close_cancelled_id;
   GSource *close_deadline;
   GError *close_error;
+
+  SipnatNetworkMonitor *network_monitor;   /* sipnat-endpoint-network.c */
 };
 
 void _sipnat_endpoint_detach_registrations (SipnatEndpoint *self,
@@ -55,5 +58,16 @@ void _sipnat_endpoint_terminate_calls (SipnatEndpoint     *self,
                                        const char         *reason);
 SipnatRegistration *_sipnat_endpoint_registration_for_request (SipnatEndpoint *self,
                                                                const sip_t    *sip);
+
+SipnatStack *_sipnat_endpoint_new_stack (SipnatEndpoint  *self,
+                                         guint            port,
+                                         GError         **error);
+void _sipnat_endpoint_update_local_port (SipnatEndpoint *self);
+
+/* sipnat-endpoint-network.c */
+void _sipnat_endpoint_start_network_monitor (SipnatEndpoint *self);
+void _sipnat_endpoint_emit_network_changed  (SipnatEndpoint *self,
+                                             gboolean        available);
+SipnatNetworkMonitor *_sipnat_endpoint_get_network_monitor (SipnatEndpoint *self);
 
 G_END_DECLS

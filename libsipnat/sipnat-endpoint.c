@@ -64,8 +64,12 @@ enum {
 
 static GParamSpec *props[N_PROPS];
 
+static void handle_incoming (gpointer              data,
+                             const SipnatSipEvent *ev);
+
 enum {
   SIGNAL_INCOMING_CALL,
+  SIGNAL_NETWORK_CHANGED,
   N_SIGNALS
 };
 
@@ -150,20 +154,44 @@ attach_registrations (SipnatEndpoint *self)
     }
 }
 
+/* A stack with the endpoint's settings on @port, taking its requests. */
+SipnatStack *
+_sipnat_endpoint_new_stack (SipnatEndpoint  *self,
+                            guint            port,
+                            GError         **error)
+{
+  SipnatStackOptions options = {
+    .local_address = self->local_address,
+    .local_port = port,
+    .transports = self->transports,
+    .user_agent = self->user_agent,
+    .transaction_timeout = self->transaction_timeout,
+    .tcp_for_large_requests = self->tcp_for_large_requests,
+  };
+  SipnatStack *stack = _sipnat_stack_new (self->context, &options, error);
+
+  if (stack != NULL)
+    _sipnat_stack_set_incoming_handler (stack, handle_incoming, self);
+  return stack;
+}
+
+/* The bound port, once known. */
+void
+_sipnat_endpoint_update_local_port (SipnatEndpoint *self)
+{
+  if (self->local_port != _sipnat_stack_get_port (self->stack))
+    {
+      self->local_port = _sipnat_stack_get_port (self->stack);
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOCAL_PORT]);
+    }
+}
+
 static gboolean
 sipnat_endpoint_initable_init (GInitable     *initable,
                                GCancellable  *cancellable,
                                GError       **error)
 {
   SipnatEndpoint *self = SIPNAT_ENDPOINT (initable);
-  SipnatStackOptions options = {
-    .local_address = self->local_address,
-    .local_port = self->local_port,
-    .transports = self->transports,
-    .user_agent = self->user_agent,
-    .transaction_timeout = self->transaction_timeout,
-    .tcp_for_large_requests = self->tcp_for_large_requests,
-  };
 
   if (self->closed)
     {
@@ -179,18 +207,13 @@ sipnat_endpoint_initable_init (GInitable     *initable,
       !check_transports (self, error))
     return FALSE;
 
-  self->stack = _sipnat_stack_new (self->context, &options, error);
+  self->stack = _sipnat_endpoint_new_stack (self, self->local_port, error);
   if (self->stack == NULL)
     return FALSE;
 
-  _sipnat_stack_set_incoming_handler (self->stack, handle_incoming, self);
   attach_registrations (self);
-
-  if (self->local_port != _sipnat_stack_get_port (self->stack))
-    {
-      self->local_port = _sipnat_stack_get_port (self->stack);
-      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOCAL_PORT]);
-    }
+  _sipnat_endpoint_start_network_monitor (self);
+  _sipnat_endpoint_update_local_port (self);
 
   return TRUE;
 }
@@ -235,6 +258,7 @@ sipnat_endpoint_dispose (GObject *object)
       _sipnat_stack_shutdown (g_steal_pointer (&self->stack), NULL, NULL);
     }
 
+  g_clear_pointer (&self->network_monitor, _sipnat_network_monitor_free);
   _sipnat_clear_source (&self->close_deadline);
   g_clear_object (&self->close_cancellable);
   g_clear_error (&self->close_error);
@@ -538,6 +562,38 @@ sipnat_endpoint_class_init (SipnatEndpointClass *klass)
   signals[SIGNAL_INCOMING_CALL] =
     g_signal_new ("incoming-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, SIPNAT_TYPE_CALL);
+
+  /**
+   * SipnatEndpoint::network-changed:
+   * @self: the endpoint
+   * @available: whether there is a network: an interface with a route
+   *   out and, if registrars are given as addresses, a route to one of them
+   *
+   * Emitted when the network under the endpoint changed in a way that
+   * matters to SIP: a local address came or went, the route to a
+   * registrar now leaves from another address, or the network went away
+   * or came back (a laptop moving from Wi-Fi to a phone tether, a new
+   * DHCP lease). Bursts of system events (a move comes as several) are
+   * gathered first: the signal comes 0.2 s after the last of them, 1 s
+   * after the first at most.
+   *
+   * Nothing needs doing. By the time this is emitted, an endpoint bound to
+   * all interfaces (the default [property@Sipnat.Endpoint:local-address])
+   * has new SIP transports if its old ones were bound to an address that
+   * is gone or the registrars are now reached from another one (on the
+   * same port if it is free, else another: see
+   * [property@Sipnat.Endpoint:local-port]), and every registration that
+   * was registered or trying to be has sent a REGISTER from the new
+   * address that also removes its old Contact (its
+   * [signal@Sipnat.Registration::public-binding-changed] follows with the
+   * answer). Calls whose signalling went through the old transports have
+   * ended. With @available %FALSE the registrations wait for the network
+   * to come back. An endpoint bound to one address re-registers, but
+   * keeps its transports: that address is the application's choice.
+   */
+  signals[SIGNAL_NETWORK_CHANGED] =
+    g_signal_new ("network-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 
   _sipnat_debug_init ();
 }
@@ -937,6 +993,14 @@ sipnat_endpoint_remove_registration (SipnatEndpoint     *self,
 
 /* ---------------------------------------------------------------------- */
 /* Private API                                                            */
+
+/* Last in sipnat-endpoint-network.c's handling, with a reference held. */
+void
+_sipnat_endpoint_emit_network_changed (SipnatEndpoint *self,
+                                       gboolean        available)
+{
+  g_signal_emit (self, signals[SIGNAL_NETWORK_CHANGED], 0, available);
+}
 
 SipnatRegistration *
 _sipnat_endpoint_find_registration (SipnatEndpoint *self,

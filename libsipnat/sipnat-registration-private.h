@@ -35,6 +35,11 @@ void     _sipnat_registration_attach     (SipnatRegistration *self,
 gboolean _sipnat_registration_is_active  (SipnatRegistration *self);
 void     _sipnat_registration_detach     (SipnatRegistration *self,
                                           gboolean            unregister);
+/* sipnat-registration-network.c */
+void     _sipnat_registration_network_changed (SipnatRegistration *self,
+                                               gboolean            available);
+void     _sipnat_registration_move_to_stack   (SipnatRegistration *self,
+                                               SipnatStack        *stack);
 
 SipnatCallOrigin *_sipnat_registration_dup_call_origin (SipnatRegistration *self,
                                                         GError            **error);

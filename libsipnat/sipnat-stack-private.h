@@ -46,6 +46,11 @@ gboolean      _sipnat_stack_has_tls          (SipnatStack              *self);
 gboolean      _sipnat_stack_add_tls_ca_file  (SipnatStack              *self,
                                               const char               *path,
                                               GError                  **error);
+gboolean      _sipnat_stack_refresh_contact_host (SipnatStack          *self,
+                                                  const char           *preferred);
+gboolean      _sipnat_stack_serves           (SipnatStack              *self,
+                                              const char * const       *addresses,
+                                              const char               *source);
 void          _sipnat_stack_set_incoming_handler (SipnatStack             *self,
                                                   SipnatStackIncomingFunc  func,
                                                   gpointer                 data);

@@ -21,6 +21,7 @@
 #include "sipnat-debug-private.h"
 #include "sipnat-dns-private.h"
 #include "sipnat-error.h"
+#include "sipnat-network-monitor-private.h"
 #include "sipnat-stack-private.h"
 #include "sipnat-tls-trust-private.h"
 
@@ -42,6 +43,8 @@ struct _SipnatStack
   guint tls_port;                  /* 0: no TLS transport */
   SipnatTlsTrust *tls_trust;       /* (nullable) */
   char *contact_host;
+  GSocketFamily wildcard;       /* the family of an any address bound, else INVALID */
+  char **bound_addresses;       /* what Sofia bound for it: each address then */
 
   gboolean shutting_down;
   gboolean shutdown_done;
@@ -414,6 +417,7 @@ stack_free (SipnatStack *self)
   g_hash_table_unref (self->stream_keepalives);
   g_free (self->contact_host);
   g_clear_pointer (&self->tls_trust, _sipnat_tls_trust_free);
+  g_strfreev (self->bound_addresses);
   g_free (self);
 }
 
@@ -510,7 +514,13 @@ _sipnat_stack_new (GMainContext              *context,
     }
 
   if (g_inet_address_get_is_any (address))
-    self->contact_host = guess_contact_host (g_inet_address_get_family (address));
+    {
+      /* Sofia binds each local address of the moment, not the any
+       * address: a socket per address, useless once it is gone. */
+      self->wildcard = g_inet_address_get_family (address);
+      self->contact_host = guess_contact_host (self->wildcard);
+      self->bound_addresses = _sipnat_network_list_addresses ();
+    }
   else
     self->contact_host = g_inet_address_to_string (address);
 
@@ -565,6 +575,69 @@ const char *
 _sipnat_stack_get_contact_host (SipnatStack *self)
 {
   return self->contact_host;
+}
+
+/*
+ * _sipnat_stack_serves:
+ * @addresses: the local addresses now
+ * @source: (nullable): an address requests now leave from
+ *
+ * Whether the transports still fit the network: a stack bound to all
+ * interfaces has a socket on each address it saw when it bound, and none
+ * on newer ones; one bound to an address always fits (that address is
+ * the application's choice).
+ */
+gboolean
+_sipnat_stack_serves (SipnatStack        *self,
+                      const char * const *addresses,
+                      const char         *source)
+{
+  const char * const *bound = (const char * const *) self->bound_addresses;
+
+  if (self->wildcard == G_SOCKET_FAMILY_INVALID || bound == NULL)
+    return TRUE;
+
+  for (guint i = 0; bound[i] != NULL; i++)
+    if (!g_strv_contains (addresses, bound[i]))
+      return FALSE;
+
+  return source == NULL || g_strv_contains (bound, source);
+}
+
+/*
+ * _sipnat_stack_refresh_contact_host:
+ *
+ * @preferred: (nullable): the address the registrar is reached from
+ *
+ * After a network change: a stack bound to all interfaces advertises an
+ * address it has now, @preferred if it is of the right family. (Sofia's
+ * own Via keeps the address it saw when it bound: answers find us
+ * through rport, RFC 3581.)
+ *
+ * Returns: whether the contact host changed
+ */
+gboolean
+_sipnat_stack_refresh_contact_host (SipnatStack *self,
+                                    const char  *preferred)
+{
+  g_autoptr(GInetAddress) address = preferred ? g_inet_address_new_from_string (preferred) : NULL;
+  g_autofree char *host = NULL;
+
+  if (self->wildcard == G_SOCKET_FAMILY_INVALID)
+    return FALSE;
+
+  if (address != NULL && g_inet_address_get_family (address) == self->wildcard &&
+      !g_inet_address_get_is_any (address))
+    host = g_inet_address_to_string (address);
+  else
+    host = guess_contact_host (self->wildcard);
+  if (g_strcmp0 (host, self->contact_host) == 0)
+    return FALSE;
+
+  SIPNAT_NOTE (SIP, "contact host %s -> %s", self->contact_host, host);
+  g_free (self->contact_host);
+  self->contact_host = g_steal_pointer (&host);
+  return TRUE;
 }
 
 void

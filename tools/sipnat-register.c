@@ -370,6 +370,17 @@ contact_changed_cb (SipnatRegistration *reg,
   event_print (&ev);
 }
 
+static void
+network_changed_cb (SipnatEndpoint *endpoint,
+                    gboolean        available,
+                    App            *app)
+{
+  Event ev = event_begin (app, "network-changed", NULL);
+
+  event_bool (&ev, "available", available);
+  event_print (&ev);
+}
+
 /* A register_async that fails without a state change to report it
  * (retrying and failed are reported by state_changed_cb). */
 static void
@@ -455,6 +466,7 @@ run (App        *app,
   if (app->seconds > 0)
     g_timeout_add_seconds (app->seconds, time_up_cb, app);
 
+  g_signal_connect (app->endpoint, "network-changed", G_CALLBACK (network_changed_cb), app);
   start_registrations (app);
   g_main_loop_run (app->loop);
 

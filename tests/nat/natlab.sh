@@ -40,6 +40,12 @@
 #                           new WAN address for the router owning the public
 #                           address (default: last octet + 10) + conntrack flush
 #   flush [ROLE...]         flush the routers' conntrack tables (default: all)
+#   renumber-client [NEW_IP]  the client's LAN address changes (default: last
+#                           octet + 1), as after a new DHCP lease
+#   move-client             the client leaves its home router for a new one
+#                           (the tether: cone NAT, 203.0.113.103, LAN
+#                           192.168.3.0/24), as from Wi-Fi to a phone tether
+#                           (both print CHANGED_AT=<epoch>: the new address up)
 #   set-udp-timeout S [--router ROLE]   change the UDP timeouts at run time
 #   start-kamailio [--no-auth] [--min-expires N] [--max-expires N] [--tls]
 #                  [--template FILE] [--set NAME=VALUE]...
@@ -64,7 +70,7 @@ PATH=$PATH:/usr/sbin:/sbin
 # (a caller may have exported an older lab's state).
 for _var in $(compgen -e); do
   case $_var in
-    NS_*|NAT1_*|NAT2_*|CARRIER_*|CLIENT_*|CLIENT2_*|KAMAILIO_*|COTURN_*|TURN_*|SPAWN_*|\
+    NS_*|NAT1_*|NAT2_*|CARRIER_*|CLIENT_*|CLIENT2_*|KAMAILIO_*|COTURN_*|TURN_*|SPAWN_*|TETHER_*|\
     WATCHDOG_PID|OWNER_PID|PUBLIC_ROUTER|NATLAB_NAMESPACES|NATLAB_PREFIX|TOPOLOGY|\
     NAT_WAN_IP|UDP_TIMEOUT|UP_DONE)
       unset "$_var" ;;
@@ -141,6 +147,7 @@ role_ns() {
     public|pub) ns=${NS_PUBLIC:-} ;;
     registrar|kamailio) ns=${NS_REGISTRAR:-} ;;
     turn|stun|coturn) ns=${NS_TURN:-} ;;
+    tether) ns=${NS_TETHER:-} ;;
     *)
       case " ${NATLAB_NAMESPACES:-} " in
         *" $1 "*) ns=$1 ;;
@@ -731,6 +738,48 @@ cmd_rebind() {
   echo "NAT_WAN_IP=$NAT_WAN_IP"
 }
 
+cmd_renumber_client() {
+  local new=${1:-} plen=24 a b c d
+  load_state
+  lock_state
+  if [ -z "$new" ]; then
+    IFS=. read -r a b c d <<<"$CLIENT_IP"
+    new=$a.$b.$c.$((d % 250 + 1))
+  fi
+  ip -n "$NS_CLIENT" addr del "$CLIENT_IP/$plen" dev eth0
+  ip -n "$NS_CLIENT" addr add "$new/$plen" dev eth0
+  ip -n "$NS_CLIENT" route replace default via "$CLIENT_GW"
+  echo "CHANGED_AT=$EPOCHREALTIME"
+  state_set CLIENT_IP "$new"
+  echo "CLIENT_IP=$new"
+}
+
+# The client's home link goes down (its address with it) and a link to a
+# new router comes up: another LAN, another public address.
+cmd_move_client() {
+  local tether wan=203.0.113.103 lan_gw=192.168.3.1 ip=192.168.3.2
+  load_state
+  lock_state
+  tether=$NATLAB_PREFIX-tether
+  [ -z "${NS_TETHER:-}" ] || die "move-client: the client has moved already"
+  ns_add "$tether" NS_TETHER
+  attach_public "$tether" wan0 p-tether "$wan"
+  ( UDP_TIMEOUT=; router "$tether" lan0 wan0 cone 0 )
+  ip -n "$NS_CLIENT" addr flush dev eth0
+  ip -n "$NS_CLIENT" link set eth0 down
+  veth "$tether" lan0 "$NS_CLIENT" eth1
+  ip -n "$tether" addr add "$lan_gw/24" dev lan0
+  ip -n "$NS_CLIENT" addr add "$ip/24" dev eth1
+  ip -n "$NS_CLIENT" route replace default via "$lan_gw"
+  echo "CHANGED_AT=$EPOCHREALTIME"
+  state_set TETHER_WAN_IP "$wan"
+  state_set CLIENT_IP "$ip"
+  state_set CLIENT_GW "$lan_gw"
+  state_set NAT_WAN_IP "$wan"
+  echo "CLIENT_IP=$ip"
+  echo "NAT_WAN_IP=$wan"
+}
+
 cmd_set_udp_timeout() {
   local seconds=${1:-} role='' r
   [ -n "$seconds" ] || usage
@@ -1019,6 +1068,8 @@ case $command in
   stop) need_root; cmd_stop "$@" ;;
   rebind) need_root; cmd_rebind "$@" ;;
   flush) need_root; cmd_flush "$@" ;;
+  renumber-client) need_root; cmd_renumber_client "$@" ;;
+  move-client) need_root; cmd_move_client ;;
   set-udp-timeout) need_root; cmd_set_udp_timeout "$@" ;;
   start-kamailio) need_root; cmd_start_kamailio "$@" ;;
   stop-kamailio) need_root; cmd_stop_kamailio ;;
