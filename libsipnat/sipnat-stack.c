@@ -342,10 +342,11 @@ choose_tls_port (GInetAddress  *address,
   return TRUE;
 }
 
-/* SIP over TLS (sipnat-tls-trust.c, sipnat-tls-check.c): the server's
- * certificate must chain to a trusted CA (no "verify none"), be within
- * its dates, and name the host of the registrar URI (a DNS or IP
- * subjectAltName, or the CN); chains up to this many intermediates. */
+/* SIP over TLS (sipnat-tls-trust.c, sipnat-registration-tls.c): the
+ * server's certificate must chain to a trusted CA (never "verify none"),
+ * be within its dates, and name the host of the Request-URI (for Sofia:
+ * a DNS subjectAltName, or the CN); chains up to this many
+ * intermediates. */
 #define TLS_VERIFY_DEPTH 8
 
 static gboolean

@@ -461,7 +461,7 @@ main (int argc, char *argv[])
   g_autoptr(GError) error = NULL;
   int status;
 
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
 
   certs_dir = g_dir_make_tmp ("sipnat-test-tls-XXXXXX", &error);
   g_assert_no_error (error);
