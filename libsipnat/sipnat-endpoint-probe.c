@@ -46,6 +46,7 @@ on_probed (GObject      *source,
  * @registration: (nullable): the registration whose registrar and NAT
  *   policy (STUN server) to use; %NULL: the endpoint's first registration,
  *   or with none the endpoint's own [property@Sipnat.Endpoint:nat-policy]
+ * @flags: what to measure besides the tests of a few seconds
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called with the report
  * @user_data: data for @callback
@@ -57,7 +58,9 @@ on_probed (GObject      *source,
  * registrar (an OPTIONS over each), whether a UDP datagram larger than
  * the MTU arrives (a STUN answer padded to the MTU, a large OPTIONS), and
  * the public address. The tests use sockets of their own: the endpoint's
- * SIP traffic and registrations are not disturbed.
+ * SIP traffic and registrations are not disturbed. With
+ * %SIPNAT_NAT_PROBE_BINDING_LIFETIME it also measures how long the NAT
+ * keeps an idle UDP binding, which takes minutes.
  *
  * The endpoint follows the advice it can by itself: when fragments are
  * dropped, [property@Sipnat.Endpoint:tcp-for-large-requests] is turned on.
@@ -69,12 +72,13 @@ on_probed (GObject      *source,
 void
 sipnat_endpoint_probe_nat_async (SipnatEndpoint      *self,
                                  SipnatRegistration  *registration,
+                                 SipnatNatProbeFlags  flags,
                                  GCancellable        *cancellable,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
   g_autoptr(SipnatRegistration) first = NULL;
-  SipnatNatProbeTargets targets = { NULL, 0, NULL, NULL };
+  SipnatNatProbeTargets targets = { 0 };
   SipnatNatPolicy *policy = self->nat_policy;
   GTask *task;
 
@@ -101,6 +105,7 @@ sipnat_endpoint_probe_nat_async (SipnatEndpoint      *self,
       targets.stun_port = sipnat_nat_policy_get_stun_server_port (policy);
     }
   targets.local_address = self->local_address;
+  targets.binding_lifetime = (flags & SIPNAT_NAT_PROBE_BINDING_LIFETIME) != 0;
 
   _sipnat_nat_probe_async (&targets, cancellable, on_probed, task);
 }

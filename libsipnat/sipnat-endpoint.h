@@ -122,6 +122,7 @@ gboolean              sipnat_endpoint_close_finish            (SipnatEndpoint   
 SIPNAT_AVAILABLE_IN_ALL
 void                  sipnat_endpoint_probe_nat_async         (SipnatEndpoint       *self,
                                                                SipnatRegistration   *registration,
+                                                               SipnatNatProbeFlags   flags,
                                                                GCancellable         *cancellable,
                                                                GAsyncReadyCallback   callback,
                                                                gpointer              user_data);

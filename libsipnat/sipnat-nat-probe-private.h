@@ -23,6 +23,8 @@ typedef struct {
   guint stun_port;               /* 0: 3478 */
   const char *registrar;         /* HOST or HOST:PORT; nullable: no SIP tests */
   const char *local_address;     /* nullable or 0.0.0.0: the route's source */
+  gboolean binding_lifetime;     /* also measure it (minutes) */
+  gboolean lifetime_only;        /* ... and nothing else */
 } SipnatNatProbeTargets;
 
 void             _sipnat_nat_probe_async  (const SipnatNatProbeTargets *targets,

@@ -22,6 +22,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "sipnat-binding.h"
+#include "sipnat-binding-lifetime-private.h"
 #include "sipnat-debug-private.h"
 #include "sipnat-error.h"
 #include "sipnat-nat-probe-private.h"
@@ -46,6 +47,8 @@ typedef struct {
   guint stun_port;
   char *registrar_name;
   char *local_address;
+  gboolean binding_lifetime;
+  gboolean lifetime_only;
 
   GInetSocketAddress *stun;
   GInetSocketAddress *registrar;
@@ -510,6 +513,29 @@ ping_start (GTask           *task,
                           g_task_get_cancellable (task), on_ping, ping);
 }
 
+/* ----------------------------------------------------- binding lifetime */
+
+static void
+on_lifetime (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  GTask *task = data;
+  Probe *p = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gint64 ms;
+
+  ms = _sipnat_binding_lifetime_finish (result, &error);
+  if (ms >= 0)
+    {
+      p->report->binding_lifetime_ms = ms;
+      p->report->binding_lifetime = ms / 1000;
+    }
+  else
+    SIPNAT_NOTE (NAT, "NAT probe: binding lifetime: %s", error->message);
+  probe_step_done (task);
+}
+
 /* ------------------------------------------------------------ start */
 
 static void
@@ -531,6 +557,17 @@ tests_start (GTask *task)
 
   /* One count for this function, so that nothing ends before all start. */
   p->pending = 1;
+  if (p->stun != NULL && p->binding_lifetime)
+    {
+      p->pending++;
+      _sipnat_binding_lifetime_async (p->stun, p->local_ip, g_task_get_cancellable (task),
+                                      on_lifetime, task);
+    }
+  if (p->lifetime_only)
+    {
+      probe_step_done (task);
+      return;
+    }
   if (p->stun != NULL)
     {
       p->pending += 4;
@@ -625,6 +662,8 @@ _sipnat_nat_probe_async (const SipnatNatProbeTargets *targets,
   p->stun_name = g_strdup (targets->stun_server);
   p->registrar_name = g_strdup (targets->registrar);
   p->local_address = g_strdup (targets->local_address);
+  p->binding_lifetime = targets->binding_lifetime || targets->lifetime_only;
+  p->lifetime_only = targets->lifetime_only;
 
   if ((p->stun_name == NULL || *p->stun_name == '\0') &&
       (p->registrar_name == NULL || *p->registrar_name == '\0'))

@@ -27,6 +27,7 @@ struct _SipnatNatReport
   SipnatNatCheck fragments;      /* a fragmented datagram arrives */
   SipnatNatCheck stun;           /* the STUN server answers over UDP */
   gint binding_lifetime;         /* seconds, -1: not measured */
+  gint64 binding_lifetime_ms;    /* the same in milliseconds */
   char *public_address;
   guint public_port;
 

@@ -47,6 +47,7 @@ _sipnat_nat_report_new (void)
   SipnatNatReport *self = g_atomic_rc_box_new0 (SipnatNatReport);
 
   self->binding_lifetime = -1;
+  self->binding_lifetime_ms = -1;
   return self;
 }
 
@@ -200,7 +201,10 @@ sipnat_nat_report_get_fragments (SipnatNatReport *self)
  * @self: a #SipnatNatReport
  *
  * How long the NAT keeps an idle UDP binding, in seconds: the longest
- * idle time after which a binding was seen alive (RFC 5780 §4.6).
+ * idle time after which a binding was seen alive (RFC 5780 §4.6), with
+ * idle times growing by 1.4 each step, so the NAT's timeout lies between
+ * it and 1.4 times it. Measured only with
+ * %SIPNAT_NAT_PROBE_BINDING_LIFETIME.
  *
  * Returns: seconds, or -1 when it was not measured
  */

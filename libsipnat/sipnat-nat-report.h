@@ -76,6 +76,19 @@ typedef enum /*< flags >*/ {
   SIPNAT_NAT_ADVICE_SHORT_KEEPALIVE = 1 << 4,
 } SipnatNatAdvice;
 
+/**
+ * SipnatNatProbeFlags:
+ * @SIPNAT_NAT_PROBE_NONE: the tests of a few seconds
+ * @SIPNAT_NAT_PROBE_BINDING_LIFETIME: also measure how long the NAT keeps an
+ *   idle UDP binding; this takes up to 1.4 times that lifetime (minutes)
+ *
+ * What [method@Sipnat.Endpoint.probe_nat_async] measures.
+ */
+typedef enum /*< flags >*/ {
+  SIPNAT_NAT_PROBE_NONE = 0,
+  SIPNAT_NAT_PROBE_BINDING_LIFETIME = 1 << 0,
+} SipnatNatProbeFlags;
+
 #define SIPNAT_TYPE_NAT_REPORT (sipnat_nat_report_get_type ())
 
 typedef struct _SipnatNatReport SipnatNatReport;

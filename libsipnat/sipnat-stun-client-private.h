@@ -69,9 +69,9 @@ typedef enum {
   SIPNAT_STUN_PARSE_ERROR,     /* an error answer to our request */
 } SipnatStunParse;
 
-/* Pure helpers (no socket), for the tests. The agent is one that
- * _sipnat_stun_build_binding initialised. */
-StunAgent       *_sipnat_stun_agent_new          (void);
+/* Pure helpers (no socket), for the tests. An agent with @fingerprint
+ * adds a FINGERPRINT to its requests and requires one in answers. */
+StunAgent       *_sipnat_stun_agent_new          (gboolean                 fingerprint);
 gsize            _sipnat_stun_build_binding      (StunAgent               *agent,
                                                   const SipnatStunOptions *options,
                                                   uint8_t                 *buf,

@@ -58,12 +58,13 @@ _sipnat_stun_answer_free (SipnatStunAnswer *answer)
 /* ------------------------------------------------------ build and parse */
 
 StunAgent *
-_sipnat_stun_agent_new (void)
+_sipnat_stun_agent_new (gboolean fingerprint)
 {
   StunAgent *agent = g_new0 (StunAgent, 1);
 
   stun_agent_init (agent, known_attributes, STUN_COMPATIBILITY_RFC5389,
-                   STUN_AGENT_USAGE_USE_FINGERPRINT | STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
+                   (fingerprint ? STUN_AGENT_USAGE_USE_FINGERPRINT : 0) |
+                   STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
   return agent;
 }
 
@@ -476,7 +477,6 @@ transaction_new (GSocket                *socket,
   t->destination = g_object_ref (destination);
   t->timing = timing != NULL ? *timing : sipnat_stun_default_timing;
   t->timing.max_sends = MAX (t->timing.max_sends, 1);
-  t->agent = _sipnat_stun_agent_new ();
   g_task_set_task_data (task, t, (GDestroyNotify) transaction_free);
 
   return task;
@@ -501,6 +501,12 @@ _sipnat_stun_binding_async (GSocket                 *socket,
   task = transaction_new (socket, receive_socket, server, timing, cancellable,
                           callback, user_data, _sipnat_stun_binding_async);
   t = g_task_get_task_data (task);
+  /* coturn (4.6) sends the answers that come from another address or go
+   * to another port without a FINGERPRINT: such requests go without
+   * one (the transaction id still has to be ours). */
+  t->agent = _sipnat_stun_agent_new (options == NULL ||
+                                     (options->change == SIPNAT_STUN_CHANGE_NONE &&
+                                      options->response_port == 0));
   t->request_len = _sipnat_stun_build_binding (t->agent, options, t->request, sizeof t->request);
   if (t->request_len == 0)
     {
@@ -547,6 +553,7 @@ _sipnat_stun_hairpin_async (GSocket                *socket,
                           callback, user_data, _sipnat_stun_hairpin_async);
   t = g_task_get_task_data (task);
   t->hairpin = TRUE;
+  t->agent = _sipnat_stun_agent_new (TRUE);
   t->request_len = _sipnat_stun_build_binding (t->agent, NULL, t->request, sizeof t->request);
   if (t->request_len == 0)
     {

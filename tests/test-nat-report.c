@@ -186,7 +186,7 @@ server_answer (const uint8_t      *request,
 static void
 test_stun_request (void)
 {
-  g_autofree StunAgent *agent = _sipnat_stun_agent_new ();
+  g_autofree StunAgent *agent = _sipnat_stun_agent_new (TRUE);
   uint8_t buf[STUN_MAX_MESSAGE_SIZE_IPV4];
   SipnatStunOptions options = { SIPNAT_STUN_CHANGE_IP | SIPNAT_STUN_CHANGE_PORT, 40001, TRUE };
   StunMessage msg = { 0 };
@@ -214,8 +214,8 @@ test_stun_request (void)
 static void
 test_stun_parse (void)
 {
-  g_autofree StunAgent *agent = _sipnat_stun_agent_new ();
-  g_autofree StunAgent *stranger = _sipnat_stun_agent_new ();
+  g_autofree StunAgent *agent = _sipnat_stun_agent_new (TRUE);
+  g_autofree StunAgent *stranger = _sipnat_stun_agent_new (TRUE);
   g_autoptr(GInetSocketAddress) mapped = addr ("203.0.113.101", 40000);
   g_autoptr(GInetSocketAddress) other = addr ("203.0.113.21", 3479);
   uint8_t request[STUN_MAX_MESSAGE_SIZE_IPV4], foreign[STUN_MAX_MESSAGE_SIZE_IPV4];
@@ -314,7 +314,7 @@ on_fake_request (GSocket      *socket,
   FakeStun *fake = data;
   uint8_t buf[2048], answer[1024], foreign[STUN_MAX_MESSAGE_SIZE_IPV4];
   g_autoptr(GSocketAddress) from = NULL;
-  g_autofree StunAgent *stranger = _sipnat_stun_agent_new ();
+  g_autofree StunAgent *stranger = _sipnat_stun_agent_new (TRUE);
   gssize len;
   gsize n, foreign_len;
 

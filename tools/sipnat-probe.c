@@ -1,6 +1,6 @@
 /* sipnat-probe.c: `sipnat probe`, what kind of NAT am I behind
  *
- *   sipnat probe --config FILE [--json]
+ *   sipnat probe --config FILE [--json] [--lifetime]
  *
  * Runs sipnat_endpoint_probe_nat_async() with the first proxy of the
  * configuration (its registrar and STUN server) and prints the report:
@@ -167,7 +167,8 @@ closed_cb (GObject      *source,
 
 static int
 probe_run (App        *app,
-           const char *config)
+           const char *config,
+           gboolean    lifetime)
 {
   g_autoptr(GError) error = NULL;
   Probe probe = { app, NULL, NULL, NULL };
@@ -186,7 +187,9 @@ probe_run (App        *app,
   sigint = g_unix_signal_add (SIGINT, sigint_cb, &probe);
   sigterm = g_unix_signal_add (SIGTERM, sigint_cb, &probe);
 
-  sipnat_endpoint_probe_nat_async (app->endpoint, NULL, probe.cancellable, probed_cb, &probe);
+  sipnat_endpoint_probe_nat_async (app->endpoint, NULL,
+                                   lifetime ? SIPNAT_NAT_PROBE_BINDING_LIFETIME : 0,
+                                   probe.cancellable, probed_cb, &probe);
   g_main_loop_run (app->loop);
 
   if (probe.report != NULL)
@@ -225,10 +228,13 @@ command_probe (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   App app = { 0 };
+  gboolean lifetime = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
       "Configuration file (key file or SipEndpoint.config)", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &app.json, "Print the report as one JSON object", NULL },
+    { "lifetime", 0, 0, G_OPTION_ARG_NONE, &lifetime,
+      "Also measure the NAT's UDP binding lifetime (takes minutes)", NULL },
     { NULL }
   };
 
@@ -255,5 +261,5 @@ command_probe (int    argc,
       return EXIT_USAGE;
     }
 
-  return probe_run (&app, config);
+  return probe_run (&app, config, lifetime);
 }

@@ -17,8 +17,14 @@
 #   fragments      cone that drops IP fragments: fragments false
 #   no-udp         no UDP at all: udp false, tcp true, mapping unknown
 #   udp-registrar  UDP only to the registrar: udp true, STUN unknown
+#   no-nat         from the public segment itself: no NAT, endpoint-
+#                  independent filtering (the answers to CHANGE-REQUEST
+#                  arrive), hairpinning (loopback) true
+#   lifetime       cone with a 20 s UDP timeout, probed with --lifetime:
+#                  binding-lifetime seen alive at the last step under 20 s
+#                  (steps grow by 1.4: more than 20 / 1.4 = 14.3 s)
 #
-# None of these NATs hairpins (no hairpin rules in the lab): false.
+# None of the NATs hairpins (no hairpin rules in the lab): false.
 #
 # Env: SIPNAT_TOOL (the sipnat program), and what tap-lib.sh reads.
 
@@ -43,13 +49,16 @@ CASES=(
   "fragments|cone --drop-fragments|mapping=\"endpoint-independent\" filtering=\"address-and-port-dependent\" udp=true tcp=true fragments=false public=203.0.113.101 advice=\"large-requests-over-tcp\""
   "no-udp|cone --block-udp|mapping=\"unknown\" filtering=\"unknown\" hairpinning=null udp=false tcp=true fragments=null public=203.0.113.101 advice=\"relay,sip-over-tcp,turn-over-tcp\""
   "udp-registrar|cone --udp-only-to-registrar|mapping=\"unknown\" filtering=\"unknown\" udp=true tcp=true public=203.0.113.101 advice=\"relay,turn-over-tcp\""
+  "no-nat|cone|mapping=\"endpoint-independent\" filtering=\"endpoint-independent\" nat=false hairpinning=true udp=true tcp=true fragments=true public=203.0.113.1 advice=\"\"|public"
+  "lifetime|cone --udp-timeout 20|mapping=\"endpoint-independent\" udp=true binding-lifetime=14..20|client|--lifetime"
 )
 
 echo "1..$(( ${#CASES[@]} * 2 ))"
 
-# run_case NAME ARGS: its own lab, servers, probe; output in $WORK/NAME.*
+# run_case NAME ARGS [ROLE]: its own lab, servers, probe (in ROLE's
+# namespace, the client's by default); output in $WORK/NAME.*
 run_case() {
-  local name=$1 state=$WORK/$1 conf=$WORK/$1.conf
+  local name=$1 state=$WORK/$1 conf=$WORK/$1.conf role=${3:-client} extra=${4:-} local_ip
   local -a args
   read -r -a args <<< "$2"
   mkdir -p "$state"
@@ -60,9 +69,11 @@ run_case() {
   } 2>"$WORK/$name.lab" || { echo "lab failed" > "$WORK/$name.err"; return; }
   # shellcheck disable=SC1091
   . "$state/natlab.env"
+  local_ip=$CLIENT_IP
+  [ "$role" = client ] || local_ip=$PUBLIC_IP
   cat > "$conf" <<EOC
 [policy.endpoint]
-local_address = $CLIENT_IP
+local_address = $local_ip
 
 [proxies.proxy0]
 server = $REGISTRAR_IP:$SIP_PORT
@@ -73,25 +84,25 @@ password = alicepw
 stun_server = $TURN_IP
 stun_server_port = $TURN_PORT
 EOC
-  "$NATLAB" --state "$state" exec client "$TOOL" probe --config "$conf" --json \
+  "$NATLAB" --state "$state" exec "$role" "$TOOL" probe --config "$conf" --json $extra \
     > "$WORK/$name.json" 2> "$WORK/$name.err"
   echo $? > "$WORK/$name.status"
   # A readable report too (the summary line is the first).
-  "$NATLAB" --state "$state" exec client "$TOOL" probe --config "$conf" \
+  "$NATLAB" --state "$state" exec "$role" "$TOOL" probe --config "$conf" \
     > "$WORK/$name.txt" 2>> "$WORK/$name.err"
 }
 
 # The labs are up at the same time; each case tears its own down.
 pids=()
 for c in "${CASES[@]}"; do
-  IFS='|' read -r name args _ <<< "$c"
-  ( run_case "$name" "$args"; "$NATLAB" --state "$WORK/$name" down >/dev/null 2>&1 ) &
+  IFS='|' read -r name args _ role extra <<< "$c"
+  ( run_case "$name" "$args" "$role" "$extra"; "$NATLAB" --state "$WORK/$name" down >/dev/null 2>&1 ) &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid"; done
 
 for c in "${CASES[@]}"; do
-  IFS='|' read -r name args expected <<< "$c"
+  IFS='|' read -r name args expected _ <<< "$c"
   json=$(cat "$WORK/$name.json" 2>/dev/null)
   if [ "$(cat "$WORK/$name.status" 2>/dev/null)" = 0 ] &&
      $PYTHON -c 'import json,sys; o=json.loads(sys.argv[1]); sys.exit(o.get("event") != "nat-report")' "$json" 2>/dev/null; then
@@ -114,6 +125,12 @@ for item in sys.argv[2:]:
         got = (o.get("public-address") or "").rsplit(":", 1)[0]
         if got != want:
             bad.append("public-address %r, wanted host %s" % (o.get("public-address"), want))
+        continue
+    if ".." in want:
+        lo, hi = (int(x) for x in want.split(".."))
+        got = o.get(key)
+        if not isinstance(got, int) or not lo <= got <= hi:
+            bad.append("%s %s, wanted %s" % (key, json.dumps(got), want))
         continue
     if json.dumps(o.get(key)) != want:
         bad.append("%s %s, wanted %s" % (key, json.dumps(o.get(key)), want))
