@@ -38,9 +38,10 @@ guint  _sipnat_keepalive_for_lifetime (gint64  lifetime_ms);
 /* Measures with the STUN server @server (which must support RESPONSE-
  * PORT: coturn with two listening addresses); sockets are bound to
  * @local_ip (NULL: any). The result: the longest idle time seen alive in
- * milliseconds (0 when even the first step was dead), or an error
- * (SIPNAT_ERROR_TIMEOUT: the server does not answer; SIPNAT_ERROR_REJECTED:
- * it does not support RESPONSE-PORT). Takes up to 1.4 × the timeout. */
+ * milliseconds, or an error (SIPNAT_ERROR_TIMEOUT: the server does not
+ * answer; SIPNAT_ERROR_REJECTED: it does not support RESPONSE-PORT;
+ * SIPNAT_ERROR_FAILED: not even the first step was seen alive). Takes up
+ * to 1.4 × the timeout. */
 void   _sipnat_binding_lifetime_async  (GInetSocketAddress  *server,
                                         GInetAddress        *local_ip,
                                         GCancellable        *cancellable,

@@ -200,6 +200,7 @@ typedef struct {
   guint sends;
 
   GSource *read_source;
+  GSource *send_read_source;   /* with another receive socket */
   GSource *retransmit;
   GSource *deadline;
   GSource *cancelled;
@@ -221,7 +222,8 @@ transaction_free (Transaction *t)
 static void
 transaction_stop_sources (Transaction *t)
 {
-  GSource **sources[] = { &t->read_source, &t->retransmit, &t->deadline, &t->cancelled };
+  GSource **sources[] = { &t->read_source, &t->send_read_source, &t->retransmit,
+                         &t->deadline, &t->cancelled };
 
   for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
     {
@@ -385,6 +387,10 @@ on_readable (GSocket      *socket,
   GTask *task = data;
   Transaction *t = g_task_get_task_data (task);
   g_autofree uint8_t *buf = g_malloc (SIPNAT_STUN_RECV_SIZE + 1);
+  /* An answer on the sending socket when another one should get it:
+   * the server ignored RESPONSE-PORT (or refused it). */
+  gboolean misdirected = socket != t->receive_socket;
+  GSource **slot = misdirected ? &t->send_read_source : &t->read_source;
 
   for (guint i = 0; i < READS_PER_WAKEUP; i++)
     {
@@ -405,8 +411,16 @@ on_readable (GSocket      *socket,
       switch (transaction_handle (t, buf, len, from, &failure))
         {
         case SIPNAT_STUN_PARSE_SUCCESS:
-          g_clear_pointer (&t->read_source, g_source_unref);
-          if (t->hairpin)
+          g_clear_pointer (slot, g_source_unref);
+          if (misdirected)
+            {
+              g_autofree char *to = address_string (t->destination);
+
+              transaction_return (task, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_REJECTED,
+                                                     _("The STUN server %s does not support RESPONSE-PORT"),
+                                                     to));
+            }
+          else if (t->hairpin)
             {
               transaction_stop_sources (t);
               g_task_return_boolean (task, TRUE);
@@ -416,7 +430,7 @@ on_readable (GSocket      *socket,
             transaction_return (task, NULL);
           return G_SOURCE_REMOVE;
         case SIPNAT_STUN_PARSE_ERROR:
-          g_clear_pointer (&t->read_source, g_source_unref);
+          g_clear_pointer (slot, g_source_unref);
           transaction_return (task, failure);
           return G_SOURCE_REMOVE;
         case SIPNAT_STUN_PARSE_IGNORED:
@@ -439,6 +453,13 @@ transaction_start (GTask *task)
   g_source_set_callback (t->read_source, G_SOURCE_FUNC (on_readable), task, NULL);
   g_source_set_static_name (t->read_source, "[sipnat] stun read");
   g_source_attach (t->read_source, context);
+  if (t->receive_socket != t->socket)
+    {
+      t->send_read_source = g_socket_create_source (t->socket, G_IO_IN, NULL);
+      g_source_set_callback (t->send_read_source, G_SOURCE_FUNC (on_readable), task, NULL);
+      g_source_set_static_name (t->send_read_source, "[sipnat] stun read (sender)");
+      g_source_attach (t->send_read_source, context);
+    }
 
   t->deadline = g_timeout_source_new (t->timing.deadline_ms);
   g_source_set_callback (t->deadline, on_deadline, task, NULL);

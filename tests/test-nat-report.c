@@ -9,6 +9,8 @@
 #include <string.h>
 #include <stun/usages/bind.h>
 
+#include "sipnat-binding-lifetime-private.h"
+#include "sipnat-config-private.h"
 #include "sipnat-error.h"
 #include "sipnat-nat-report-private.h"
 #include "sipnat-sip-ping-private.h"
@@ -153,10 +155,13 @@ server_answer (const uint8_t      *request,
   static const uint16_t attrs[] = { STUN_ATTRIBUTE_CHANGE_REQUEST, 0x0026, 0x0027, 0 };
   StunAgent agent;
   StunMessage req, msg;
+  StunMessage raw = { .buffer = (uint8_t *) request, .buffer_len = request_len };
   struct sockaddr_storage native;
 
+  /* A FINGERPRINT in the answer when the request had one, as coturn. */
   stun_agent_init (&agent, attrs, STUN_COMPATIBILITY_RFC5389,
-                   STUN_AGENT_USAGE_USE_FINGERPRINT | STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
+                   (stun_message_has_attribute (&raw, STUN_ATTRIBUTE_FINGERPRINT) ?
+                    STUN_AGENT_USAGE_USE_FINGERPRINT : 0) | STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
   g_assert_cmpint (stun_agent_validate (&agent, &req, request, request_len, NULL, NULL), ==,
                    STUN_VALIDATION_SUCCESS);
   if (error_code != 0)
@@ -284,6 +289,7 @@ typedef struct {
   GSource *source;
   gboolean hostile;      /* junk and foreign answers before the real one */
   gboolean silent;       /* never answer */
+  gboolean no_response_port;  /* 420 to RESPONSE-PORT, as a plain STUN server */
   guint requests;
 } FakeStun;
 
@@ -341,6 +347,18 @@ on_fake_request (GSocket      *socket,
         n = server_answer (foreign, foreign_len, wrong, NULL, 0, answer, sizeof answer);
         g_socket_send_to (socket, from, (const char *) answer, n, NULL, NULL);
       }
+    }
+
+  if (fake->no_response_port)
+    {
+      StunMessage msg = { .buffer = buf, .buffer_len = len };
+
+      if (stun_message_has_attribute (&msg, 0x0027))
+        {
+          n = server_answer (buf, len, NULL, NULL, 420, answer, sizeof answer);
+          g_socket_send_to (socket, from, (const char *) answer, n, NULL, NULL);
+          return G_SOURCE_CONTINUE;
+        }
     }
 
   n = server_answer (buf, len, G_INET_SOCKET_ADDRESS (from), NULL, 0, answer, sizeof answer);
@@ -487,6 +505,134 @@ test_stun_hairpin (void)
   g_assert_false (r.hairpinned);
 }
 
+/* --------------------------------------------------- binding lifetime */
+
+/* Whatever the NAT's timeout (3 s to 10 min), 80 % of the longest step
+ * below it lies within 50 % to 90 % of it. */
+static void
+test_lifetime_steps (void)
+{
+  guint n = 0;
+  g_autofree guint *steps = _sipnat_binding_lifetime_steps (SIPNAT_BINDING_LIFETIME_FIRST_MS,
+                                                            SIPNAT_BINDING_LIFETIME_RATIO,
+                                                            SIPNAT_BINDING_LIFETIME_LAST_MS, &n);
+
+  g_assert_cmpuint (n, >, 10);
+  g_assert_cmpuint (steps[0], ==, 2000);
+  g_assert_cmpuint (steps[n - 1], <=, 600000);
+  g_assert_cmpuint (steps[n - 1] * 1.4, >, 600000);
+  for (guint i = 1; i < n; i++)
+    {
+      g_assert_cmpuint (steps[i], >, steps[i - 1]);
+      g_assert_cmpfloat ((double) steps[i] / steps[i - 1], <=, 1.5);
+    }
+
+  for (guint timeout_ms = 3000; timeout_ms <= 600000; timeout_ms += 250)
+    {
+      gint64 alive = -1;
+      guint period;
+
+      for (guint i = 0; i < n && steps[i] < timeout_ms; i++)
+        alive = steps[i];
+      g_assert_cmpint (alive, >, 0);
+      period = _sipnat_keepalive_for_lifetime (alive);
+      g_assert_cmpfloat (period * 1000.0, >=, 0.5 * timeout_ms);
+      g_assert_cmpfloat (period * 1000.0, <=, 0.9 * timeout_ms);
+    }
+
+  /* Never 0 (which would turn keep-alives off). */
+  g_assert_cmpuint (_sipnat_keepalive_for_lifetime (0), ==, 1);
+}
+
+typedef struct {
+  gboolean done;
+  gint64 ms;
+  GError *error;
+} LifetimeResult;
+
+static void
+on_lifetime (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  LifetimeResult *r = data;
+
+  r->ms = _sipnat_binding_lifetime_finish (result, &r->error);
+  r->done = TRUE;
+}
+
+/* A STUN server without RESPONSE-PORT: the first check fails, every
+ * other step is dropped, and the error says so. */
+static void
+test_lifetime_refused (void)
+{
+  FakeStun fake = { .no_response_port = TRUE };
+  g_autoptr(GInetSocketAddress) server = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  LifetimeResult r = { 0 };
+
+  fake_start (&fake);
+  server = local_of (fake.socket);
+  _sipnat_binding_lifetime_async (server, loopback, NULL, on_lifetime, &r);
+  sipnat_test_wait_flag (&r.done, 10000);
+  g_assert_error (r.error, SIPNAT_ERROR, SIPNAT_ERROR_REJECTED);
+  g_assert_cmpint (r.ms, ==, -1);
+  g_clear_error (&r.error);
+  fake_stop (&fake);
+}
+
+/* Cancelled while the steps wait: it ends at once, every timer gone. */
+static void
+test_lifetime_cancel (void)
+{
+  FakeStun fake = { 0 };
+  g_autoptr(GInetSocketAddress) server = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  LifetimeResult r = { 0 };
+  guint n = 0;
+  g_autofree guint *steps = _sipnat_binding_lifetime_steps (SIPNAT_BINDING_LIFETIME_FIRST_MS,
+                                                            SIPNAT_BINDING_LIFETIME_RATIO,
+                                                            SIPNAT_BINDING_LIFETIME_LAST_MS, &n);
+
+  fake_start (&fake);
+  server = local_of (fake.socket);
+  _sipnat_binding_lifetime_async (server, NULL, cancellable, on_lifetime, &r);
+  /* Every step has opened its binding. */
+  while (fake.requests < n)
+    g_main_context_iteration (NULL, TRUE);
+  g_cancellable_cancel (cancellable);
+  sipnat_test_wait_flag (&r.done, 1000);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&r.error);
+  fake_stop (&fake);
+}
+
+/* keepalive_interval = auto in a file: the policy's keepalive-auto, the
+ * interval keeping its safe default; a number turns auto off. */
+static void
+test_keepalive_auto_setting (void)
+{
+  g_autoptr(SipnatNatPolicy) policy = sipnat_nat_policy_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (sipnat_nat_policy_get_keepalive_auto (policy));
+  g_assert_true (_sipnat_config_set_property (G_OBJECT (policy), "keepalive_interval",
+                                              " Auto ", &error));
+  g_assert_no_error (error);
+  g_assert_true (sipnat_nat_policy_get_keepalive_auto (policy));
+  g_assert_cmpuint (sipnat_nat_policy_get_keepalive_interval (policy), ==,
+                    SIPNAT_DEFAULT_KEEPALIVE_INTERVAL);
+
+  g_assert_true (_sipnat_config_set_property (G_OBJECT (policy), "keepalive_interval",
+                                              "30", &error));
+  g_assert_false (sipnat_nat_policy_get_keepalive_auto (policy));
+  g_assert_cmpuint (sipnat_nat_policy_get_keepalive_interval (policy), ==, 30);
+
+  g_assert_false (_sipnat_config_set_property (G_OBJECT (policy), "keepalive_interval",
+                                               "sometimes", &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG);
+}
+
 /* ---------------------------------------------------------- SIP ping */
 
 static void
@@ -572,6 +718,10 @@ main (int    argc,
   g_test_add_func ("/nat-report/stun/cancel", test_stun_cancel);
   g_test_add_func ("/nat-report/stun/hairpin", test_stun_hairpin);
   g_test_add_func ("/nat-report/sip-ping/parse", test_sip_ping_parse);
+  g_test_add_func ("/nat-report/lifetime/steps", test_lifetime_steps);
+  g_test_add_func ("/nat-report/lifetime/refused", test_lifetime_refused);
+  g_test_add_func ("/nat-report/lifetime/cancel", test_lifetime_cancel);
+  g_test_add_func ("/nat-report/keepalive-auto/setting", test_keepalive_auto_setting);
 
   return g_test_run ();
 }
