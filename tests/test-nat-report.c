@@ -13,6 +13,7 @@
 #include "sipnat-config-private.h"
 #include "sipnat-error.h"
 #include "sipnat-nat-report-private.h"
+#include "sipnat-rtp-socket-private.h"
 #include "sipnat-sip-ping-private.h"
 #include "sipnat-stun-client-private.h"
 #include "sipnat-test-utils.h"
@@ -480,6 +481,50 @@ test_stun_cancel (void)
   fake_stop (&fake);
 }
 
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  char *address;
+  guint port;
+  GError *error;
+} Discovered;
+
+static void
+on_discovered (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  Discovered *d = data;
+
+  d->ok = _sipnat_rtp_socket_discover_finish (SIPNAT_RTP_SOCKET (source), result,
+                                              &d->address, &d->port, &d->error);
+  d->done = TRUE;
+}
+
+/* The media socket's public address comes from the same transaction,
+ * hostile datagrams and all. */
+static void
+test_rtp_socket_discover (void)
+{
+  FakeStun fake = { .hostile = TRUE };
+  g_autoptr(SipnatRtpSocket) rtp = _sipnat_rtp_socket_new ("127.0.0.1", NULL);
+  g_autoptr(GInetSocketAddress) server = NULL;
+  Discovered d = { 0 };
+
+  g_assert_nonnull (rtp);
+  fake_start (&fake);
+  server = local_of (fake.socket);
+  _sipnat_rtp_socket_discover_async (rtp, "127.0.0.1", g_inet_socket_address_get_port (server),
+                                     NULL, on_discovered, &d);
+  sipnat_test_wait_flag (&d.done, 5000);
+  g_assert_no_error (d.error);
+  g_assert_true (d.ok);
+  g_assert_cmpstr (d.address, ==, "127.0.0.1");
+  g_assert_cmpuint (d.port, ==, _sipnat_rtp_socket_get_port (rtp));
+  g_free (d.address);
+  fake_stop (&fake);
+}
+
 /* Loopback sends a datagram to our own address straight back: that is
  * what a hairpinning NAT does with one to our public address. */
 static void
@@ -717,6 +762,7 @@ main (int    argc,
   g_test_add_func ("/nat-report/stun/timeout", test_stun_timeout);
   g_test_add_func ("/nat-report/stun/cancel", test_stun_cancel);
   g_test_add_func ("/nat-report/stun/hairpin", test_stun_hairpin);
+  g_test_add_func ("/nat-report/stun/rtp-socket", test_rtp_socket_discover);
   g_test_add_func ("/nat-report/sip-ping/parse", test_sip_ping_parse);
   g_test_add_func ("/nat-report/lifetime/steps", test_lifetime_steps);
   g_test_add_func ("/nat-report/lifetime/refused", test_lifetime_refused);
