@@ -496,6 +496,18 @@ _sipnat_config_set_property (GObject     *object,
       return FALSE;
     }
 
+  /* keepalive_interval = auto: the period follows the NAT's measured
+   * binding lifetime (the interval keeps its safe default meanwhile). */
+  if (g_str_equal (pspec->name, "keepalive-interval") && value != NULL &&
+      g_object_class_find_property (G_OBJECT_GET_CLASS (object), "keepalive-auto") != NULL)
+    {
+      g_autofree char *word = g_strstrip (g_strdup (value));
+
+      g_object_set (object, "keepalive-auto", g_ascii_strcasecmp (word, "auto") == 0, NULL);
+      if (g_ascii_strcasecmp (word, "auto") == 0)
+        return TRUE;
+    }
+
   if ((pspec->flags & G_PARAM_CONSTRUCT_ONLY) != 0)
     {
       g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,

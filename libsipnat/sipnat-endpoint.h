@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 
 #include "sipnat-nat-policy.h"
+#include "sipnat-nat-report.h"
 #include "sipnat-transport.h"
 #include "sipnat-version.h"
 
@@ -116,6 +117,17 @@ void                  sipnat_endpoint_close_async             (SipnatEndpoint   
                                                                gpointer              user_data);
 SIPNAT_AVAILABLE_IN_ALL
 gboolean              sipnat_endpoint_close_finish            (SipnatEndpoint       *self,
+                                                               GAsyncResult         *result,
+                                                               GError              **error);
+SIPNAT_AVAILABLE_IN_ALL
+void                  sipnat_endpoint_probe_nat_async         (SipnatEndpoint       *self,
+                                                               SipnatRegistration   *registration,
+                                                               SipnatNatProbeFlags   flags,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
+SIPNAT_AVAILABLE_IN_ALL
+SipnatNatReport      *sipnat_endpoint_probe_nat_finish        (SipnatEndpoint       *self,
                                                                GAsyncResult         *result,
                                                                GError              **error);
 

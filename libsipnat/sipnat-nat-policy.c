@@ -41,6 +41,7 @@ struct _SipnatNatPolicy
   guint keepalive_interval;
   gboolean force_relay;
   char *turn_tls_ca_file;
+  gboolean keepalive_auto;
 };
 
 G_DEFINE_FINAL_TYPE (SipnatNatPolicy, sipnat_nat_policy, G_TYPE_OBJECT)
@@ -58,6 +59,7 @@ enum {
   PROP_KEEPALIVE_INTERVAL,
   PROP_FORCE_RELAY,
   PROP_TURN_TLS_CA_FILE,
+  PROP_KEEPALIVE_AUTO,
   N_PROPS
 };
 
@@ -146,6 +148,9 @@ sipnat_nat_policy_get_property (GObject    *object,
     case PROP_FORCE_RELAY:
       g_value_set_boolean (value, self->force_relay);
       break;
+    case PROP_KEEPALIVE_AUTO:
+      g_value_set_boolean (value, self->keepalive_auto);
+      break;
     case PROP_TURN_TLS_CA_FILE:
       g_value_set_string (value, self->turn_tls_ca_file);
       break;
@@ -193,6 +198,9 @@ sipnat_nat_policy_set_property (GObject      *object,
       break;
     case PROP_FORCE_RELAY:
       sipnat_nat_policy_set_force_relay (self, g_value_get_boolean (value));
+      break;
+    case PROP_KEEPALIVE_AUTO:
+      sipnat_nat_policy_set_keepalive_auto (self, g_value_get_boolean (value));
       break;
     case PROP_TURN_TLS_CA_FILE:
       sipnat_nat_policy_set_turn_tls_ca_file (self, g_value_get_string (value));
@@ -324,6 +332,24 @@ sipnat_nat_policy_class_init (SipnatNatPolicyClass *klass)
    * must name the TURN server either way.
    */
   props[PROP_TURN_TLS_CA_FILE] = string_param ("turn-tls-ca-file");
+
+  /**
+   * SipnatNatPolicy:keepalive-auto:
+   *
+   * Whether the keep-alive period follows the NAT (`keepalive_interval =
+   * auto`): when a registration that uses the policy starts, the UDP
+   * binding lifetime of the NAT is measured in the background with the
+   * [property@Sipnat.NatPolicy:stun-server] (RFC 5780, which needs a
+   * server with an alternate address that supports RESPONSE-PORT, as
+   * coturn with two listening addresses), and
+   * [property@Sipnat.NatPolicy:keepalive-interval] becomes 80 % of it.
+   * Until then, and when it cannot be measured, the interval stays as it
+   * is (15 s by default). The measurement takes up to 1.4 times the
+   * lifetime, and runs once per policy.
+   */
+  props[PROP_KEEPALIVE_AUTO] =
+    g_param_spec_boolean ("keepalive-auto", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
@@ -637,6 +663,44 @@ sipnat_nat_policy_set_keepalive_interval (SipnatNatPolicy *self,
 
   self->keepalive_interval = seconds;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_KEEPALIVE_INTERVAL]);
+}
+
+/**
+ * sipnat_nat_policy_get_keepalive_auto:
+ * @self: a policy
+ *
+ * Gets [property@Sipnat.NatPolicy:keepalive-auto].
+ *
+ * Returns: whether the keep-alive period follows the measured binding lifetime
+ */
+gboolean
+sipnat_nat_policy_get_keepalive_auto (SipnatNatPolicy *self)
+{
+  g_return_val_if_fail (SIPNAT_IS_NAT_POLICY (self), FALSE);
+  return self->keepalive_auto;
+}
+
+/**
+ * sipnat_nat_policy_set_keepalive_auto:
+ * @self: a policy
+ * @keepalive_auto: whether the keep-alive period follows the measured
+ *   binding lifetime
+ *
+ * Sets [property@Sipnat.NatPolicy:keepalive-auto]; the measurement starts
+ * with the next registration that uses the policy.
+ */
+void
+sipnat_nat_policy_set_keepalive_auto (SipnatNatPolicy *self,
+                                      gboolean         keepalive_auto)
+{
+  g_return_if_fail (SIPNAT_IS_NAT_POLICY (self));
+
+  keepalive_auto = !!keepalive_auto;
+  if (self->keepalive_auto == keepalive_auto)
+    return;
+
+  self->keepalive_auto = keepalive_auto;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_KEEPALIVE_AUTO]);
 }
 
 /**

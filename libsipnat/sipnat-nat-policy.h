@@ -107,6 +107,11 @@ SIPNAT_AVAILABLE_IN_ALL
 void             sipnat_nat_policy_set_turn_tls_ca_file (SipnatNatPolicy  *self,
                                                          const char       *path);
 SIPNAT_AVAILABLE_IN_ALL
+gboolean         sipnat_nat_policy_get_keepalive_auto   (SipnatNatPolicy  *self);
+SIPNAT_AVAILABLE_IN_ALL
+void             sipnat_nat_policy_set_keepalive_auto   (SipnatNatPolicy  *self,
+                                                         gboolean          keepalive_auto);
+SIPNAT_AVAILABLE_IN_ALL
 gboolean         sipnat_nat_policy_validate             (SipnatNatPolicy  *self,
                                                          GError          **error);
 

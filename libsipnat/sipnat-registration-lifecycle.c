@@ -13,6 +13,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "sipnat-error.h"
+#include "sipnat-keepalive-auto-private.h"
 #include "sipnat-registration-impl-private.h"
 #include "sipnat-sip-syntax-private.h"
 
@@ -297,7 +298,12 @@ sipnat_registration_register_async (SipnatRegistration  *self,
       g_task_return_boolean (task, TRUE);
     }
   else
-    start_registering (self, g_steal_pointer (&task), cancellable);
+    {
+      /* keepalive_interval = auto: measured once per policy, meanwhile. */
+      _sipnat_keepalive_auto_start (self->nat_policy, self->endpoint != NULL ?
+                                    sipnat_endpoint_get_local_address (self->endpoint) : NULL);
+      start_registering (self, g_steal_pointer (&task), cancellable);
+    }
   _sipnat_registration_leave (self);
 }
 

@@ -1,8 +1,8 @@
 /* sipnat-rtp-socket.c: the UDP socket of a call without ICE
  *
  * One IPv4 UDP socket carries the call's RTP (and muxed RTCP) both ways.
- * Before the media starts, a STUN Binding request (RFC 5389, built and
- * checked by libnice's libstun) sent from that very socket tells its
+ * Before the media starts, a STUN Binding request (the STUN client's
+ * transaction, sipnat-stun-client.c) sent from that very socket tells its
  * public address for the offer. Once media flows, the destination
  * follows the source of the RTP received (symmetric RTP, RFC 4961 §3
  * "latching"): a peer behind a NAT announces an address in its SDP that
@@ -21,17 +21,10 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#include <stun/stunagent.h>
-#include <stun/usages/bind.h>
 
 #include "sipnat-error.h"
 #include "sipnat-rtp-socket-private.h"
-
-#define STUN_RTO_MS        500     /* RFC 5389 §7.2.1 */
-#define STUN_DEADLINE_MS   3000
-#define STUN_MAX_SENDS     3       /* at 0, 0.5 and 1.5 s */
-#define STUN_RECV_SIZE     1500    /* longer datagrams are cut and refused */
-#define STUN_READS_PER_WAKEUP 16
+#include "sipnat-stun-client-private.h"
 
 struct _SipnatRtpSocket
 {
@@ -333,31 +326,9 @@ _sipnat_rtp_socket_received_from (SipnatRtpSocket *self,
 
 /* ---------------------------------------------------------- discovery */
 
-static const uint16_t known_attributes[] = {
-  STUN_ATTRIBUTE_MAPPED_ADDRESS,
-  STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS,
-  STUN_ATTRIBUTE_ERROR_CODE,
-  STUN_ATTRIBUTE_UNKNOWN_ATTRIBUTES,
-  STUN_ATTRIBUTE_ALTERNATE_SERVER,
-  STUN_ATTRIBUTE_SOFTWARE,
-  STUN_ATTRIBUTE_FINGERPRINT,
-  0
-};
-
 typedef struct {
   char *server_name;
   guint server_port;
-  GInetSocketAddress *server;
-
-  StunAgent agent;
-  uint8_t request[STUN_MAX_MESSAGE_SIZE_IPV4];
-  size_t request_len;
-  guint sends;
-
-  GSource *read_source;
-  GSource *retransmit;
-  GSource *deadline;
-  GSource *cancelled;
 
   char *address;                    /* the result */
   guint port;
@@ -367,22 +338,8 @@ static void
 discovery_free (Discovery *d)
 {
   g_free (d->server_name);
-  g_clear_object (&d->server);
   g_free (d->address);
   g_free (d);
-}
-
-static void
-discovery_stop_sources (Discovery *d)
-{
-  GSource **sources[] = { &d->read_source, &d->retransmit, &d->deadline, &d->cancelled };
-
-  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
-    {
-      if (*sources[i] != NULL)
-        g_source_destroy (*sources[i]);
-      g_clear_pointer (sources[i], g_source_unref);
-    }
 }
 
 /* Ends the discovery: @error NULL for success. Consumes the task. */
@@ -391,9 +348,7 @@ discovery_return (GTask  *task,
                   GError *error)
 {
   SipnatRtpSocket *self = g_task_get_source_object (task);
-  Discovery *d = g_task_get_task_data (task);
 
-  discovery_stop_sources (d);
   self->discovering = FALSE;
 
   if (error != NULL)
@@ -403,183 +358,34 @@ discovery_return (GTask  *task,
   g_object_unref (task);   /* last: the callback may drop the socket */
 }
 
-static gboolean
-discovery_send (GTask *task)
-{
-  SipnatRtpSocket *self = g_task_get_source_object (task);
-  Discovery *d = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-
-  d->sends++;
-  if (g_socket_send_to (self->socket, G_SOCKET_ADDRESS (d->server),
-                        (const char *) d->request, d->request_len, NULL, &error) < 0 &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-    {
-      discovery_return (task, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE,
-                                           _("Cannot send to the STUN server %s:%u: %s"),
-                                           d->server_name, d->server_port,
-                                           error->message));
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gboolean
-on_retransmit (gpointer data)
+static void
+on_binding_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
 {
   GTask *task = data;
   Discovery *d = g_task_get_task_data (task);
-  guint next_ms;
-
-  g_clear_pointer (&d->retransmit, g_source_unref);   /* returning REMOVE */
-  if (!discovery_send (task))
-    return G_SOURCE_REMOVE;
-  if (d->sends >= STUN_MAX_SENDS)
-    return G_SOURCE_REMOVE;
-
-  /* RTO doubles: 0.5 s after the first, 1 s after the second, ... */
-  next_ms = STUN_RTO_MS << (d->sends - 1);
-  d->retransmit = g_timeout_source_new (next_ms);
-  g_source_set_callback (d->retransmit, on_retransmit, task, NULL);
-  g_source_attach (d->retransmit, g_task_get_context (task));
-
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_deadline (gpointer data)
-{
-  GTask *task = data;
-  Discovery *d = g_task_get_task_data (task);
-
-  g_clear_pointer (&d->deadline, g_source_unref);
-  discovery_return (task, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT,
-                                       _("The STUN server %s:%u did not answer"),
-                                       d->server_name, d->server_port));
-
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_cancelled (GCancellable *cancellable,
-              gpointer      data)
-{
-  GTask *task = data;
-  Discovery *d = g_task_get_task_data (task);
+  g_autoptr(SipnatStunAnswer) answer = NULL;
   GError *error = NULL;
 
-  g_clear_pointer (&d->cancelled, g_source_unref);
-  g_cancellable_set_error_if_cancelled (cancellable, &error);
-  discovery_return (task, error);
-
-  return G_SOURCE_REMOVE;
-}
-
-typedef enum {
-  ANSWER_IGNORED,
-  ANSWER_DONE,
-  ANSWER_FAILED,
-} AnswerResult;
-
-/* One datagram from the server: ignored unless it is the answer to our
- * own transaction; anything may arrive here. */
-static AnswerResult
-handle_answer (Discovery      *d,
-               const uint8_t  *buf,
-               gsize           len,
-               GError        **error)
-{
-  StunMessage msg;
-  struct sockaddr_storage mapped;
-  socklen_t mapped_len = sizeof mapped;
-  struct sockaddr_storage alternate;
-  socklen_t alternate_len = sizeof alternate;
-  g_autoptr(GSocketAddress) address = NULL;
-
-  if (stun_agent_validate (&d->agent, &msg, buf, len, NULL, NULL) != STUN_VALIDATION_SUCCESS)
-    return ANSWER_IGNORED;
-
-  switch (stun_usage_bind_process (&msg, (struct sockaddr *) &mapped, &mapped_len,
-                                   (struct sockaddr *) &alternate, &alternate_len))
+  answer = _sipnat_stun_binding_finish (result, &error);
+  if (answer == NULL)
     {
-    case STUN_USAGE_BIND_RETURN_SUCCESS:
-      break;
-    case STUN_USAGE_BIND_RETURN_ERROR:
-    case STUN_USAGE_BIND_RETURN_ALTERNATE_SERVER:
-      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_REJECTED,
-                   _("The STUN server %s:%u refused the binding request"),
-                   d->server_name, d->server_port);
-      return ANSWER_FAILED;
-    case STUN_USAGE_BIND_RETURN_INVALID:
-    case STUN_USAGE_BIND_RETURN_TIMEOUT:
-    default:
-      return ANSWER_IGNORED;
+      discovery_return (task, error);
+      return;
     }
 
-  address = g_socket_address_new_from_native (&mapped, mapped_len);
-  if (!G_IS_INET_SOCKET_ADDRESS (address))
-    return ANSWER_IGNORED;
-
-  d->address = address_to_string (G_INET_SOCKET_ADDRESS (address), &d->port);
-  if (d->port == 0)
-    return ANSWER_IGNORED;
-
-  return ANSWER_DONE;
-}
-
-static gboolean
-on_readable (GSocket      *socket,
-             GIOCondition  condition,
-             gpointer      data)
-{
-  GTask *task = data;
-  Discovery *d = g_task_get_task_data (task);
-  uint8_t buf[STUN_RECV_SIZE];
-
-  for (guint i = 0; i < STUN_READS_PER_WAKEUP; i++)
-    {
-      g_autoptr(GSocketAddress) from = NULL;
-      g_autoptr(GError) error = NULL;
-      GError *failure = NULL;
-      gssize len;
-
-      len = g_socket_receive_from (socket, &from, (char *) buf, sizeof buf, NULL, &error);
-      if (len < 0)
-        break;    /* would block, or an error the next read will show again */
-
-      if (!G_IS_INET_SOCKET_ADDRESS (from) ||
-          !same_address (G_INET_SOCKET_ADDRESS (from), d->server))
-        continue;
-
-      switch (handle_answer (d, buf, len, &failure))
-        {
-        case ANSWER_DONE:
-          g_clear_pointer (&d->read_source, g_source_unref);
-          discovery_return (task, NULL);
-          return G_SOURCE_REMOVE;
-        case ANSWER_FAILED:
-          g_clear_pointer (&d->read_source, g_source_unref);
-          discovery_return (task, failure);
-          return G_SOURCE_REMOVE;
-        case ANSWER_IGNORED:
-        default:
-          break;
-        }
-    }
-
-  return G_SOURCE_CONTINUE;
+  d->address = address_to_string (answer->mapped, &d->port);
+  discovery_return (task, NULL);
 }
 
 static void
-discovery_start (GTask       *task,
+discovery_start (GTask        *task,
                  GInetAddress *server)
 {
   SipnatRtpSocket *self = g_task_get_source_object (task);
   Discovery *d = g_task_get_task_data (task);
-  GMainContext *context = g_task_get_context (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  StunMessage msg;
+  g_autoptr(GSocketAddress) address = NULL;
 
   if (g_inet_address_get_family (server) != G_SOCKET_FAMILY_IPV4)
     {
@@ -588,38 +394,13 @@ discovery_start (GTask       *task,
                                            d->server_name));
       return;
     }
-  d->server = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (server, d->server_port));
 
-  stun_agent_init (&d->agent, known_attributes, STUN_COMPATIBILITY_RFC5389,
-                   STUN_AGENT_USAGE_USE_FINGERPRINT | STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
-  d->request_len = stun_usage_bind_create (&d->agent, &msg, d->request, sizeof d->request);
-  if (d->request_len == 0)
-    {
-      discovery_return (task, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_FAILED,
-                                           _("Cannot build a STUN request")));
-      return;
-    }
-
-  d->read_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
-  g_source_set_callback (d->read_source, G_SOURCE_FUNC (on_readable), task, NULL);
-  g_source_set_static_name (d->read_source, "[sipnat] stun read");
-  g_source_attach (d->read_source, context);
-
-  d->deadline = g_timeout_source_new (STUN_DEADLINE_MS);
-  g_source_set_callback (d->deadline, on_deadline, task, NULL);
-  g_source_attach (d->deadline, context);
-
-  if (cancellable != NULL)
-    {
-      d->cancelled = g_cancellable_source_new (cancellable);
-      g_source_set_callback (d->cancelled, G_SOURCE_FUNC (on_cancelled), task, NULL);
-      g_source_attach (d->cancelled, context);
-    }
-
-  /* The first send now, the retransmissions from the timer. */
-  d->retransmit = g_timeout_source_new (0);
-  g_source_set_callback (d->retransmit, on_retransmit, task, NULL);
-  g_source_attach (d->retransmit, context);
+  /* The transaction (RFC 5389 retransmissions, only our own answer
+   * accepted) is the STUN client's. */
+  address = g_inet_socket_address_new (server, d->server_port);
+  _sipnat_stun_binding_async (self->socket, NULL, G_INET_SOCKET_ADDRESS (address), NULL,
+                              &sipnat_stun_default_timing, g_task_get_cancellable (task),
+                              on_binding_done, task);
 }
 
 static void

@@ -16,6 +16,7 @@
 #include "sipnat-binding.h"
 #include "sipnat-candidate-pair.h"
 #include "sipnat-nat-policy.h"
+#include "sipnat-nat-report.h"
 #include "sipnat-call-stats.h"
 #include "sipnat-call.h"
 #include "sipnat-endpoint.h"

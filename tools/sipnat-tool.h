@@ -5,6 +5,7 @@
  * sipnat-register.c the run: endpoint, registrations, signals, the
  *                   bounded end (un-REGISTER, close); `sipnat register`
  * sipnat-call.c     `sipnat call` and `sipnat answer` on top of the run
+ * sipnat-probe.c    `sipnat probe`: the NAT report, no registration
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -83,6 +84,10 @@ int         run                 (App                *app,
                                  const char         *config);
 void        end_run             (App                *app);
 int         command_register    (int                 argc,
+                                 char              **argv);
+
+/* sipnat-probe.c */
+int         command_probe       (int                 argc,
                                  char              **argv);
 
 /* sipnat-call.c */

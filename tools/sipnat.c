@@ -3,6 +3,7 @@
  *   sipnat register --config FILE [--json] [--for SECONDS]
  *   sipnat call URI --config FILE [--json] [--for SECONDS] [--audio DEVICE]
  *   sipnat answer --config FILE [--json] [--for SECONDS] [--audio DEVICE]
+ *   sipnat probe --config FILE [--json]
  *
  * One file per command (sipnat-register.c, sipnat-call.c), the event
  * printer in sipnat-events.c; sipnat-tool.h says what they share.
@@ -25,6 +26,7 @@ usage (FILE *out)
          "  register   Register every proxy of a configuration file and stay registered\n"
          "  call       Register, call a URI with a test tone, hang up after a while\n"
          "  answer     Register and answer every incoming call with a test tone\n"
+         "  probe      Tell what kind of NAT this host is behind\n"
          "\n"
          "Run “sipnat COMMAND --help” for the options of a command. See sipnat(1).\n",
          out);
@@ -51,6 +53,8 @@ main (int    argc,
     return command_call (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "answer"))
     return command_answer (argc - 1, argv + 1);
+  if (g_str_equal (argv[1], "probe"))
+    return command_probe (argc - 1, argv + 1);
 
   if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
       g_str_equal (argv[1], "help"))

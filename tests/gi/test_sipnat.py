@@ -251,6 +251,26 @@ def test_properties(endpoint):
     assert registrations.get_item(0) == reg
 
 
+def test_probe_nat(kamailio, endpoint):
+    """The NAT probe through GI: a boxed report; on loopback with a
+    registrar and no STUN server, UDP reaches it, there is no NAT, and the
+    STUN tests stay unknown."""
+    endpoint.add_registration(f"127.0.0.1:{kamailio.port}", "alice")
+    report = run_async(
+        lambda cancellable, cb: endpoint.probe_nat_async(None, Sipnat.NatProbeFlags.NONE,
+                                                         cancellable, cb),
+        endpoint.probe_nat_finish)
+    assert isinstance(report, Sipnat.NatReport)
+    assert report.get_udp() == Sipnat.NatCheck.YES
+    assert report.get_nat() == Sipnat.NatCheck.NO
+    assert report.get_mapping() == Sipnat.NatBehaviour.UNKNOWN
+    assert report.get_filtering() == Sipnat.NatBehaviour.UNKNOWN
+    assert report.get_binding_lifetime() == -1
+    host, port = report.get_public_address()
+    assert host == "127.0.0.1" and port > 0
+    assert report.get_summary().startswith("No NAT")
+
+
 def test_invalid_address():
     with pytest.raises(GLib.Error) as info:
         Sipnat.Endpoint.new("not an address", 0, None)

@@ -24,6 +24,8 @@
 #                             --second-client (double: not behind the carrier)
 #       --udp-only-to-registrar  the client's (home) router forwards UDP from
 #                             the LAN only to 203.0.113.10:5060 (TCP: all)
+#       --block-udp           the client's (home) router forwards no UDP from
+#                             the LAN at all (TCP: all)
 #       --home cone|symmetric     double: the home router's NAT (default cone)
 #       --carrier cone|symmetric  double: the carrier NAT (default cone)
 #       --owner PID           tear the lab down when process PID exits (a
@@ -284,9 +286,9 @@ attach_public() {
   ip -n "$1" route add default via "$PUBLIC_IP"
 }
 
-# router NS LAN_IF WAN_IF TYPE DROP_FRAGMENTS [UDP_ONLY_TO_REGISTRAR]
+# router NS LAN_IF WAN_IF TYPE DROP_FRAGMENTS [UDP_ONLY_TO_REGISTRAR [BLOCK_UDP]]
 router() {
-  local ns=$1 lan=$2 wan=$3 type=$4 dropfrag=$5 udponly=${6:-0} masq frag_chain='' udp_rules=''
+  local ns=$1 lan=$2 wan=$3 type=$4 dropfrag=$5 udponly=${6:-0} blockudp=${7:-0} masq frag_chain='' udp_rules=''
   case $type in
     cone) masq="masquerade persistent" ;;
     symmetric) masq="masquerade fully-random" ;;
@@ -307,6 +309,12 @@ router() {
     udp_rules="
     iifname \"$lan\" oifname \"$wan\" meta l4proto udp ip daddr != $REGISTRAR_IP counter drop comment \"UDP only to the registrar\"
     iifname \"$lan\" oifname \"$wan\" udp dport != $SIP_PORT counter drop comment \"UDP only to the registrar's SIP port\""
+  fi
+  if [ "$blockudp" = 1 ]; then
+    # A network without UDP (some corporate and hotel networks): SIP and
+    # TURN work only over TCP/TLS.
+    udp_rules="$udp_rules
+    iifname \"$lan\" oifname \"$wan\" meta l4proto udp counter drop comment \"UDP blocked\""
   fi
   ip netns exec "$ns" sysctl -q -w net.ipv4.ip_forward=1
   ip netns exec "$ns" nft -f - <<EOF
@@ -351,7 +359,7 @@ router_timeouts() {
 
 cmd_up() {
   local topology=${1:-} owner='' prefix='' home=cone carrier=cone second=0 dropfrag=0 start home_set=''
-  local udponly=0 client2_nat=
+  local udponly=0 blockudp=0 client2_nat=
 
   [ -n "$topology" ] || usage
   shift
@@ -363,6 +371,7 @@ cmd_up() {
       --drop-fragments) dropfrag=1 ;;
       --second-client) second=1 ;;
       --udp-only-to-registrar) udponly=1 ;;
+      --block-udp) blockudp=1 ;;
       --client2-nat) client2_nat=${2:?}; second=1; shift ;;
       --client2-nat=*) client2_nat=${1#*=}; second=1 ;;
       --home) home=${2:?}; home_set=1; shift ;;
@@ -507,7 +516,7 @@ cmd_up() {
 
   ns_add "$client" NS_CLIENT
   home_network "$nat1" "$client" "$CLIENT_GW" "$CLIENT_IP"
-  router "$nat1" lan0 wan0 "$home" "$dropfrag" "$udponly"
+  router "$nat1" lan0 wan0 "$home" "$dropfrag" "$udponly" "$blockudp"
   state_set NAT1_WAN_IP "$wan1"
   state_set NAT1_WAN_PLEN "$([ "$topology" = double ] && echo 10 || echo 24)"
   if [ "$topology" = double ]; then state_set NAT1_GW "$CARRIER_LAN_IP"; else state_set NAT1_GW "$PUBLIC_IP"; fi
@@ -548,6 +557,7 @@ cmd_up() {
   state_set DROP_FRAGMENTS "$dropfrag"
   state_set SECOND_CLIENT "$second"
   state_set UDP_ONLY_TO_REGISTRAR "$udponly"
+  state_set BLOCK_UDP "$blockudp"
 
   if [ -n "$owner" ]; then
     local owner_start
