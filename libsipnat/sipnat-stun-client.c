@@ -191,6 +191,7 @@ typedef struct {
   GSocket *socket;
   GSocket *receive_socket;
   GInetSocketAddress *destination;
+  SipnatStunChange change;     /* where the answer may come from */
   gboolean hairpin;            /* wait for our own request, not an answer */
 
   StunAgent *agent;
@@ -337,6 +338,25 @@ on_cancelled (GCancellable *cancellable,
   return G_SOURCE_REMOVE;
 }
 
+/* An answer comes from the server's address and port, unless the
+ * request asked for another (CHANGE-REQUEST, RFC 5780 §7.2): anyone else
+ * could be a spoofer. */
+static gboolean
+source_expected (Transaction        *t,
+                 GInetSocketAddress *from)
+{
+  gboolean same_ip = g_inet_address_equal (g_inet_socket_address_get_address (from),
+                                           g_inet_socket_address_get_address (t->destination));
+  gboolean same_port = g_inet_socket_address_get_port (from) ==
+                       g_inet_socket_address_get_port (t->destination);
+
+  if (t->change & SIPNAT_STUN_CHANGE_IP)
+    return TRUE;
+  if (t->change & SIPNAT_STUN_CHANGE_PORT)
+    return same_ip;
+  return same_ip && same_port;
+}
+
 /* One datagram: SUCCESS ends the transaction, ERROR fails it (@error
  * set), IGNORED waits on. */
 static SipnatStunParse
@@ -351,6 +371,9 @@ transaction_handle (Transaction    *t,
   int code = 0;
 
   if (!G_IS_INET_SOCKET_ADDRESS (from))
+    return SIPNAT_STUN_PARSE_IGNORED;
+
+  if (!t->hairpin && !source_expected (t, G_INET_SOCKET_ADDRESS (from)))
     return SIPNAT_STUN_PARSE_IGNORED;
 
   if (t->hairpin)
@@ -522,6 +545,7 @@ _sipnat_stun_binding_async (GSocket                 *socket,
   task = transaction_new (socket, receive_socket, server, timing, cancellable,
                           callback, user_data, _sipnat_stun_binding_async);
   t = g_task_get_task_data (task);
+  t->change = options != NULL ? options->change : SIPNAT_STUN_CHANGE_NONE;
   /* coturn (4.6) sends the answers that come from another address or go
    * to another port without a FINGERPRINT: such requests go without
    * one (the transaction id still has to be ours). */
