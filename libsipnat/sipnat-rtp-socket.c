@@ -21,16 +21,14 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#include <stun/stunagent.h>
-#include <stun/usages/bind.h>
-
 #include "sipnat-error.h"
 #include "sipnat-rtp-socket-private.h"
+#include "sipnat-stun-private.h"
 
 #define STUN_RTO_MS        500     /* RFC 5389 §7.2.1 */
 #define STUN_DEADLINE_MS   3000
 #define STUN_MAX_SENDS     3       /* at 0, 0.5 and 1.5 s */
-#define STUN_RECV_SIZE     1500    /* longer datagrams are cut and refused */
+#define STUN_RECV_SIZE     (SIPNAT_STUN_MAX_ANSWER + 1)   /* longer ones are cut and refused */
 #define STUN_READS_PER_WAKEUP 16
 
 struct _SipnatRtpSocket
@@ -333,25 +331,12 @@ _sipnat_rtp_socket_received_from (SipnatRtpSocket *self,
 
 /* ---------------------------------------------------------- discovery */
 
-static const uint16_t known_attributes[] = {
-  STUN_ATTRIBUTE_MAPPED_ADDRESS,
-  STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS,
-  STUN_ATTRIBUTE_ERROR_CODE,
-  STUN_ATTRIBUTE_UNKNOWN_ATTRIBUTES,
-  STUN_ATTRIBUTE_ALTERNATE_SERVER,
-  STUN_ATTRIBUTE_SOFTWARE,
-  STUN_ATTRIBUTE_FINGERPRINT,
-  0
-};
-
 typedef struct {
   char *server_name;
   guint server_port;
   GInetSocketAddress *server;
 
-  StunAgent agent;
-  uint8_t request[STUN_MAX_MESSAGE_SIZE_IPV4];
-  size_t request_len;
+  SipnatStunBinding binding;
   guint sends;
 
   GSource *read_source;
@@ -412,7 +397,7 @@ discovery_send (GTask *task)
 
   d->sends++;
   if (g_socket_send_to (self->socket, G_SOCKET_ADDRESS (d->server),
-                        (const char *) d->request, d->request_len, NULL, &error) < 0 &&
+                        (const char *) d->binding.request, d->binding.request_len, NULL, &error) < 0 &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     {
       discovery_return (task, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE,
@@ -490,42 +475,19 @@ handle_answer (Discovery      *d,
                gsize           len,
                GError        **error)
 {
-  StunMessage msg;
-  struct sockaddr_storage mapped;
-  socklen_t mapped_len = sizeof mapped;
-  struct sockaddr_storage alternate;
-  socklen_t alternate_len = sizeof alternate;
-  g_autoptr(GSocketAddress) address = NULL;
-
-  if (stun_agent_validate (&d->agent, &msg, buf, len, NULL, NULL) != STUN_VALIDATION_SUCCESS)
-    return ANSWER_IGNORED;
-
-  switch (stun_usage_bind_process (&msg, (struct sockaddr *) &mapped, &mapped_len,
-                                   (struct sockaddr *) &alternate, &alternate_len))
+  switch (_sipnat_stun_binding_check (&d->binding, buf, len, &d->address, &d->port))
     {
-    case STUN_USAGE_BIND_RETURN_SUCCESS:
-      break;
-    case STUN_USAGE_BIND_RETURN_ERROR:
-    case STUN_USAGE_BIND_RETURN_ALTERNATE_SERVER:
+    case SIPNAT_STUN_ANSWER_MAPPED:
+      return ANSWER_DONE;
+    case SIPNAT_STUN_ANSWER_REFUSED:
       g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_REJECTED,
                    _("The STUN server %s:%u refused the binding request"),
                    d->server_name, d->server_port);
       return ANSWER_FAILED;
-    case STUN_USAGE_BIND_RETURN_INVALID:
-    case STUN_USAGE_BIND_RETURN_TIMEOUT:
+    case SIPNAT_STUN_ANSWER_IGNORED:
     default:
       return ANSWER_IGNORED;
     }
-
-  address = g_socket_address_new_from_native (&mapped, mapped_len);
-  if (!G_IS_INET_SOCKET_ADDRESS (address))
-    return ANSWER_IGNORED;
-
-  d->address = address_to_string (G_INET_SOCKET_ADDRESS (address), &d->port);
-  if (d->port == 0)
-    return ANSWER_IGNORED;
-
-  return ANSWER_DONE;
 }
 
 static gboolean
@@ -579,7 +541,6 @@ discovery_start (GTask       *task,
   Discovery *d = g_task_get_task_data (task);
   GMainContext *context = g_task_get_context (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
-  StunMessage msg;
 
   if (g_inet_address_get_family (server) != G_SOCKET_FAMILY_IPV4)
     {
@@ -590,10 +551,7 @@ discovery_start (GTask       *task,
     }
   d->server = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (server, d->server_port));
 
-  stun_agent_init (&d->agent, known_attributes, STUN_COMPATIBILITY_RFC5389,
-                   STUN_AGENT_USAGE_USE_FINGERPRINT | STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
-  d->request_len = stun_usage_bind_create (&d->agent, &msg, d->request, sizeof d->request);
-  if (d->request_len == 0)
+  if (!_sipnat_stun_binding_init (&d->binding, TRUE))
     {
       discovery_return (task, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_FAILED,
                                            _("Cannot build a STUN request")));

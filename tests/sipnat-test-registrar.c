@@ -220,6 +220,7 @@ write_config (SipnatTestRegistrar              *self,
   guint max_expires = opts->max_expires;
   gboolean auth = opts->auth;
   gboolean outbound = opts->outbound;
+  gboolean stun = !opts->no_stun;
   g_autofree char *contents = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *port = g_strdup_printf ("%u", self->port);
@@ -247,6 +248,7 @@ write_config (SipnatTestRegistrar              *self,
   g_string_replace (config, "@AUTH@", auth ? "#!define WITH_AUTH" : "#!undef WITH_AUTH", 0);
   g_string_replace (config, "@OUTBOUND@",
                     outbound ? "#!define WITH_OUTBOUND" : "#!undef WITH_OUTBOUND", 0);
+  g_string_replace (config, "@STUN@", stun ? "#!define WITH_STUN" : "#!undef WITH_STUN", 0);
 
   leftover = g_regex_new ("@[A-Z_]+@", 0, 0, NULL);
   if (g_regex_match (leftover, config->str, 0, &match))
@@ -530,6 +532,7 @@ sipnat_test_registrar_start (const SipnatTestRegistrarOptions *options,
         opts.max_expires = options->max_expires;
       opts.auth = options->auth;
       opts.outbound = options->outbound;
+      opts.no_stun = options->no_stun;
     }
   address = opts.listen_address;
 

@@ -38,6 +38,8 @@ typedef struct
   gboolean    auth;           /* digest auth for REGISTER: alice/alicepw,
                                  bob/bobpw, carol/carolpw, others get 403 */
   gboolean    outbound;       /* RFC 5626 outbound, Flow-Timer 2 s */
+  gboolean    no_stun;        /* no STUN on the SIP port (it answers STUN
+                                 Binding requests by default) */
 } SipnatTestRegistrarOptions;
 
 typedef struct _SipnatTestRegistrar SipnatTestRegistrar;

@@ -167,9 +167,9 @@ write_nat_aware_template() {
   for anchor in 'loadmodule "registrar.so"' 'modparam("registrar", "max_contacts", 0)' '  save("location");'; do
     [[ $content == *"$anchor"* ]] || die "$KAMAILIO_TEMPLATE: '$anchor' not found"
   done
+  # STUN on the SIP port: the template's WITH_STUN (start-kamailio's default).
   content=${content/'loadmodule "registrar.so"'/'loadmodule "registrar.so"
-loadmodule "nathelper.so"
-loadmodule "stun.so"'}
+loadmodule "nathelper.so"'}
   content=${content/'modparam("registrar", "max_contacts", 0)'/"modparam(\"registrar\", \"max_contacts\", 0)
 # compare.sh nat-aware: requests to a user go to where its REGISTER came from,
 # RFC 5626 outbound (Require: outbound + Flow-Timer for reg-id contacts).
@@ -375,7 +375,7 @@ one_round() {
   fi
   # shellcheck disable=SC1091
   . "$ST/natlab.env"
-  local kam_args=()
+  local kam_args=(--no-stun)
   if [ "$mode" = nat-aware ]; then
     write_nat_aware_template "$ST/kamailio-nat-aware.cfg.in"
     kam_args=(--template "$ST/kamailio-nat-aware.cfg.in")

@@ -41,7 +41,7 @@
 #                           address (default: last octet + 10) + conntrack flush
 #   flush [ROLE...]         flush the routers' conntrack tables (default: all)
 #   set-udp-timeout S [--router ROLE]   change the UDP timeouts at run time
-#   start-kamailio [--no-auth] [--min-expires N] [--max-expires N]
+#   start-kamailio [--no-auth] [--no-stun] [--min-expires N] [--max-expires N]
 #                  [--template FILE] [--set NAME=VALUE]...
 #   stop-kamailio
 #   start-coturn | stop-coturn    (coturn: UDP+TCP 3478, TLS 5349)
@@ -762,11 +762,12 @@ find_tool() {
 }
 
 cmd_start_kamailio() {
-  local auth=1 outbound=0 min=10 max=3600 template='' sets=() kamailio dir cfg content i name value
+  local auth=1 outbound=0 stun=1 min=10 max=3600 template='' sets=() kamailio dir cfg content i name value
   while [ $# -gt 0 ]; do
     case $1 in
       --no-auth) auth=0 ;;
       --outbound) outbound=1 ;;
+      --no-stun) stun=0 ;;
       --auth) auth=1 ;;
       --min-expires) min=${2:?}; shift ;;
       --max-expires) max=${2:?}; shift ;;
@@ -809,6 +810,11 @@ cmd_start_kamailio() {
     content=${content//@OUTBOUND@/#!define WITH_OUTBOUND}
   else
     content=${content//@OUTBOUND@/#!undef WITH_OUTBOUND}
+  fi
+  if [ "$stun" = 1 ]; then
+    content=${content//@STUN@/#!define WITH_STUN}
+  else
+    content=${content//@STUN@/#!undef WITH_STUN}
   fi
   for i in "${sets[@]}"; do
     name=${i%%=*}
