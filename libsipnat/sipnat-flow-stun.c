@@ -11,7 +11,7 @@
  * looking at every descriptor in /proc/self/fd with getsockname(). We
  * send on it with sendto(), and read the answers before Sofia does:
  * a GSource of higher priority than Sofia's polls the same descriptor,
- * and its check() peeks at the waiting datagram (MSG_PEEK). Only a
+ * (a GPollFD) and its check() peeks at the waiting datagram (MSG_PEEK). Only a
  * datagram that has the shape of an RFC 5389 message (magic cookie) is
  * taken off the socket, in dispatch(); anything else leaves our source
  * not ready, so that Sofia's own source (lower priority) is dispatched in
@@ -45,8 +45,7 @@
 typedef struct {
   GSource source;
   SipnatFlowStun *owner;
-  int fd;
-  gpointer tag;
+  GPollFD pollfd;
 } TapSource;
 
 struct _SipnatFlowStun
@@ -182,11 +181,11 @@ tap_check (GSource *source)
   uint8_t header[20];
   ssize_t len;
 
-  if (!(g_source_query_unix_fd (source, tap->tag) & G_IO_IN))
+  if (!(tap->pollfd.revents & G_IO_IN))
     return FALSE;
 
   /* MSG_TRUNC: the length of the whole datagram. */
-  len = recv (tap->fd, header, sizeof header, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
+  len = recv (tap->pollfd.fd, header, sizeof header, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
   if (len < (ssize_t) sizeof header)
     return FALSE;   /* nothing, an error, or a runt: Sofia's */
 
@@ -239,7 +238,7 @@ tap_dispatch (GSource     *source,
   socklen_t from_len = sizeof from;
   ssize_t len;
 
-  len = recvfrom (tap->fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC,
+  len = recvfrom (tap->pollfd.fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC,
                   (struct sockaddr *) &from, &from_len);
   if (len < 0)
     return G_SOURCE_CONTINUE;
@@ -279,8 +278,12 @@ start_tap (SipnatFlowStun *self)
   stop_tap (self);
   tap = (TapSource *) g_source_new (&tap_funcs, sizeof (TapSource));
   tap->owner = self;
-  tap->fd = self->fd;
-  tap->tag = g_source_add_unix_fd ((GSource *) tap, self->fd, G_IO_IN);
+  /* A poll record, not g_source_add_unix_fd(): GLib dispatches a source
+   * whose unix fd is ready whatever check() says, and a SIP datagram
+   * must stay Sofia's. */
+  tap->pollfd.fd = self->fd;
+  tap->pollfd.events = G_IO_IN;
+  g_source_add_poll ((GSource *) tap, &tap->pollfd);
   /* Before Sofia's source, which has the default priority. */
   g_source_set_priority ((GSource *) tap, G_PRIORITY_HIGH);
   g_source_set_static_name ((GSource *) tap, "[sipnat] stun keep-alive");

@@ -7,8 +7,10 @@
  * sees: a changed binding is seen at the next keep-alive, not at the
  * next REGISTER. About 140 bytes a round trip, headers included.
  *
- * A registrar that does not answer the first STUN transaction, or
- * refuses it, gets OPTIONS instead, for as long as the flow lasts: an
+ * Until the registrar has answered STUN once, each keep-alive also sends
+ * an OPTIONS (a probe is answered as soon as before by any registrar). A
+ * registrar that does not answer the first STUN transaction, or refuses
+ * it, gets OPTIONS only, for as long as the flow lasts: an
  * OPTIONS with Max-Forwards 0, that the first proxy answers itself (483
  * Too Many Hops) with received/rport in the Via of the answer (about 860
  * bytes a round trip). A STUN keep-alive that goes unanswered after
@@ -141,7 +143,9 @@ fall_back_to_options (SipnatFlow *self,
   self->counts.options_fallback = TRUE;
 }
 
-/* A keep-alive: STUN on UDP unless the registrar does not do it. */
+/* A keep-alive: STUN on UDP unless the registrar does not do it. Until
+ * the registrar has answered STUN once, an OPTIONS goes along, so that a
+ * probe is answered as fast as before by a registrar without STUN. */
 static void
 send_keepalive (SipnatFlow *self)
 {
@@ -155,6 +159,8 @@ send_keepalive (SipnatFlow *self)
     {
     case SIPNAT_FLOW_STUN_SENT:
       SIPNAT_NOTE (NAT, "keep-alive STUN to %s", self->registrar_url);
+      if (self->kind == KEEPALIVE_STUN_TRYING)
+        send_options (self);
       return;
     case SIPNAT_FLOW_STUN_NOT_YET:
       send_options (self);
@@ -187,8 +193,13 @@ stun_answered (gpointer             data,
       return;
 
     case SIPNAT_FLOW_STUN_REFUSED:
-      fall_back_to_options (self, "the registrar refused STUN");
-      send_options (self);
+      if (self->kind == KEEPALIVE_STUN_TRYING)
+        fall_back_to_options (self, "the registrar refused STUN");   /* an OPTIONS went along */
+      else
+        {
+          fall_back_to_options (self, "the registrar refused STUN");
+          send_options (self);
+        }
       return;
 
     case SIPNAT_FLOW_STUN_TIMEOUT:
@@ -196,8 +207,10 @@ stun_answered (gpointer             data,
       if (self->kind == KEEPALIVE_STUN_TRYING)
         fall_back_to_options (self, "no STUN answer from the registrar");
       else
-        SIPNAT_NOTE (NAT, "keep-alive: STUN unanswered; probing with OPTIONS");
-      send_options (self);
+        {
+          SIPNAT_NOTE (NAT, "keep-alive: STUN unanswered; probing with OPTIONS");
+          send_options (self);
+        }
       return;
     }
 }
