@@ -540,15 +540,15 @@ _sipnat_registration_flow_mapped (gpointer    data,
   SipnatRegistration *self = data;
   g_autoptr(SipnatBinding) mapped = NULL;
   SipnatBinding *old = NULL;
+  SipnatBindingChanges changes;
 
   if (port == 0 || port > G_MAXUINT16)
     return;
 
   _sipnat_registration_enter (self);
   mapped = sipnat_binding_new (host, (guint16) port, SIPNAT_TRANSPORT_UDP);
-  notify_binding_changes (self,
-                          _sipnat_binding_follower_observe_mapped (self->follower, mapped, &old),
-                          old);
+  changes = _sipnat_binding_follower_observe_mapped (self->follower, mapped, &old);
+  notify_binding_changes (self, changes, old);
   follow_binding (self);
   _sipnat_registration_leave (self);
 }
