@@ -42,11 +42,18 @@
 #define STUN_MAX_SENDS    3       /* at 0, 0.5 and 1.5 s */
 #define STUN_DEADLINE_MS  2500
 
+/* One per SIP socket: every registration on the stack has its own flow
+ * and transactions on that one socket, so a datagram goes to the owner
+ * whose transaction it answers. */
 typedef struct {
   GSource source;
-  SipnatFlowStun *owner;
+  GPtrArray *owners;            /* of SipnatFlowStun, not owned */
   GPollFD pollfd;
 } TapSource;
+
+/* fd -> TapSource, for the sockets of every stack in the process. */
+G_LOCK_DEFINE_STATIC (taps);
+static GHashTable *taps;
 
 struct _SipnatFlowStun
 {
@@ -192,39 +199,44 @@ tap_check (GSource *source)
   return _sipnat_stun_looks_like (header, (gsize) len);
 }
 
-static void
-handle_datagram (SipnatFlowStun                *self,
-                 const uint8_t                 *buf,
-                 gsize                          len,
-                 const struct sockaddr_storage *from,
-                 socklen_t                      from_len)
+/* An answer to @self's transaction, taken: TRUE (@self may be freed). */
+static gboolean
+offer_datagram (SipnatFlowStun                *self,
+                const uint8_t                 *buf,
+                gsize                          len,
+                const struct sockaddr_storage *from,
+                socklen_t                      from_len)
 {
   g_autofree char *host = NULL;
   guint port = 0;
 
   if (!self->in_flight || !from_registrar (self, from, from_len))
-    {
-      self->count_dropped++;
-      SIPNAT_NOTE (NAT, "keep-alive: dropped a STUN message (%" G_GSIZE_FORMAT " bytes) "
-                   "that is no answer of the registrar", len);
-      return;
-    }
+    return FALSE;
 
   switch (_sipnat_stun_binding_check (&self->binding, buf, len, &host, &port))
     {
     case SIPNAT_STUN_ANSWER_MAPPED:
       self->count_answered++;
       finish (self, SIPNAT_FLOW_STUN_MAPPED, host, port);
-      return;
+      return TRUE;
     case SIPNAT_STUN_ANSWER_REFUSED:
       finish (self, SIPNAT_FLOW_STUN_REFUSED, NULL, 0);
-      return;
+      return TRUE;
     case SIPNAT_STUN_ANSWER_IGNORED:
     default:
-      self->count_dropped++;
-      SIPNAT_NOTE (NAT, "keep-alive: dropped a STUN message that does not answer ours");
-      return;
+      return FALSE;
     }
+}
+
+static void
+drop_datagram (TapSource  *tap,
+               gsize       len,
+               const char *why)
+{
+  for (guint i = 0; i < tap->owners->len; i++)
+    ((SipnatFlowStun *) g_ptr_array_index (tap->owners, i))->count_dropped++;
+  SIPNAT_NOTE (NAT, "keep-alive: dropped a STUN message of %" G_GSIZE_FORMAT " bytes: %s",
+               len, why);
 }
 
 static gboolean
@@ -244,30 +256,50 @@ tap_dispatch (GSource     *source,
     return G_SOURCE_CONTINUE;
   if ((gsize) len > SIPNAT_STUN_MAX_ANSWER)
     {
-      tap->owner->count_dropped++;
-      SIPNAT_NOTE (NAT, "keep-alive: dropped a STUN message of %" G_GSSIZE_FORMAT " bytes", len);
+      drop_datagram (tap, (gsize) len, "too large");
       return G_SOURCE_CONTINUE;
     }
 
-  handle_datagram (tap->owner, buf, (gsize) len, &from, from_len);   /* may free the owner */
+  /* At most one owner takes it, and may be freed then: stop there. */
+  for (guint i = 0; i < tap->owners->len; i++)
+    if (offer_datagram (g_ptr_array_index (tap->owners, i), buf, (gsize) len, &from, from_len))
+      return G_SOURCE_CONTINUE;
+
+  drop_datagram (tap, (gsize) len, "no answer to a transaction of ours from its registrar");
 
   return G_SOURCE_CONTINUE;
+}
+
+static void
+tap_finalize (GSource *source)
+{
+  g_ptr_array_unref (((TapSource *) source)->owners);
 }
 
 static GSourceFuncs tap_funcs = {
   .check = tap_check,
   .dispatch = tap_dispatch,
+  .finalize = tap_finalize,
 };
 
 static void
 stop_tap (SipnatFlowStun *self)
 {
-  if (self->tap == NULL)
+  TapSource *tap = self->tap;
+
+  if (tap == NULL)
     return;
 
-  g_source_destroy ((GSource *) self->tap);
-  g_source_unref ((GSource *) self->tap);
   self->tap = NULL;
+  g_ptr_array_remove (tap->owners, self);
+  if (tap->owners->len > 0)
+    return;
+
+  G_LOCK (taps);
+  g_hash_table_remove (taps, GINT_TO_POINTER (tap->pollfd.fd));
+  G_UNLOCK (taps);
+  g_source_destroy ((GSource *) tap);
+  g_source_unref ((GSource *) tap);
 }
 
 static void
@@ -276,18 +308,30 @@ start_tap (SipnatFlowStun *self)
   TapSource *tap;
 
   stop_tap (self);
-  tap = (TapSource *) g_source_new (&tap_funcs, sizeof (TapSource));
-  tap->owner = self;
-  /* A poll record, not g_source_add_unix_fd(): GLib dispatches a source
-   * whose unix fd is ready whatever check() says, and a SIP datagram
-   * must stay Sofia's. */
-  tap->pollfd.fd = self->fd;
-  tap->pollfd.events = G_IO_IN;
-  g_source_add_poll ((GSource *) tap, &tap->pollfd);
-  /* Before Sofia's source, which has the default priority. */
-  g_source_set_priority ((GSource *) tap, G_PRIORITY_HIGH);
-  g_source_set_static_name ((GSource *) tap, "[sipnat] stun keep-alive");
-  g_source_attach ((GSource *) tap, self->context);
+
+  G_LOCK (taps);
+  if (taps == NULL)
+    taps = g_hash_table_new (NULL, NULL);
+  tap = g_hash_table_lookup (taps, GINT_TO_POINTER (self->fd));
+  if (tap == NULL)
+    {
+      tap = (TapSource *) g_source_new (&tap_funcs, sizeof (TapSource));
+      tap->owners = g_ptr_array_new ();
+      /* A poll record, not g_source_add_unix_fd(): GLib dispatches a
+       * source whose unix fd is ready whatever check() says, and a SIP
+       * datagram must stay Sofia's. */
+      tap->pollfd.fd = self->fd;
+      tap->pollfd.events = G_IO_IN;
+      g_source_add_poll ((GSource *) tap, &tap->pollfd);
+      /* Before Sofia's source, which has the default priority. */
+      g_source_set_priority ((GSource *) tap, G_PRIORITY_HIGH);
+      g_source_set_static_name ((GSource *) tap, "[sipnat] stun keep-alive");
+      g_source_attach ((GSource *) tap, self->context);
+      g_hash_table_insert (taps, GINT_TO_POINTER (self->fd), tap);
+    }
+  G_UNLOCK (taps);
+
+  g_ptr_array_add (tap->owners, self);
   self->tap = tap;
 }
 

@@ -55,13 +55,15 @@ kamailio_statistic (SipnatTestRegistrar *kamailio,
 
 static SipnatRegistration *
 register_with_kamailio (SipnatEndpoint      *endpoint,
-                        SipnatTestRegistrar *kamailio)
+                        SipnatTestRegistrar *kamailio,
+                        const char          *user)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", sipnat_test_registrar_get_port (kamailio));
-  SipnatRegistration *reg = sipnat_endpoint_add_registration (endpoint, server, "alice");
+  g_autofree char *password = g_strconcat (user, "pw", NULL);
+  SipnatRegistration *reg = sipnat_endpoint_add_registration (endpoint, server, user);
 
-  sipnat_registration_set_password (reg, "alicepw");
+  sipnat_registration_set_password (reg, password);
   sipnat_nat_policy_set_keepalive_interval (sipnat_registration_get_nat_policy (reg), 1);
   g_assert_true (sipnat_test_register (reg, &error));
   g_assert_no_error (error);
@@ -71,7 +73,8 @@ register_with_kamailio (SipnatEndpoint      *endpoint,
 
 /* Kamailio with its stun module: the keep-alives are STUN, answered with
  * the binding it sees; no OPTIONS but the one that goes along with the
- * first STUN. */
+ * first STUN. Two registrations share the SIP socket: each gets its own
+ * answers. */
 static void
 test_kamailio_stun (void)
 {
@@ -80,6 +83,7 @@ test_kamailio_stun (void)
   g_autoptr(SipnatTestRegistrar) kamailio = sipnat_test_registrar_start (&options, &error);
   g_autoptr(SipnatTestEndpoint) endpoint = NULL;
   SipnatRegistration *reg;
+  SipnatRegistration *bob;
   SipnatFlowCounts c;
   guint options_before;
 
@@ -89,17 +93,22 @@ test_kamailio_stun (void)
 
   endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
   g_assert_no_error (error);
-  reg = register_with_kamailio (endpoint, kamailio);
+  reg = register_with_kamailio (endpoint, kamailio, "alice");
+  bob = register_with_kamailio (endpoint, kamailio, "bob");
   options_before = kamailio_statistic (kamailio, "rcv_requests_options");
 
   sipnat_test_wait_until (stun_answered_3, reg, 15000);
+  sipnat_test_wait_until (stun_answered_3, bob, 15000);
+  c = counts (bob);
+  g_assert_false (c.options_fallback);
+  g_assert_cmpuint (c.stun_dropped, ==, 0);
   c = counts (reg);
   g_test_message ("STUN sent %u, answered %u, dropped %u; OPTIONS %u", c.stun_sent,
                   c.stun_answered, c.stun_dropped, c.options_sent);
   g_assert_false (c.options_fallback);
   g_assert_cmpuint (c.options_sent, <=, 1);
   g_assert_cmpuint (c.stun_dropped, ==, 0);
-  g_assert_cmpuint (kamailio_statistic (kamailio, "rcv_requests_options") - options_before, <=, 1);
+  g_assert_cmpuint (kamailio_statistic (kamailio, "rcv_requests_options") - options_before, <=, 2);
   /* Answered with the binding Kamailio sees, the one already known. */
   g_assert_cmpuint (sipnat_binding_get_port (sipnat_registration_get_public_binding (reg)), ==,
                     sipnat_endpoint_get_local_port (endpoint));
@@ -133,7 +142,7 @@ test_kamailio_fallback (void)
 
   endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
   g_assert_no_error (error);
-  reg = register_with_kamailio (endpoint, kamailio);
+  reg = register_with_kamailio (endpoint, kamailio, "alice");
   options_before = kamailio_statistic (kamailio, "rcv_requests_options");
 
   sipnat_test_wait_until (fell_back, reg, 20000);

@@ -16,13 +16,17 @@
 #      after LIMIT seconds
 #
 # Registrars (--registrar):
-#   stock      the lab's Kamailio, as the tests use it: stores the Contact as
-#              sent, no NAT fixing, no RFC 5626 outbound, no STUN
+#   stock      the lab's Kamailio, as the tests use it, without its stun
+#              module: stores the Contact as sent, no NAT fixing, no RFC 5626
+#              outbound, no STUN (libsipnat's keep-alives fall back to OPTIONS)
+#   stun       the same with the stun module (start-kamailio's default): STUN
+#              answered on the SIP port, nothing else
 #   nat-aware  the same plus what a NAT-aware service offers: nathelper's
 #              fix_nated_register() (requests go to the source address the
 #              REGISTER came from), registrar outbound_mode 1 with a
 #              Flow-Timer of KEEPALIVE seconds (RFC 5626), STUN on the SIP port
-#   both       (the default) both, one table each
+#   both       (the default) stock and nat-aware, one table each
+#   all        stock, stun and nat-aware
 #
 # Output: a Markdown table per registrar (medians over the rounds, ratios
 # against libsipnat) on stdout, or JSON with --json; progress on stderr.
@@ -32,7 +36,7 @@
 #
 # Usage: bench/nat/compare.sh [--rounds N] [--idle S] [--limit S]
 #          [--clients "libsipnat baresip linphonec"] [--keepalive S]
-#          [--registrar stock|nat-aware|both] [--sequential] [--json]
+#          [--registrar stock|stun|nat-aware|both|all] [--sequential] [--json]
 #          [--keep-logs]
 #
 # Environment: SIPNAT_TOOL (default _build/tools/sipnat, or
@@ -75,9 +79,10 @@ while [ $# -gt 0 ]; do
     --clients) CLIENTS=${2:?}; shift ;;
     --registrar)
       case ${2:-} in
-        stock|nat-aware) REGISTRARS=$2 ;;
+        stock|stun|nat-aware) REGISTRARS=$2 ;;
         both) REGISTRARS="stock nat-aware" ;;
-        *) echo "compare.sh: --registrar stock, nat-aware or both" >&2; exit 2 ;;
+        all) REGISTRARS="stock stun nat-aware" ;;
+        *) echo "compare.sh: --registrar stock, stun, nat-aware, both or all" >&2; exit 2 ;;
       esac
       shift ;;
     --sequential) PARALLEL=0 ;;
@@ -185,6 +190,7 @@ modparam(\"registrar\", \"flow_timer\", $KEEPALIVE)"}
 registrar_description() {
   case $1 in
     stock) echo "the lab's Kamailio: Contact stored as sent, no NAT fixing, no RFC 5626 outbound, no STUN" ;;
+    stun) echo "the lab's Kamailio with its stun module (STUN answered on 5060): Contact stored as sent, no NAT fixing, no RFC 5626 outbound" ;;
     nat-aware) echo "the lab's Kamailio + nathelper fix_nated_register (received_avp), registrar outbound_mode 1 with Flow-Timer $KEEPALIVE, stun module on 5060" ;;
   esac
 }
@@ -193,6 +199,11 @@ registrar_description() {
 
 client_user() {
   case $1 in libsipnat) echo alice ;; baresip) echo bob ;; linphonec) echo carol ;; esac
+}
+
+# A short tag for namespace names (one letter per registrar mode).
+registrar_tag() {
+  case $1 in stock) echo s ;; stun) echo u ;; nat-aware) echo n ;; esac
 }
 
 # A short tag for namespace names (snb<PID><registrar><client><round>-...).
@@ -368,14 +379,15 @@ one_round() {
   ST=$WORK/$mode-$c-$r
   mkdir -p "$ST"
   if ! "$NATLAB" --state "$ST" up cone --owner $$ \
-         --prefix "snb$$${mode:0:1}$(client_tag "$c")$r" >"$ST/up.out" 2>&1; then
+         --prefix "snb$$$(registrar_tag "$mode")$(client_tag "$c")$r" >"$ST/up.out" 2>&1; then
     log "$what: lab up failed: $(tail -n 3 "$ST/up.out")"
     echo "round=$r error=lab"
     return
   fi
   # shellcheck disable=SC1091
   . "$ST/natlab.env"
-  local kam_args=(--no-stun)
+  local kam_args=()
+  [ "$mode" = stock ] && kam_args=(--no-stun)
   if [ "$mode" = nat-aware ]; then
     write_nat_aware_template "$ST/kamailio-nat-aware.cfg.in"
     kam_args=(--template "$ST/kamailio-nat-aware.cfg.in")
