@@ -8,8 +8,9 @@
 #
 #   1. registered?  reachable at once (OPTIONS from the public side, 200)?
 #   2. keep-alive traffic: nft counters in the home router's forward chain,
-#      IP bytes from and to the client over IDLE seconds of idleness,
-#      extrapolated to one hour
+#      IP bytes from and to the client over IDLE seconds of idleness that
+#      start SETTLE seconds (default 5) after registering, extrapolated to
+#      one hour
 #   3. reachable after that idle time?
 #   4. `natlab.sh rebind` (new public address, every binding lost), then the
 #      seconds until it is reachable again (probed every 0.25 s), or "never"
@@ -34,7 +35,7 @@
 # network namespaces and is torn down on exit (also after SIGKILL: the labs
 # are started with --owner).
 #
-# Usage: bench/nat/compare.sh [--rounds N] [--idle S] [--limit S]
+# Usage: bench/nat/compare.sh [--rounds N] [--idle S] [--limit S] [--settle S]
 #          [--clients "libsipnat baresip linphonec"] [--keepalive S]
 #          [--registrar stock|stun|nat-aware|both|all] [--sequential] [--json]
 #          [--keep-logs]
@@ -76,6 +77,7 @@ while [ $# -gt 0 ]; do
     --idle) IDLE=${2:?}; shift ;;
     --limit) LIMIT=${2:?}; shift ;;
     --keepalive) KEEPALIVE=${2:?}; shift ;;
+    --settle) SETTLE=${2:?}; shift ;;
     --clients) CLIENTS=${2:?}; shift ;;
     --registrar)
       case ${2:-} in
@@ -93,7 +95,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-for v in ROUNDS IDLE LIMIT KEEPALIVE; do
+for v in ROUNDS IDLE LIMIT KEEPALIVE SETTLE; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --${v,,} must be a whole number > 0" >&2; exit 2; }
 done
 for c in $CLIENTS; do
