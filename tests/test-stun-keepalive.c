@@ -366,7 +366,7 @@ test_junk (void)
 int
 main (int argc, char *argv[])
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/stun-keepalive/junk", test_junk);
   g_test_add_func ("/stun-keepalive/kamailio/stun", test_kamailio_stun);
