@@ -49,6 +49,9 @@ typedef struct {
   GSource source;
   GPtrArray *owners;            /* of SipnatFlowStun, not owned */
   GPollFD pollfd;
+  guint port;                   /* what the socket is bound to */
+  int family;
+  gboolean dead;                /* the socket is no longer Sofia's */
 } TapSource;
 
 /* fd -> TapSource, for the sockets of every stack in the process. */
@@ -188,11 +191,17 @@ tap_check (GSource *source)
   uint8_t header[20];
   ssize_t len;
 
+  /* Sofia closed its socket before the flows stopped: let go of the
+   * descriptor at once, or the main loop would spin on it. */
+  if (tap->pollfd.revents & G_IO_NVAL)
+    return tap->dead = TRUE;
   if (!(tap->pollfd.revents & G_IO_IN))
     return FALSE;
 
   /* MSG_TRUNC: the length of the whole datagram. */
   len = recv (tap->pollfd.fd, header, sizeof header, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
+  if (len < 0 && (errno == EBADF || errno == ENOTSOCK))
+    return tap->dead = TRUE;
   if (len < (ssize_t) sizeof header)
     return FALSE;   /* nothing, an error, or a runt: Sofia's */
 
@@ -239,6 +248,28 @@ drop_datagram (TapSource  *tap,
                len, why);
 }
 
+/* The socket is gone: every owner finds it again (or not) at its next
+ * send. Called from dispatch, which then removes the source. */
+static void
+tap_let_go (TapSource *tap)
+{
+  SIPNAT_NOTE (NAT, "keep-alive: descriptor %d is no longer the SIP socket", tap->pollfd.fd);
+  G_LOCK (taps);
+  if (g_hash_table_lookup (taps, GINT_TO_POINTER (tap->pollfd.fd)) == tap)
+    g_hash_table_remove (taps, GINT_TO_POINTER (tap->pollfd.fd));
+  G_UNLOCK (taps);
+
+  for (guint i = 0; i < tap->owners->len; i++)
+    {
+      SipnatFlowStun *owner = g_ptr_array_index (tap->owners, i);
+
+      owner->tap = NULL;
+      owner->fd = -1;
+    }
+  g_ptr_array_set_size (tap->owners, 0);
+  g_source_unref ((GSource *) tap);   /* the owners' reference */
+}
+
 static gboolean
 tap_dispatch (GSource     *source,
               GSourceFunc  callback,
@@ -249,6 +280,13 @@ tap_dispatch (GSource     *source,
   struct sockaddr_storage from;
   socklen_t from_len = sizeof from;
   ssize_t len;
+
+  /* Never read what is not Sofia's SIP socket (any more). */
+  if (tap->dead || !fd_is_sip_socket (tap->pollfd.fd, tap->port, tap->family))
+    {
+      tap_let_go (tap);
+      return G_SOURCE_REMOVE;
+    }
 
   len = recvfrom (tap->pollfd.fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC,
                   (struct sockaddr *) &from, &from_len);
@@ -296,7 +334,8 @@ stop_tap (SipnatFlowStun *self)
     return;
 
   G_LOCK (taps);
-  g_hash_table_remove (taps, GINT_TO_POINTER (tap->pollfd.fd));
+  if (g_hash_table_lookup (taps, GINT_TO_POINTER (tap->pollfd.fd)) == tap)
+    g_hash_table_remove (taps, GINT_TO_POINTER (tap->pollfd.fd));
   G_UNLOCK (taps);
   g_source_destroy ((GSource *) tap);
   g_source_unref ((GSource *) tap);
@@ -313,6 +352,8 @@ start_tap (SipnatFlowStun *self)
   if (taps == NULL)
     taps = g_hash_table_new (NULL, NULL);
   tap = g_hash_table_lookup (taps, GINT_TO_POINTER (self->fd));
+  if (tap != NULL && (tap->dead || tap->port != self->local_port))
+    tap = NULL;   /* a stale one, about to go */
   if (tap == NULL)
     {
       tap = (TapSource *) g_source_new (&tap_funcs, sizeof (TapSource));
@@ -322,12 +363,14 @@ start_tap (SipnatFlowStun *self)
        * datagram must stay Sofia's. */
       tap->pollfd.fd = self->fd;
       tap->pollfd.events = G_IO_IN;
+      tap->port = self->local_port;
+      tap->family = self->server.ss_family;
       g_source_add_poll ((GSource *) tap, &tap->pollfd);
       /* Before Sofia's source, which has the default priority. */
       g_source_set_priority ((GSource *) tap, G_PRIORITY_HIGH);
       g_source_set_static_name ((GSource *) tap, "[sipnat] stun keep-alive");
       g_source_attach ((GSource *) tap, self->context);
-      g_hash_table_insert (taps, GINT_TO_POINTER (self->fd), tap);
+      g_hash_table_replace (taps, GINT_TO_POINTER (self->fd), tap);
     }
   G_UNLOCK (taps);
 
@@ -341,7 +384,7 @@ ensure_socket (SipnatFlowStun *self)
 {
   int family = self->server.ss_family;
 
-  if (self->fd >= 0 && fd_is_sip_socket (self->fd, self->local_port, family))
+  if (self->fd >= 0 && self->tap != NULL && fd_is_sip_socket (self->fd, self->local_port, family))
     return TRUE;
 
   self->fd = _sipnat_flow_stun_find_socket (self->local_port, family);

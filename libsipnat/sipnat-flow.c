@@ -15,7 +15,8 @@
  * Too Many Hops) with received/rport in the Via of the answer (about 860
  * bytes a round trip). A STUN keep-alive that goes unanswered after
  * STUN worked is followed at once by an OPTIONS probe, whose failure
- * tells the registration that the flow is gone.
+ * tells the registration that the flow is gone; after
+ * MAX_STUN_TIMEOUTS of them in a row the flow keeps to OPTIONS.
  *
  * On TCP the connection's own CRLF ping/pong keeps the flow (RFC 5626
  * §4.4.1), and OPTIONS go only as probes.
@@ -59,10 +60,15 @@ struct _SipnatFlow
   SipnatFlowMappedFunc mapped_func;
   SipnatFlowStun *stun;         /* UDP only, while running */
   KeepaliveKind kind;
+  guint stun_timeouts;          /* in a row, once STUN was answered */
   SipnatFlowCounts counts;      /* of the flows before the current one */
 };
 
 #define MAX_FLOW_TIMER_S 3600
+/* STUN keep-alives unanswered in a row, each followed by an OPTIONS
+ * probe, before the flow keeps to OPTIONS (a registrar that stopped
+ * answering STUN but answers SIP). */
+#define MAX_STUN_TIMEOUTS 2
 
 static void
 handle_event (SipnatHandleOwner    *owner,
@@ -187,6 +193,7 @@ stun_answered (gpointer             data,
       if (self->kind == KEEPALIVE_STUN_TRYING)
         SIPNAT_NOTE (NAT, "keep-alive: the registrar answers STUN on its SIP port");
       self->kind = KEEPALIVE_STUN;
+      self->stun_timeouts = 0;
       SIPNAT_NOTE (NAT, "keep-alive answered: STUN mapped %s:%u", host, port);
       if (self->mapped_func != NULL)
         self->mapped_func (self->data, host, port);   /* last: it may free us */
@@ -205,12 +212,15 @@ stun_answered (gpointer             data,
     case SIPNAT_FLOW_STUN_TIMEOUT:
     default:
       if (self->kind == KEEPALIVE_STUN_TRYING)
-        fall_back_to_options (self, "no STUN answer from the registrar");
-      else
         {
-          SIPNAT_NOTE (NAT, "keep-alive: STUN unanswered; probing with OPTIONS");
-          send_options (self);
+          fall_back_to_options (self, "no STUN answer from the registrar");
+          return;
         }
+      if (++self->stun_timeouts >= MAX_STUN_TIMEOUTS)
+        fall_back_to_options (self, "the registrar stopped answering STUN");
+      else
+        SIPNAT_NOTE (NAT, "keep-alive: STUN unanswered; probing with OPTIONS");
+      send_options (self);
       return;
     }
 }
@@ -340,6 +350,7 @@ start_stun (SipnatFlow *self)
   const char *port = url != NULL ? url_port (url) : NULL;
 
   self->kind = KEEPALIVE_STUN_TRYING;
+  self->stun_timeouts = 0;
   if (url == NULL || url->url_host == NULL || port == NULL || *port == '\0')
     fall_back_to_options (self, "the registrar URI has no host and port");
   else

@@ -319,6 +319,35 @@ test_hostile (Fixture       *f,
   sipnat_test_wait_state (f->reg, SIPNAT_REGISTRATION_STATE_REGISTERED, 5000);
 }
 
+/* A registrar that stops answering STUN (and answers SIP): each
+ * unanswered STUN keep-alive is followed by an OPTIONS probe, and after
+ * two in a row the flow keeps to OPTIONS. Still registered. */
+static void
+test_stops_answering (Fixture       *f,
+                      gconstpointer  data)
+{
+  SipnatFlowCounts c;
+  guint options;
+
+  sipnat_fake_registrar_set_stun (f->fake, SIPNAT_FAKE_STUN_ANSWER, NULL, 0);
+  register_ok (f);
+  sipnat_test_wait_until (stun_answered_1, f->reg, 10000);
+  g_assert_true (sipnat_fake_registrar_wait (f->fake, "OPTIONS", 1, 5000));
+  options = sipnat_fake_registrar_count (f->fake, "OPTIONS");
+  g_assert_false (counts (f->reg).options_fallback);
+
+  sipnat_fake_registrar_set_stun (f->fake, SIPNAT_FAKE_STUN_IGNORE, NULL, 0);
+  sipnat_test_wait_until (fell_back_1, f->reg, 20000);
+  c = counts (f->reg);
+  /* The probes after each of the two, then OPTIONS keep-alives. */
+  g_assert_true (sipnat_fake_registrar_wait (f->fake, "OPTIONS", options + 2, 5000));
+  g_assert_true (sipnat_fake_registrar_wait (f->fake, "OPTIONS", options + 3, 5000));
+  g_assert_cmpint (sipnat_registration_get_state (f->reg), ==, SIPNAT_REGISTRATION_STATE_REGISTERED);
+  g_assert_cmpuint (f->changes->len, ==, 1);
+  g_test_message ("STUN sent %u, answered %u; OPTIONS %u", c.stun_sent, c.stun_answered,
+                  c.options_sent);
+}
+
 /* ---------------------------------------------------------------------- */
 /* The STUN checks alone, on junk                                         */
 
@@ -373,6 +402,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/stun-keepalive/kamailio/fallback", test_kamailio_fallback);
   g_test_add ("/stun-keepalive/fake/rebinding", Fixture, NULL, set_up, test_rebinding, tear_down);
   g_test_add ("/stun-keepalive/fake/hostile", Fixture, NULL, set_up, test_hostile, tear_down);
+  g_test_add ("/stun-keepalive/fake/stops-answering", Fixture, NULL, set_up, test_stops_answering,
+              tear_down);
 
   return g_test_run ();
 }
