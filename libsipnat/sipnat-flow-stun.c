@@ -4,7 +4,7 @@
  * from the socket the REGISTERs leave by to the registrar's SIP address
  * and port, keeps the NAT binding open, and its XOR-MAPPED-ADDRESS is the
  * binding the registrar sees: the same news as the received/rport of an
- * OPTIONS answer, in a sixth of the bytes.
+ * OPTIONS answer, in a fifth of the bytes.
  *
  * Sofia-SIP does not give its socket away, so we find it: the UDP socket
  * of this process bound to the stack's port (the stack chose it), by

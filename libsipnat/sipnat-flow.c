@@ -5,14 +5,14 @@
  * sipnat-flow-stun.c), so it leaves by the same NAT binding as the
  * REGISTERs, and its XOR-MAPPED-ADDRESS is the binding the registrar
  * sees: a changed binding is seen at the next keep-alive, not at the
- * next REGISTER. About 140 bytes a round trip, headers included.
+ * next REGISTER. 152 IP bytes a round trip with Kamailio (48 out, 104 in).
  *
  * Until the registrar has answered STUN once, each keep-alive also sends
  * an OPTIONS (a probe is answered as soon as before by any registrar). A
  * registrar that does not answer the first STUN transaction, or refuses
  * it, gets OPTIONS only, for as long as the flow lasts: an
  * OPTIONS with Max-Forwards 0, that the first proxy answers itself (483
- * Too Many Hops) with received/rport in the Via of the answer (about 860
+ * Too Many Hops) with received/rport in the Via of the answer (about 800
  * bytes a round trip). A STUN keep-alive that goes unanswered after
  * STUN worked is followed at once by an OPTIONS probe, whose failure
  * tells the registration that the flow is gone; after
