@@ -504,13 +504,13 @@ fi
   done
 } > "$WORK/all.results"
 
-python3 - "$WORK/all.results" "$JSON" "$COMMIT" "$ROUNDS" "$IDLE" "$LIMIT" "$KEEPALIVE" "$LIBRARY_BUILT" <<'PY'
+python3 - "$WORK/all.results" "$JSON" "$COMMIT" "$ROUNDS" "$IDLE" "$LIMIT" "$KEEPALIVE" "$LIBRARY_BUILT" "$SETTLE" <<'PY'
 import json
 import statistics
 import sys
 import time
 
-path, as_json, commit, rounds, idle, limit, keepalive, library_built = sys.argv[1:]
+path, as_json, commit, rounds, idle, limit, keepalive, library_built, settle = sys.argv[1:]
 INF = float("inf")
 
 registrars = {}   # mode -> {"description":..., "clients": {c: {...}}}
@@ -621,7 +621,7 @@ def kb(v):
 
 print(f"{meta['date']}, commit {commit} (libsipnat library built {library_built}); `cone` lab, default UDP timeouts (30/120 s); "
       f"{rounds} round(s) per client, medians; keep-alive: IP bytes (headers included) "
-      f"through the home router in {idle} s idle, × 3600/{idle}; recovery: probed every "
+      f"through the home router in {idle} s idle from {settle} s after registering, × 3600/{idle}; recovery: probed every "
       f"0.25 s, limit {limit} s.")
 for reg in registrars.values():
     print(f"\n### Registrar: {reg['registrar']} ({reg.get('description', '')})\n")
