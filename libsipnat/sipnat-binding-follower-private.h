@@ -28,6 +28,9 @@ SipnatBindingChanges   _sipnat_binding_follower_observe      (SipnatBindingFollo
                                                               const sip_via_t       *via,
                                                               SipnatTransport        transport,
                                                               SipnatBinding        **old_public);
+SipnatBindingChanges   _sipnat_binding_follower_observe_mapped (SipnatBindingFollower *self,
+                                                                const SipnatBinding   *public,
+                                                                SipnatBinding        **old_public);
 const SipnatBinding   *_sipnat_binding_follower_get_public   (SipnatBindingFollower *self);
 const SipnatBinding   *_sipnat_binding_follower_get_local    (SipnatBindingFollower *self);
 gboolean               _sipnat_binding_follower_get_nat_detected (SipnatBindingFollower *self);

@@ -92,6 +92,43 @@ log_change (SipnatBindingFollower *self,
   SIPNAT_NOTE (NAT, "%s: public binding %s -> %s", self->name, a, b);
 }
 
+/* Takes @local (NULL: unchanged) and @public. */
+static SipnatBindingChanges
+update (SipnatBindingFollower  *self,
+        SipnatBinding          *local,
+        SipnatBinding          *public,
+        SipnatBinding         **old_public)
+{
+  SipnatBindingChanges changes = SIPNAT_BINDING_CHANGED_NONE;
+  gboolean nat;
+
+  if (local != NULL && !sipnat_binding_equal (self->local_binding, local))
+    {
+      sipnat_binding_free (self->local_binding);
+      self->local_binding = g_steal_pointer (&local);
+      changes |= SIPNAT_BINDING_CHANGED_LOCAL;
+    }
+  sipnat_binding_free (local);
+
+  if (!sipnat_binding_equal (self->public_binding, public))
+    {
+      log_change (self, self->public_binding, public);
+      *old_public = g_steal_pointer (&self->public_binding);
+      self->public_binding = g_steal_pointer (&public);
+      changes |= SIPNAT_BINDING_CHANGED_PUBLIC;
+    }
+  sipnat_binding_free (public);
+
+  nat = behind_nat (self->public_binding, self->local_binding);
+  if (nat != self->nat_detected)
+    {
+      self->nat_detected = nat;
+      changes |= SIPNAT_BINDING_CHANGED_NAT_DETECTED;
+    }
+
+  return changes;
+}
+
 /*
  * _sipnat_binding_follower_observe:
  * @via: the top Via of an answer that came from the network
@@ -112,8 +149,6 @@ _sipnat_binding_follower_observe (SipnatBindingFollower  *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(SipnatBinding) local = NULL;
   g_autoptr(SipnatBinding) public = NULL;
-  SipnatBindingChanges changes = SIPNAT_BINDING_CHANGED_NONE;
-  gboolean nat;
 
   *old_public = NULL;
 
@@ -123,39 +158,36 @@ _sipnat_binding_follower_observe (SipnatBindingFollower  *self,
   if (public == NULL)
     {
       g_warning ("%s: ignoring an answer with a malformed Via: %s", self->name, error->message);
-      return changes;
+      return SIPNAT_BINDING_CHANGED_NONE;
     }
 
   if (public->transport != transport)
     {
       SIPNAT_NOTE (NAT, "%s: answer over %s, binding not updated", self->name,
                    sipnat_transport_to_string (public->transport));
-      return changes;
+      return SIPNAT_BINDING_CHANGED_NONE;
     }
 
-  if (!sipnat_binding_equal (self->local_binding, local))
-    {
-      sipnat_binding_free (self->local_binding);
-      self->local_binding = g_steal_pointer (&local);
-      changes |= SIPNAT_BINDING_CHANGED_LOCAL;
-    }
+  return update (self, g_steal_pointer (&local), g_steal_pointer (&public), old_public);
+}
 
-  if (!sipnat_binding_equal (self->public_binding, public))
-    {
-      log_change (self, self->public_binding, public);
-      *old_public = g_steal_pointer (&self->public_binding);
-      self->public_binding = g_steal_pointer (&public);
-      changes |= SIPNAT_BINDING_CHANGED_PUBLIC;
-    }
+/*
+ * _sipnat_binding_follower_observe_mapped:
+ * @public: the public binding a STUN keep-alive on the flow was answered
+ *   with (XOR-MAPPED-ADDRESS)
+ * @old_public: (out) (transfer full): as for
+ *   _sipnat_binding_follower_observe()
+ *
+ * The same as an answer's Via, with the local binding unchanged.
+ */
+SipnatBindingChanges
+_sipnat_binding_follower_observe_mapped (SipnatBindingFollower  *self,
+                                         const SipnatBinding    *public,
+                                         SipnatBinding         **old_public)
+{
+  *old_public = NULL;
 
-  nat = behind_nat (self->public_binding, self->local_binding);
-  if (nat != self->nat_detected)
-    {
-      self->nat_detected = nat;
-      changes |= SIPNAT_BINDING_CHANGED_NAT_DETECTED;
-    }
-
-  return changes;
+  return update (self, NULL, sipnat_binding_copy (public), old_public);
 }
 
 const SipnatBinding *

@@ -16,9 +16,27 @@ typedef struct _SipnatFlow SipnatFlow;
 typedef void (*SipnatFlowAnsweredFunc) (gpointer              data,
                                         const SipnatSipEvent *event);
 
+/* Called with the public binding a STUN keep-alive was answered with
+ * (UDP only). */
+typedef void (*SipnatFlowMappedFunc)   (gpointer              data,
+                                        const char           *host,
+                                        guint                 port);
+
+typedef struct {
+  guint stun_sent;          /* STUN datagrams, retransmissions included */
+  guint stun_answered;
+  guint stun_dropped;       /* STUN-shaped datagrams that were no answer of ours */
+  guint options_sent;       /* OPTIONS keep-alives and probes */
+  gboolean options_fallback; /* the registrar did not answer STUN */
+} SipnatFlowCounts;
+
 SipnatFlow *_sipnat_flow_new               (SipnatStack            *stack,
                                             SipnatFlowAnsweredFunc  func,
                                             gpointer                data);
+void        _sipnat_flow_set_mapped_func (SipnatFlow          *self,
+                                          SipnatFlowMappedFunc func);
+void        _sipnat_flow_get_counts    (SipnatFlow             *self,
+                                        SipnatFlowCounts       *counts);
 void        _sipnat_flow_free              (SipnatFlow             *self);
 void        _sipnat_flow_set_interval      (SipnatFlow             *self,
                                             guint                   interval_s);

@@ -1,23 +1,32 @@
 /* sipnat-flow.c: keep a registration's flow and NAT binding open
  *
- * On UDP, every interval an OPTIONS with Max-Forwards 0 goes to the
- * registrar on the registration's own transport, so it leaves by the
- * same NAT binding as the REGISTERs. The first proxy answers it itself
- * (483 Too Many Hops), and the Via of that answer carries received/rport:
- * a changed binding is seen at the next keep-alive, not at the next
- * REGISTER. On TCP the connection's own CRLF ping/pong keeps the flow
- * (RFC 5626 §4.4.1), and OPTIONS go only as probes. On TLS, OPTIONS as
- * on UDP: Sofia 1.12.11's TLS transport has no CRLF ping/pong (its
- * vtable has no keep-alive timer), and an OPTIONS that cannot go out on a
- * dead connection, or gets no answer, makes the registration refresh on
- * a new one.
+ * On UDP, every interval a STUN Binding request goes to the registrar's
+ * SIP address and port from the SIP socket itself (RFC 5626 §4.4.2;
+ * sipnat-flow-stun.c), so it leaves by the same NAT binding as the
+ * REGISTERs, and its XOR-MAPPED-ADDRESS is the binding the registrar
+ * sees: a changed binding is seen at the next keep-alive, not at the
+ * next REGISTER. 152 IP bytes a round trip with Kamailio (48 out, 104 in).
+ *
+ * Until the registrar has answered STUN once, each keep-alive also sends
+ * an OPTIONS (a probe is answered as soon as before by any registrar). A
+ * registrar that does not answer the first STUN transaction, or refuses
+ * it, gets OPTIONS only, for as long as the flow lasts: an
+ * OPTIONS with Max-Forwards 0, that the first proxy answers itself (483
+ * Too Many Hops) with received/rport in the Via of the answer (about 800
+ * bytes a round trip). A STUN keep-alive that goes unanswered after
+ * STUN worked is followed at once by an OPTIONS probe, whose failure
+ * tells the registration that the flow is gone; after
+ * MAX_STUN_TIMEOUTS of them in a row the flow keeps to OPTIONS.
+ *
+ * On TCP the connection's own CRLF ping/pong keeps the flow (RFC 5626
+ * §4.4.1), and OPTIONS go only as probes. On TLS, OPTIONS as on a UDP
+ * flow without STUN: Sofia 1.12.11's TLS transport has no CRLF ping/pong
+ * (its vtable has no keep-alive timer), and an OPTIONS that cannot go out
+ * on a dead connection, or gets no answer, makes the registration refresh
+ * on a new one.
  *
  * The period is the NAT policy's keep-alive interval, or the registrar's
  * Flow-Timer when it does outbound (RFC 5626 §4.4.1).
- *
- * (CRLF and STUN keep-alives would be smaller on UDP, but Sofia-SIP gives
- * no way to send them on its SIP socket, and they do not tell the
- * binding.)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -26,6 +35,13 @@
 
 #include "sipnat-debug-private.h"
 #include "sipnat-flow-private.h"
+#include "sipnat-flow-stun-private.h"
+
+typedef enum {
+  KEEPALIVE_STUN_TRYING,    /* STUN sent, never answered yet */
+  KEEPALIVE_STUN,           /* the registrar answers STUN */
+  KEEPALIVE_OPTIONS,        /* it does not: OPTIONS until the flow restarts */
+} KeepaliveKind;
 
 struct _SipnatFlow
 {
@@ -44,9 +60,19 @@ struct _SipnatFlow
   GSource *timer;
   gboolean in_flight;
   gboolean stream_claimed;
+
+  SipnatFlowMappedFunc mapped_func;
+  SipnatFlowStun *stun;         /* UDP only, while running */
+  KeepaliveKind kind;
+  guint stun_timeouts;          /* in a row, once STUN was answered */
+  SipnatFlowCounts counts;      /* of the flows before the current one */
 };
 
 #define MAX_FLOW_TIMER_S 3600
+/* STUN keep-alives unanswered in a row, each followed by an OPTIONS
+ * probe, before the flow keeps to OPTIONS (a registrar that stopped
+ * answering STUN but answers SIP). */
+#define MAX_STUN_TIMEOUTS 2
 
 static void
 handle_event (SipnatHandleOwner    *owner,
@@ -112,10 +138,96 @@ send_options (SipnatFlow *self)
 
   SIPNAT_NOTE (NAT, "keep-alive OPTIONS to %s", self->registrar_url);
   self->in_flight = TRUE;
+  self->counts.options_sent++;
   nua_options (self->nh,
                NUTAG_URL (self->registrar_url),
                SIPTAG_MAX_FORWARDS_STR ("0"),
                TAG_END ());
+}
+
+static void
+fall_back_to_options (SipnatFlow *self,
+                      const char *reason)
+{
+  SIPNAT_NOTE (NAT, "keep-alive: %s; falling back to OPTIONS", reason);
+  self->kind = KEEPALIVE_OPTIONS;
+  self->counts.options_fallback = TRUE;
+}
+
+/* A keep-alive: STUN on UDP unless the registrar does not do it. Until
+ * the registrar has answered STUN once, an OPTIONS goes along, so that a
+ * probe is answered as fast as before by a registrar without STUN. */
+static void
+send_keepalive (SipnatFlow *self)
+{
+  if (self->stun == NULL || self->kind == KEEPALIVE_OPTIONS)
+    {
+      send_options (self);
+      return;
+    }
+
+  switch (_sipnat_flow_stun_send (self->stun))
+    {
+    case SIPNAT_FLOW_STUN_SENT:
+      SIPNAT_NOTE (NAT, "keep-alive STUN to %s", self->registrar_url);
+      if (self->kind == KEEPALIVE_STUN_TRYING)
+        send_options (self);
+      return;
+    case SIPNAT_FLOW_STUN_NOT_YET:
+      send_options (self);
+      return;
+    case SIPNAT_FLOW_STUN_NEVER:
+    default:
+      fall_back_to_options (self, _sipnat_flow_stun_get_reason (self->stun));
+      send_options (self);
+      return;
+    }
+}
+
+static void
+stun_answered (gpointer             data,
+               SipnatFlowStunResult result,
+               const char          *host,
+               guint                port)
+{
+  SipnatFlow *self = data;
+
+  switch (result)
+    {
+    case SIPNAT_FLOW_STUN_MAPPED:
+      if (self->kind == KEEPALIVE_STUN_TRYING)
+        SIPNAT_NOTE (NAT, "keep-alive: the registrar answers STUN on its SIP port");
+      self->kind = KEEPALIVE_STUN;
+      self->stun_timeouts = 0;
+      SIPNAT_NOTE (NAT, "keep-alive answered: STUN mapped %s:%u", host, port);
+      if (self->mapped_func != NULL)
+        self->mapped_func (self->data, host, port);   /* last: it may free us */
+      return;
+
+    case SIPNAT_FLOW_STUN_REFUSED:
+      if (self->kind == KEEPALIVE_STUN_TRYING)
+        fall_back_to_options (self, "the registrar refused STUN");   /* an OPTIONS went along */
+      else
+        {
+          fall_back_to_options (self, "the registrar refused STUN");
+          send_options (self);
+        }
+      return;
+
+    case SIPNAT_FLOW_STUN_TIMEOUT:
+    default:
+      if (self->kind == KEEPALIVE_STUN_TRYING)
+        {
+          fall_back_to_options (self, "no STUN answer from the registrar");
+          return;
+        }
+      if (++self->stun_timeouts >= MAX_STUN_TIMEOUTS)
+        fall_back_to_options (self, "the registrar stopped answering STUN");
+      else
+        SIPNAT_NOTE (NAT, "keep-alive: STUN unanswered; probing with OPTIONS");
+      send_options (self);
+      return;
+    }
 }
 
 static void start_timer (SipnatFlow *self);
@@ -125,7 +237,7 @@ tick_cb (gpointer data)
 {
   SipnatFlow *self = data;
 
-  send_options (self);
+  send_keepalive (self);
   start_timer (self);   /* a fresh random interval; this source is gone */
 
   return G_SOURCE_REMOVE;
@@ -235,6 +347,41 @@ _sipnat_flow_get_flow_timer (SipnatFlow *self)
   return self->flow_timer;
 }
 
+static void
+start_stun (SipnatFlow *self)
+{
+  su_home_t home[1] = { SU_HOME_INIT (home) };
+  url_t *url = url_make (home, self->registrar_url);
+  const char *port = url != NULL ? url_port (url) : NULL;
+
+  self->kind = KEEPALIVE_STUN_TRYING;
+  self->stun_timeouts = 0;
+  if (url == NULL || url->url_host == NULL || port == NULL || *port == '\0')
+    fall_back_to_options (self, "the registrar URI has no host and port");
+  else
+    self->stun = _sipnat_flow_stun_new (_sipnat_stack_get_context (self->stack),
+                                        _sipnat_stack_get_port (self->stack),
+                                        url->url_host,
+                                        (guint) g_ascii_strtoull (port, NULL, 10),
+                                        stun_answered, self);
+  su_home_deinit (home);
+}
+
+static void
+stop_stun (SipnatFlow *self)
+{
+  guint sent, answered, dropped;
+
+  if (self->stun == NULL)
+    return;
+
+  _sipnat_flow_stun_get_counts (self->stun, &sent, &answered, &dropped);
+  self->counts.stun_sent += sent;
+  self->counts.stun_answered += answered;
+  self->counts.stun_dropped += dropped;
+  g_clear_pointer (&self->stun, _sipnat_flow_stun_free);
+}
+
 /*
  * _sipnat_flow_start:
  * @registrar_url: where the registration's REGISTERs go
@@ -266,6 +413,8 @@ _sipnat_flow_start (SipnatFlow      *self,
                          SIPTAG_ALLOW_STR ("OPTIONS"),
                          SIPTAG_SUPPORTED_STR (""),
                          TAG_END ());
+  if (transport == SIPNAT_TRANSPORT_UDP)
+    start_stun (self);
   start_timer (self);
 }
 
@@ -275,6 +424,7 @@ void
 _sipnat_flow_stop (SipnatFlow *self)
 {
   stop_timer (self);
+  stop_stun (self);
   release_stream (self);
 
   /* Once the stack is gone, so are its handles. */
@@ -303,6 +453,30 @@ _sipnat_flow_probe (SipnatFlow *self)
   if (self->nh == NULL)
     return;
 
-  send_options (self);
+  send_keepalive (self);
   start_timer (self);
+}
+
+void
+_sipnat_flow_set_mapped_func (SipnatFlow          *self,
+                              SipnatFlowMappedFunc func)
+{
+  self->mapped_func = func;
+}
+
+/* What the keep-alives sent and got, over every flow so far. */
+void
+_sipnat_flow_get_counts (SipnatFlow       *self,
+                         SipnatFlowCounts *counts)
+{
+  *counts = self->counts;
+  if (self->stun != NULL)
+    {
+      guint sent, answered, dropped;
+
+      _sipnat_flow_stun_get_counts (self->stun, &sent, &answered, &dropped);
+      counts->stun_sent += sent;
+      counts->stun_answered += answered;
+      counts->stun_dropped += dropped;
+    }
 }

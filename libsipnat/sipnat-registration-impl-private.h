@@ -128,6 +128,9 @@ void _sipnat_registration_clear_source   (GSource                **source);
 /* sipnat-registration-requests.c */
 void _sipnat_registration_handle_event   (SipnatHandleOwner       *owner,
                                           const SipnatSipEvent    *event);
+void _sipnat_registration_flow_mapped    (gpointer                 data,
+                                          const char              *host,
+                                          guint                    port);
 void _sipnat_registration_flow_answered  (gpointer                 data,
                                           const SipnatSipEvent    *event);
 void _sipnat_registration_send           (SipnatRegistration      *self);

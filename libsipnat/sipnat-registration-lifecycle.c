@@ -49,6 +49,7 @@ _sipnat_registration_attach (SipnatRegistration *self,
 
   self->stack = _sipnat_stack_ref (stack);
   self->flow = _sipnat_flow_new (stack, _sipnat_registration_flow_answered, self);
+  _sipnat_flow_set_mapped_func (self->flow, _sipnat_registration_flow_mapped);
   _sipnat_flow_set_interval (self->flow, sipnat_nat_policy_get_keepalive_interval (self->nat_policy));
 }
 

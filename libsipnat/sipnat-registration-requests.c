@@ -552,6 +552,23 @@ _sipnat_registration_start_unregister (SipnatRegistration  *self,
 /* The public binding                                                     */
 
 static void
+notify_binding_changes (SipnatRegistration   *self,
+                        SipnatBindingChanges  changes,
+                        SipnatBinding        *old)
+{
+  if (changes & SIPNAT_BINDING_CHANGED_LOCAL)
+    _sipnat_registration_notify (self, "local-binding");
+  if (changes & SIPNAT_BINDING_CHANGED_NAT_DETECTED)
+    _sipnat_registration_notify (self, "nat-detected");
+  if (changes & SIPNAT_BINDING_CHANGED_PUBLIC)
+    {
+      _sipnat_registration_notify (self, "public-binding");
+      _sipnat_registration_queue_binding_change (self, old,
+                                                 _sipnat_binding_follower_get_public (self->follower));
+    }
+}
+
+static void
 observe_via (SipnatRegistration   *self,
              const SipnatSipEvent *ev)
 {
@@ -563,16 +580,7 @@ observe_via (SipnatRegistration   *self,
 
   changes = _sipnat_binding_follower_observe (self->follower, ev->sip->sip_via,
                                               contact_transport (self), &old);
-  if (changes & SIPNAT_BINDING_CHANGED_LOCAL)
-    _sipnat_registration_notify (self, "local-binding");
-  if (changes & SIPNAT_BINDING_CHANGED_NAT_DETECTED)
-    _sipnat_registration_notify (self, "nat-detected");
-  if (changes & SIPNAT_BINDING_CHANGED_PUBLIC)
-    {
-      _sipnat_registration_notify (self, "public-binding");
-      _sipnat_registration_queue_binding_change (self, old,
-                                                 _sipnat_binding_follower_get_public (self->follower));
-    }
+  notify_binding_changes (self, changes, old);
 }
 
 /* reg-match-received-rport: after a 2xx or a keep-alive answer, a Contact
@@ -652,6 +660,28 @@ _sipnat_registration_flow_answered (gpointer              data,
       _sipnat_registration_send (self);
     }
 
+  _sipnat_registration_leave (self);
+}
+
+/* A STUN keep-alive's answer: the public binding, as a Via would say. */
+void
+_sipnat_registration_flow_mapped (gpointer    data,
+                                  const char *host,
+                                  guint       port)
+{
+  SipnatRegistration *self = data;
+  g_autoptr(SipnatBinding) mapped = NULL;
+  SipnatBinding *old = NULL;
+  SipnatBindingChanges changes;
+
+  if (port == 0 || port > G_MAXUINT16)
+    return;
+
+  _sipnat_registration_enter (self);
+  mapped = sipnat_binding_new (host, (guint16) port, SIPNAT_TRANSPORT_UDP);
+  changes = _sipnat_binding_follower_observe_mapped (self->follower, mapped, &old);
+  notify_binding_changes (self, changes, old);
+  follow_binding (self);
   _sipnat_registration_leave (self);
 }
 

@@ -60,8 +60,13 @@ typedef struct {
   gsize size;                           /* bytes of the answer datagram */
 } SipnatStunAnswer;
 
+void              _sipnat_stun_answer_clear    (SipnatStunAnswer   *answer);
 void              _sipnat_stun_answer_free     (SipnatStunAnswer   *answer);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SipnatStunAnswer, _sipnat_stun_answer_clear)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipnatStunAnswer, _sipnat_stun_answer_free)
+
+gboolean          _sipnat_stun_looks_like      (const uint8_t      *buf,
+                                                gsize               len);
 
 typedef enum {
   SIPNAT_STUN_PARSE_IGNORED,   /* not an answer to our request: keep waiting */

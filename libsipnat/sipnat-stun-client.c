@@ -16,6 +16,9 @@
 #include "sipnat-error.h"
 #include "sipnat-stun-client-private.h"
 
+#define STUN_HEADER_LEN   20
+#define STUN_MAGIC_COOKIE 0x2112A442
+
 #define STUN_ATTRIBUTE_PADDING_5780         0x0026
 #define STUN_ATTRIBUTE_RESPONSE_PORT_5780   0x0027
 #define STUN_ATTRIBUTE_RESPONSE_ORIGIN_5780 0x802B
@@ -43,16 +46,50 @@ static const uint16_t known_attributes[] = {
   0
 };
 
+/* Drops what @answer holds (an answer on the stack). */
+void
+_sipnat_stun_answer_clear (SipnatStunAnswer *answer)
+{
+  g_clear_object (&answer->mapped);
+  g_clear_object (&answer->other_address);
+  g_clear_object (&answer->response_origin);
+  g_clear_object (&answer->source);
+}
+
 void
 _sipnat_stun_answer_free (SipnatStunAnswer *answer)
 {
   if (answer == NULL)
     return;
-  g_clear_object (&answer->mapped);
-  g_clear_object (&answer->other_address);
-  g_clear_object (&answer->response_origin);
-  g_clear_object (&answer->source);
+  _sipnat_stun_answer_clear (answer);
   g_free (answer);
+}
+
+/*
+ * _sipnat_stun_looks_like:
+ *
+ * @buf: at least the 20 bytes of a header when @len >= 20 (only those
+ *   are read)
+ * @len: the length of the whole datagram
+ *
+ * Whether @buf has the shape of an RFC 5389 message: the two first bits
+ * zero (a SIP message starts with a letter), the magic cookie, and a
+ * length that is the rest of the datagram. Says nothing of its contents.
+ */
+gboolean
+_sipnat_stun_looks_like (const uint8_t *buf,
+                         gsize          len)
+{
+  guint32 cookie;
+  guint16 body;
+
+  if (len < STUN_HEADER_LEN || (buf[0] & 0xc0) != 0)
+    return FALSE;
+
+  cookie = ((guint32) buf[4] << 24) | ((guint32) buf[5] << 16) | ((guint32) buf[6] << 8) | buf[7];
+  body = (guint16) (((guint16) buf[2] << 8) | buf[3]);
+
+  return cookie == STUN_MAGIC_COOKIE && (body & 3) == 0 && (gsize) body + STUN_HEADER_LEN == len;
 }
 
 /* ------------------------------------------------------ build and parse */

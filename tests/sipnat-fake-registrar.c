@@ -70,6 +70,9 @@ struct _SipnatFakeRegistrar {
   char *nonce;
   guint tag_serial;
   gboolean no_pongs;
+  SipnatFakeStunMode stun_mode;
+  char *stun_host;
+  guint16 stun_port;
 
   char *recv_buffer;
 
@@ -829,6 +832,50 @@ handle_message (SipnatFakeRegistrar *self,
 /* ------------------------------------------------------------------ */
 /* UDP                                                                 */
 
+/* A STUN Binding success answer (RFC 5389 §15.2): the 20-byte header
+ * with the request's transaction id, and one XOR-MAPPED-ADDRESS (IPv4). */
+static void
+handle_stun (SipnatFakeRegistrar *self,
+             GSocket             *socket,
+             const guint8        *request,
+             gssize               len,
+             GSocketAddress      *source)
+{
+  static const guint8 cookie[4] = { 0x21, 0x12, 0xa4, 0x42 };
+  GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (source);
+  g_autoptr(GInetAddress) host = NULL;
+  guint8 answer[32] = { 0x01, 0x01, 0x00, 12 };
+  const guint8 *bytes;
+  guint16 port;
+  guint count = sipnat_fake_registrar_count (self, SIPNAT_FAKE_REGISTRAR_STUN);
+
+  g_hash_table_insert (self->counts, g_strdup (SIPNAT_FAKE_REGISTRAR_STUN),
+                       GUINT_TO_POINTER (count + 1));
+  if (self->stun_mode == SIPNAT_FAKE_STUN_IGNORE || request[0] != 0x00 || request[1] != 0x01)
+    return;
+
+  host = self->stun_host != NULL ? g_inet_address_new_from_string (self->stun_host)
+                                 : g_object_ref (g_inet_socket_address_get_address (inet));
+  port = self->stun_port != 0 ? self->stun_port : g_inet_socket_address_get_port (inet);
+  if (host == NULL || g_inet_address_get_family (host) != G_SOCKET_FAMILY_IPV4)
+    return;
+  bytes = g_inet_address_to_bytes (host);
+
+  memcpy (answer + 4, request + 4, 16);          /* cookie and transaction id */
+  if (self->stun_mode == SIPNAT_FAKE_STUN_WRONG_ID)
+    answer[19] ^= 0xff;
+  answer[20] = 0x00; answer[21] = 0x20;           /* XOR-MAPPED-ADDRESS */
+  answer[22] = 0x00; answer[23] = 8;
+  answer[24] = 0x00; answer[25] = 0x01;           /* IPv4 */
+  answer[26] = (guint8) ((port >> 8) ^ cookie[0]);
+  answer[27] = (guint8) ((port & 0xff) ^ cookie[1]);
+  for (guint i = 0; i < 4; i++)
+    answer[28 + i] = bytes[i] ^ cookie[i];
+
+  if (g_socket_send_to (socket, source, (const char *) answer, sizeof answer, NULL, NULL) < 0)
+    g_debug ("fake registrar: STUN send failed");
+}
+
 static gboolean
 udp_readable_cb (GSocket      *socket,
                  GIOCondition  condition,
@@ -865,6 +912,12 @@ udp_readable_cb (GSocket      *socket,
             continue;
           }
       }
+
+      if (len >= 20 && ((guint8) self->recv_buffer[0] & 0xc0) == 0)
+        {
+          handle_stun (self, socket, (const guint8 *) self->recv_buffer, len, source);
+          continue;
+        }
 
       response = handle_message (self, self->recv_buffer, len, source);
       if (response != NULL
@@ -1155,6 +1208,7 @@ sipnat_fake_registrar_free (SipnatFakeRegistrar *self)
   g_ptr_array_unref (self->register_contacts);
   g_free (self->nonce);
   g_free (self->recv_buffer);
+  g_free (self->stun_host);
   g_free (self->pending_invite);
   g_clear_object (&self->pending_source);
   g_free (self->answered_invite);
@@ -1401,6 +1455,18 @@ sipnat_fake_registrar_set_pongs (SipnatFakeRegistrar *self,
                                  gboolean             answer)
 {
   self->no_pongs = !answer;
+}
+
+void
+sipnat_fake_registrar_set_stun (SipnatFakeRegistrar *self,
+                                SipnatFakeStunMode   mode,
+                                const char          *mapped_host,
+                                guint16              mapped_port)
+{
+  self->stun_mode = mode;
+  g_free (self->stun_host);
+  self->stun_host = g_strdup (mapped_host);
+  self->stun_port = mapped_port;
 }
 
 char *

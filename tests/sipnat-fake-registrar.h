@@ -67,6 +67,15 @@ typedef struct {
 /* CRLF keep-alives (RFC 5626) are counted under this pseudo-method, and a
  * double CRLF over TCP is answered with a single one. */
 #define SIPNAT_FAKE_REGISTRAR_KEEPALIVE "CRLF"
+/* The count of STUN Binding requests received on UDP. */
+#define SIPNAT_FAKE_REGISTRAR_STUN "STUN"
+
+/* What the fake does with a STUN Binding request on its UDP port. */
+typedef enum {
+  SIPNAT_FAKE_STUN_IGNORE,     /* nothing (the default): a registrar without STUN */
+  SIPNAT_FAKE_STUN_ANSWER,     /* a success answer with XOR-MAPPED-ADDRESS */
+  SIPNAT_FAKE_STUN_WRONG_ID,   /* the same, but with another transaction id */
+} SipnatFakeStunMode;
 
 SipnatFakeRegistrar *sipnat_fake_registrar_new              (GError                   **error);
 void                 sipnat_fake_registrar_free             (SipnatFakeRegistrar       *self);
@@ -105,6 +114,13 @@ void                 sipnat_fake_registrar_close_tcp        (SipnatFakeRegistrar
 /* Whether TCP keep-alive pings (double CRLF) get their pong (default). */
 void                 sipnat_fake_registrar_set_pongs        (SipnatFakeRegistrar       *self,
                                                              gboolean                   answer);
+
+/* STUN on the SIP port: @mapped_host and @mapped_port are the address
+ * the answers give (NULL and 0: the real source of the request). */
+void                 sipnat_fake_registrar_set_stun         (SipnatFakeRegistrar       *self,
+                                                             SipnatFakeStunMode         mode,
+                                                             const char                *mapped_host,
+                                                             guint16                    mapped_port);
 
 /* Iterates the thread-default context until @count requests of @method
  * arrived; returns FALSE after @timeout_ms. */

@@ -221,6 +221,7 @@ write_config (SipnatTestRegistrar              *self,
   guint max_expires = opts->max_expires;
   gboolean auth = opts->auth;
   gboolean outbound = opts->outbound;
+  gboolean stun = !opts->no_stun;
   g_autofree char *contents = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *port = g_strdup_printf ("%u", self->port);
@@ -253,6 +254,7 @@ write_config (SipnatTestRegistrar              *self,
   g_string_replace (config, "@TLS_PORT@", tls_port, 0);
   g_string_replace (config, "@TLS_CERT@", opts->tls_certificate ? opts->tls_certificate : "", 0);
   g_string_replace (config, "@TLS_KEY@", opts->tls_key ? opts->tls_key : "", 0);
+  g_string_replace (config, "@STUN@", stun ? "#!define WITH_STUN" : "#!undef WITH_STUN", 0);
 
   leftover = g_regex_new ("@[A-Z_]+@", 0, 0, NULL);
   if (g_regex_match (leftover, config->str, 0, &match))
@@ -538,6 +540,7 @@ sipnat_test_registrar_start (const SipnatTestRegistrarOptions *options,
       opts.outbound = options->outbound;
       opts.tls_certificate = options->tls_certificate;
       opts.tls_key = options->tls_key;
+      opts.no_stun = options->no_stun;
     }
   address = opts.listen_address;
 

@@ -41,6 +41,8 @@ typedef struct
   const char *tls_certificate; /* with tls_key: SIP over TLS too, on its own
                                   port (sipnat_test_registrar_get_tls_port) */
   const char *tls_key;
+  gboolean    no_stun;        /* no STUN on the SIP port (it answers STUN
+                                 Binding requests by default) */
 } SipnatTestRegistrarOptions;
 
 typedef struct _SipnatTestRegistrar SipnatTestRegistrar;

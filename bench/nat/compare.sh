@@ -8,21 +8,26 @@
 #
 #   1. registered?  reachable at once (OPTIONS from the public side, 200)?
 #   2. keep-alive traffic: nft counters in the home router's forward chain,
-#      IP bytes from and to the client over IDLE seconds of idleness,
-#      extrapolated to one hour
+#      IP bytes from and to the client over IDLE seconds of idleness that
+#      start SETTLE seconds (default 5) after registering, extrapolated to
+#      one hour
 #   3. reachable after that idle time?
 #   4. `natlab.sh rebind` (new public address, every binding lost), then the
 #      seconds until it is reachable again (probed every 0.25 s), or "never"
 #      after LIMIT seconds
 #
 # Registrars (--registrar):
-#   stock      the lab's Kamailio, as the tests use it: stores the Contact as
-#              sent, no NAT fixing, no RFC 5626 outbound, no STUN
+#   stock      the lab's Kamailio, as the tests use it, without its stun
+#              module: stores the Contact as sent, no NAT fixing, no RFC 5626
+#              outbound, no STUN (libsipnat's keep-alives fall back to OPTIONS)
+#   stun       the same with the stun module (start-kamailio's default): STUN
+#              answered on the SIP port, nothing else
 #   nat-aware  the same plus what a NAT-aware service offers: nathelper's
 #              fix_nated_register() (requests go to the source address the
 #              REGISTER came from), registrar outbound_mode 1 with a
 #              Flow-Timer of KEEPALIVE seconds (RFC 5626), STUN on the SIP port
-#   both       (the default) both, one table each
+#   both       (the default) stock and nat-aware, one table each
+#   all        stock, stun and nat-aware
 #
 # Output: a Markdown table per registrar (medians over the rounds, ratios
 # against libsipnat) on stdout, or JSON with --json; progress on stderr.
@@ -30,9 +35,9 @@
 # network namespaces and is torn down on exit (also after SIGKILL: the labs
 # are started with --owner).
 #
-# Usage: bench/nat/compare.sh [--rounds N] [--idle S] [--limit S]
+# Usage: bench/nat/compare.sh [--rounds N] [--idle S] [--limit S] [--settle S]
 #          [--clients "libsipnat baresip linphonec"] [--keepalive S]
-#          [--registrar stock|nat-aware|both] [--sequential] [--json]
+#          [--registrar stock|stun|nat-aware|both|all] [--sequential] [--json]
 #          [--keep-logs]
 #
 # Environment: SIPNAT_TOOL (default _build/tools/sipnat, or
@@ -72,12 +77,14 @@ while [ $# -gt 0 ]; do
     --idle) IDLE=${2:?}; shift ;;
     --limit) LIMIT=${2:?}; shift ;;
     --keepalive) KEEPALIVE=${2:?}; shift ;;
+    --settle) SETTLE=${2:?}; shift ;;
     --clients) CLIENTS=${2:?}; shift ;;
     --registrar)
       case ${2:-} in
-        stock|nat-aware) REGISTRARS=$2 ;;
+        stock|stun|nat-aware) REGISTRARS=$2 ;;
         both) REGISTRARS="stock nat-aware" ;;
-        *) echo "compare.sh: --registrar stock, nat-aware or both" >&2; exit 2 ;;
+        all) REGISTRARS="stock stun nat-aware" ;;
+        *) echo "compare.sh: --registrar stock, stun, nat-aware, both or all" >&2; exit 2 ;;
       esac
       shift ;;
     --sequential) PARALLEL=0 ;;
@@ -88,7 +95,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-for v in ROUNDS IDLE LIMIT KEEPALIVE; do
+for v in ROUNDS IDLE LIMIT KEEPALIVE SETTLE; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --${v,,} must be a whole number > 0" >&2; exit 2; }
 done
 for c in $CLIENTS; do
@@ -167,9 +174,9 @@ write_nat_aware_template() {
   for anchor in 'loadmodule "registrar.so"' 'modparam("registrar", "max_contacts", 0)' '  save("location");'; do
     [[ $content == *"$anchor"* ]] || die "$KAMAILIO_TEMPLATE: '$anchor' not found"
   done
+  # STUN on the SIP port: the template's WITH_STUN (start-kamailio's default).
   content=${content/'loadmodule "registrar.so"'/'loadmodule "registrar.so"
-loadmodule "nathelper.so"
-loadmodule "stun.so"'}
+loadmodule "nathelper.so"'}
   content=${content/'modparam("registrar", "max_contacts", 0)'/"modparam(\"registrar\", \"max_contacts\", 0)
 # compare.sh nat-aware: requests to a user go to where its REGISTER came from,
 # RFC 5626 outbound (Require: outbound + Flow-Timer for reg-id contacts).
@@ -185,6 +192,7 @@ modparam(\"registrar\", \"flow_timer\", $KEEPALIVE)"}
 registrar_description() {
   case $1 in
     stock) echo "the lab's Kamailio: Contact stored as sent, no NAT fixing, no RFC 5626 outbound, no STUN" ;;
+    stun) echo "the lab's Kamailio with its stun module (STUN answered on 5060): Contact stored as sent, no NAT fixing, no RFC 5626 outbound" ;;
     nat-aware) echo "the lab's Kamailio + nathelper fix_nated_register (received_avp), registrar outbound_mode 1 with Flow-Timer $KEEPALIVE, stun module on 5060" ;;
   esac
 }
@@ -193,6 +201,11 @@ registrar_description() {
 
 client_user() {
   case $1 in libsipnat) echo alice ;; baresip) echo bob ;; linphonec) echo carol ;; esac
+}
+
+# A short tag for namespace names (one letter per registrar mode).
+registrar_tag() {
+  case $1 in stock) echo s ;; stun) echo u ;; nat-aware) echo n ;; esac
 }
 
 # A short tag for namespace names (snb<PID><registrar><client><round>-...).
@@ -368,7 +381,7 @@ one_round() {
   ST=$WORK/$mode-$c-$r
   mkdir -p "$ST"
   if ! "$NATLAB" --state "$ST" up cone --owner $$ \
-         --prefix "snb$$${mode:0:1}$(client_tag "$c")$r" >"$ST/up.out" 2>&1; then
+         --prefix "snb$$$(registrar_tag "$mode")$(client_tag "$c")$r" >"$ST/up.out" 2>&1; then
     log "$what: lab up failed: $(tail -n 3 "$ST/up.out")"
     echo "round=$r error=lab"
     return
@@ -376,6 +389,7 @@ one_round() {
   # shellcheck disable=SC1091
   . "$ST/natlab.env"
   local kam_args=()
+  [ "$mode" = stock ] && kam_args=(--no-stun)
   if [ "$mode" = nat-aware ]; then
     write_nat_aware_template "$ST/kamailio-nat-aware.cfg.in"
     kam_args=(--template "$ST/kamailio-nat-aware.cfg.in")
@@ -490,13 +504,13 @@ fi
   done
 } > "$WORK/all.results"
 
-python3 - "$WORK/all.results" "$JSON" "$COMMIT" "$ROUNDS" "$IDLE" "$LIMIT" "$KEEPALIVE" "$LIBRARY_BUILT" <<'PY'
+python3 - "$WORK/all.results" "$JSON" "$COMMIT" "$ROUNDS" "$IDLE" "$LIMIT" "$KEEPALIVE" "$LIBRARY_BUILT" "$SETTLE" <<'PY'
 import json
 import statistics
 import sys
 import time
 
-path, as_json, commit, rounds, idle, limit, keepalive, library_built = sys.argv[1:]
+path, as_json, commit, rounds, idle, limit, keepalive, library_built, settle = sys.argv[1:]
 INF = float("inf")
 
 registrars = {}   # mode -> {"description":..., "clients": {c: {...}}}
@@ -607,7 +621,7 @@ def kb(v):
 
 print(f"{meta['date']}, commit {commit} (libsipnat library built {library_built}); `cone` lab, default UDP timeouts (30/120 s); "
       f"{rounds} round(s) per client, medians; keep-alive: IP bytes (headers included) "
-      f"through the home router in {idle} s idle, × 3600/{idle}; recovery: probed every "
+      f"through the home router in {idle} s idle from {settle} s after registering, × 3600/{idle}; recovery: probed every "
       f"0.25 s, limit {limit} s.")
 for reg in registrars.values():
     print(f"\n### Registrar: {reg['registrar']} ({reg.get('description', '')})\n")

@@ -49,7 +49,7 @@
 #                           192.168.3.0/24), as from Wi-Fi to a phone tether
 #                           (both print CHANGED_AT=<epoch>: the new address up)
 #   set-udp-timeout S [--router ROLE]   change the UDP timeouts at run time
-#   start-kamailio [--no-auth] [--min-expires N] [--max-expires N] [--tls]
+#   start-kamailio [--no-auth] [--no-stun] [--min-expires N] [--max-expires N] [--tls]
 #                  [--template FILE] [--set NAME=VALUE]...
 #                           (--tls: SIP over TLS on 5061 too, with a fresh CA
 #                           in KAMAILIO_TLS_CA_FILE and a certificate for
@@ -825,12 +825,13 @@ find_tool() {
 }
 
 cmd_start_kamailio() {
-  local auth=1 outbound=0 tls=0 min=10 max=3600 template='' sets=() kamailio dir cfg content i name value
+  local auth=1 outbound=0 tls=0 stun=1 min=10 max=3600 template='' sets=() kamailio dir cfg content i name value
   while [ $# -gt 0 ]; do
     case $1 in
       --no-auth) auth=0 ;;
       --outbound) outbound=1 ;;
       --tls) tls=1 ;;
+      --no-stun) stun=0 ;;
       --auth) auth=1 ;;
       --min-expires) min=${2:?}; shift ;;
       --max-expires) max=${2:?}; shift ;;
@@ -883,6 +884,11 @@ cmd_start_kamailio() {
   content=${content//@TLS_PORT@/$SIP_TLS_PORT}
   content=${content//@TLS_CERT@/$dir/cert.pem}
   content=${content//@TLS_KEY@/$dir/key.pem}
+  if [ "$stun" = 1 ]; then
+    content=${content//@STUN@/#!define WITH_STUN}
+  else
+    content=${content//@STUN@/#!undef WITH_STUN}
+  fi
   for i in "${sets[@]}"; do
     name=${i%%=*}
     value=${i#*=}

@@ -1,0 +1,651 @@
+/* sipnat-flow-stun.c: STUN keep-alives on Sofia's SIP socket
+ *
+ * RFC 5626 §4.4.2: a STUN Binding request sent on the SIP flow itself,
+ * from the socket the REGISTERs leave by to the registrar's SIP address
+ * and port, keeps the NAT binding open, and its XOR-MAPPED-ADDRESS is the
+ * binding the registrar sees: the same news as the received/rport of an
+ * OPTIONS answer, in a fifth of the bytes.
+ *
+ * Sofia-SIP does not give its socket away, so we find it: the UDP socket
+ * of this process bound to the stack's port (the stack chose it), by
+ * looking at every descriptor in /proc/self/fd with getsockname(). We
+ * send on it with sendto(), and read the answers before Sofia does:
+ * a GSource of higher priority than Sofia's polls the same descriptor,
+ * (a GPollFD) and its check() peeks at the waiting datagram (MSG_PEEK). Only a
+ * datagram that has the shape of an RFC 5389 message (magic cookie) is
+ * taken off the socket, in dispatch(); anything else leaves our source
+ * not ready, so that Sofia's own source (lower priority) is dispatched in
+ * the same main loop iteration and reads it as before. Sofia never sees
+ * our STUN: its tport would take a STUN answer for an error on the
+ * socket (tport_recv_stun_dgram() has no handler for answers on UDP).
+ *
+ * The answers are hostile until proven: bounded in size, from the
+ * registrar's address and port only, with our transaction id (libstun
+ * checks it) and a well-formed mapped address.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "sipnat-debug-private.h"
+#include "sipnat-flow-stun-private.h"
+#include "sipnat-stun-client-private.h"
+
+#define STUN_RTO_MS       500     /* RFC 5389 §7.2.1 */
+#define STUN_MAX_SENDS    3       /* at 0, 0.5 and 1.5 s */
+#define STUN_DEADLINE_MS  2500
+/* Answers longer than this are refused unread: a Binding answer is a
+ * few dozen bytes, and RFC 3489 servers stay within 548. */
+#define MAX_ANSWER        548
+
+/* One per SIP socket: every registration on the stack has its own flow
+ * and transactions on that one socket, so a datagram goes to the owner
+ * whose transaction it answers. */
+typedef struct {
+  GSource source;
+  GPtrArray *owners;            /* of SipnatFlowStun, not owned */
+  GPollFD pollfd;
+  guint port;                   /* what the socket is bound to */
+  int family;
+  gboolean dead;                /* the socket is no longer Sofia's */
+} TapSource;
+
+/* fd -> TapSource, for the sockets of every stack in the process. */
+G_LOCK_DEFINE_STATIC (taps);
+static GHashTable *taps;
+
+struct _SipnatFlowStun
+{
+  GMainContext *context;
+  guint local_port;
+  char *registrar_host;
+  guint registrar_port;
+  SipnatFlowStunFunc func;
+  gpointer data;
+
+  struct sockaddr_storage server;
+  socklen_t server_len;         /* 0 until resolved */
+  GCancellable *resolving;
+  char *reason;                 /* why STUN cannot be sent, once known */
+
+  int fd;                       /* Sofia's; never closed here */
+  TapSource *tap;
+
+  StunAgent *agent;             /* of the transaction in flight: only its id answers */
+  uint8_t request[STUN_MAX_MESSAGE_SIZE_IPV4];
+  gsize request_len;
+  gboolean in_flight;
+  guint sends;
+  GSource *retransmit;
+  GSource *deadline;
+
+  guint count_sent;             /* datagrams, retransmissions included */
+  guint count_answered;
+  guint count_dropped;          /* STUN-shaped datagrams that were not our answers */
+};
+
+/* ------------------------------------------------------------ the socket */
+
+static guint
+native_port (const struct sockaddr_storage *ss)
+{
+  if (ss->ss_family == AF_INET)
+    return g_ntohs (((const struct sockaddr_in *) ss)->sin_port);
+  if (ss->ss_family == AF_INET6)
+    return g_ntohs (((const struct sockaddr_in6 *) ss)->sin6_port);
+  return 0;
+}
+
+/* Whether @fd is a UDP socket of @family bound to @port. */
+static gboolean
+fd_is_sip_socket (int   fd,
+                  guint port,
+                  int   family)
+{
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  int type = 0;
+  socklen_t type_len = sizeof type;
+
+  if (getsockopt (fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_DGRAM)
+    return FALSE;
+  if (getsockname (fd, (struct sockaddr *) &ss, &len) != 0)
+    return FALSE;
+
+  return ss.ss_family == family && native_port (&ss) == port;
+}
+
+/*
+ * _sipnat_flow_stun_find_socket:
+ * @port: the port the SIP stack bound
+ * @family: AF_INET or AF_INET6
+ *
+ * Returns: the descriptor of this process's UDP socket of @family bound
+ * to @port, or -1. Linux only (/proc/self/fd).
+ */
+int
+_sipnat_flow_stun_find_socket (guint port,
+                               int   family)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+
+  if (dir == NULL || port == 0)
+    return -1;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      guint64 fd;
+
+      if (!g_ascii_string_to_unsigned (name, 10, 0, G_MAXINT, &fd, NULL))
+        continue;
+      if (fd_is_sip_socket ((int) fd, port, family))
+        return (int) fd;
+    }
+
+  return -1;
+}
+
+/* -------------------------------------------------------- the answers */
+
+static void finish (SipnatFlowStun       *self,
+                    SipnatFlowStunResult  result,
+                    const char           *host,
+                    guint                 port);
+
+static gboolean
+from_registrar (SipnatFlowStun                *self,
+                const struct sockaddr_storage *from,
+                socklen_t                      from_len)
+{
+  if (self->server_len == 0 || from->ss_family != self->server.ss_family)
+    return FALSE;
+
+  if (from->ss_family == AF_INET)
+    {
+      const struct sockaddr_in *a = (const struct sockaddr_in *) from;
+      const struct sockaddr_in *b = (const struct sockaddr_in *) &self->server;
+
+      return from_len >= sizeof *a && a->sin_port == b->sin_port &&
+             a->sin_addr.s_addr == b->sin_addr.s_addr;
+    }
+  if (from->ss_family == AF_INET6)
+    {
+      const struct sockaddr_in6 *a = (const struct sockaddr_in6 *) from;
+      const struct sockaddr_in6 *b = (const struct sockaddr_in6 *) &self->server;
+
+      return from_len >= sizeof *a && a->sin6_port == b->sin6_port &&
+             memcmp (&a->sin6_addr, &b->sin6_addr, sizeof a->sin6_addr) == 0;
+    }
+
+  return FALSE;
+}
+
+/* Sofia's descriptor has a STUN message waiting: looked at, not read. */
+static gboolean
+tap_check (GSource *source)
+{
+  TapSource *tap = (TapSource *) source;
+  uint8_t header[20];
+  ssize_t len;
+
+  /* Sofia closed its socket before the flows stopped: let go of the
+   * descriptor at once, or the main loop would spin on it. */
+  if (tap->pollfd.revents & G_IO_NVAL)
+    return tap->dead = TRUE;
+  if (!(tap->pollfd.revents & G_IO_IN))
+    return FALSE;
+
+  /* MSG_TRUNC: the length of the whole datagram. */
+  len = recv (tap->pollfd.fd, header, sizeof header, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
+  if (len < 0 && (errno == EBADF || errno == ENOTSOCK))
+    return tap->dead = TRUE;
+  if (len < (ssize_t) sizeof header)
+    return FALSE;   /* nothing, an error, or a runt: Sofia's */
+
+  return _sipnat_stun_looks_like (header, (gsize) len);
+}
+
+/* An answer to @self's transaction, taken: TRUE (@self may be freed). */
+static gboolean
+offer_datagram (SipnatFlowStun                *self,
+                const uint8_t                 *buf,
+                gsize                          len,
+                const struct sockaddr_storage *from,
+                socklen_t                      from_len)
+{
+  g_auto(SipnatStunAnswer) answer = { 0 };
+  g_autofree char *host = NULL;
+  guint port = 0;
+  int code = 0;
+
+  if (!self->in_flight || !from_registrar (self, from, from_len))
+    return FALSE;
+
+  switch (_sipnat_stun_parse_answer (self->agent, buf, len, &answer, &code))
+    {
+    case SIPNAT_STUN_PARSE_SUCCESS:
+      host = g_inet_address_to_string (g_inet_socket_address_get_address (answer.mapped));
+      port = g_inet_socket_address_get_port (answer.mapped);
+      self->count_answered++;
+      finish (self, SIPNAT_FLOW_STUN_MAPPED, host, port);
+      return TRUE;
+    case SIPNAT_STUN_PARSE_ERROR:
+      finish (self, SIPNAT_FLOW_STUN_REFUSED, NULL, 0);
+      return TRUE;
+    case SIPNAT_STUN_PARSE_IGNORED:
+    default:
+      return FALSE;
+    }
+}
+
+static void
+drop_datagram (TapSource  *tap,
+               gsize       len,
+               const char *why)
+{
+  for (guint i = 0; i < tap->owners->len; i++)
+    ((SipnatFlowStun *) g_ptr_array_index (tap->owners, i))->count_dropped++;
+  SIPNAT_NOTE (NAT, "keep-alive: dropped a STUN message of %" G_GSIZE_FORMAT " bytes: %s",
+               len, why);
+}
+
+/* The socket is gone: every owner finds it again (or not) at its next
+ * send. Called from dispatch, which then removes the source. */
+static void
+tap_let_go (TapSource *tap)
+{
+  SIPNAT_NOTE (NAT, "keep-alive: descriptor %d is no longer the SIP socket", tap->pollfd.fd);
+  G_LOCK (taps);
+  if (g_hash_table_lookup (taps, GINT_TO_POINTER (tap->pollfd.fd)) == tap)
+    g_hash_table_remove (taps, GINT_TO_POINTER (tap->pollfd.fd));
+  G_UNLOCK (taps);
+
+  for (guint i = 0; i < tap->owners->len; i++)
+    {
+      SipnatFlowStun *owner = g_ptr_array_index (tap->owners, i);
+
+      owner->tap = NULL;
+      owner->fd = -1;
+    }
+  g_ptr_array_set_size (tap->owners, 0);
+  g_source_unref ((GSource *) tap);   /* the owners' reference */
+}
+
+static gboolean
+tap_dispatch (GSource     *source,
+              GSourceFunc  callback,
+              gpointer     user_data)
+{
+  TapSource *tap = (TapSource *) source;
+  uint8_t buf[MAX_ANSWER + 1];
+  struct sockaddr_storage from;
+  socklen_t from_len = sizeof from;
+  ssize_t len;
+
+  /* Never read what is not Sofia's SIP socket (any more). */
+  if (tap->dead || !fd_is_sip_socket (tap->pollfd.fd, tap->port, tap->family))
+    {
+      tap_let_go (tap);
+      return G_SOURCE_REMOVE;
+    }
+
+  len = recvfrom (tap->pollfd.fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC,
+                  (struct sockaddr *) &from, &from_len);
+  if (len < 0)
+    return G_SOURCE_CONTINUE;
+  if ((gsize) len > MAX_ANSWER)
+    {
+      drop_datagram (tap, (gsize) len, "too large");
+      return G_SOURCE_CONTINUE;
+    }
+
+  /* At most one owner takes it, and may be freed then: stop there. */
+  for (guint i = 0; i < tap->owners->len; i++)
+    if (offer_datagram (g_ptr_array_index (tap->owners, i), buf, (gsize) len, &from, from_len))
+      return G_SOURCE_CONTINUE;
+
+  drop_datagram (tap, (gsize) len, "no answer to a transaction of ours from its registrar");
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+tap_finalize (GSource *source)
+{
+  g_ptr_array_unref (((TapSource *) source)->owners);
+}
+
+static GSourceFuncs tap_funcs = {
+  .check = tap_check,
+  .dispatch = tap_dispatch,
+  .finalize = tap_finalize,
+};
+
+static void
+stop_tap (SipnatFlowStun *self)
+{
+  TapSource *tap = self->tap;
+
+  if (tap == NULL)
+    return;
+
+  self->tap = NULL;
+  g_ptr_array_remove (tap->owners, self);
+  if (tap->owners->len > 0)
+    return;
+
+  G_LOCK (taps);
+  if (g_hash_table_lookup (taps, GINT_TO_POINTER (tap->pollfd.fd)) == tap)
+    g_hash_table_remove (taps, GINT_TO_POINTER (tap->pollfd.fd));
+  G_UNLOCK (taps);
+  g_source_destroy ((GSource *) tap);
+  g_source_unref ((GSource *) tap);
+}
+
+static void
+start_tap (SipnatFlowStun *self)
+{
+  TapSource *tap;
+
+  stop_tap (self);
+
+  G_LOCK (taps);
+  if (taps == NULL)
+    taps = g_hash_table_new (NULL, NULL);
+  tap = g_hash_table_lookup (taps, GINT_TO_POINTER (self->fd));
+  if (tap != NULL && (tap->dead || tap->port != self->local_port))
+    tap = NULL;   /* a stale one, about to go */
+  if (tap == NULL)
+    {
+      tap = (TapSource *) g_source_new (&tap_funcs, sizeof (TapSource));
+      tap->owners = g_ptr_array_new ();
+      /* A poll record, not g_source_add_unix_fd(): GLib dispatches a
+       * source whose unix fd is ready whatever check() says, and a SIP
+       * datagram must stay Sofia's. */
+      tap->pollfd.fd = self->fd;
+      tap->pollfd.events = G_IO_IN;
+      tap->port = self->local_port;
+      tap->family = self->server.ss_family;
+      g_source_add_poll ((GSource *) tap, &tap->pollfd);
+      /* Before Sofia's source, which has the default priority. */
+      g_source_set_priority ((GSource *) tap, G_PRIORITY_HIGH);
+      g_source_set_static_name ((GSource *) tap, "[sipnat] stun keep-alive");
+      g_source_attach ((GSource *) tap, self->context);
+      g_hash_table_replace (taps, GINT_TO_POINTER (self->fd), tap);
+    }
+  G_UNLOCK (taps);
+
+  g_ptr_array_add (tap->owners, self);
+  self->tap = tap;
+}
+
+/* The descriptor found earlier, if it is still Sofia's SIP socket. */
+static gboolean
+ensure_socket (SipnatFlowStun *self)
+{
+  int family = self->server.ss_family;
+
+  if (self->fd >= 0 && self->tap != NULL && fd_is_sip_socket (self->fd, self->local_port, family))
+    return TRUE;
+
+  self->fd = _sipnat_flow_stun_find_socket (self->local_port, family);
+  if (self->fd < 0)
+    {
+      stop_tap (self);
+      return FALSE;
+    }
+
+  SIPNAT_NOTE (NAT, "keep-alive: Sofia's UDP socket for port %u is descriptor %d",
+               self->local_port, self->fd);
+  start_tap (self);
+
+  return TRUE;
+}
+
+/* -------------------------------------------------------- transactions */
+
+static void
+stop_timers (SipnatFlowStun *self)
+{
+  GSource **sources[] = { &self->retransmit, &self->deadline };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    {
+      if (*sources[i] != NULL)
+        g_source_destroy (*sources[i]);
+      g_clear_pointer (sources[i], g_source_unref);
+    }
+}
+
+static void
+finish (SipnatFlowStun       *self,
+        SipnatFlowStunResult  result,
+        const char           *host,
+        guint                 port)
+{
+  stop_timers (self);
+  self->in_flight = FALSE;
+  self->func (self->data, result, host, port);   /* last: it may free us */
+}
+
+static void
+send_request (SipnatFlowStun *self)
+{
+  self->sends++;
+  self->count_sent++;
+  if (sendto (self->fd, self->request, self->request_len,
+              MSG_DONTWAIT | MSG_NOSIGNAL,
+              (const struct sockaddr *) &self->server, self->server_len) < 0)
+    SIPNAT_NOTE (NAT, "keep-alive: STUN send failed: %s", g_strerror (errno));
+}
+
+static gboolean
+on_retransmit (gpointer data)
+{
+  SipnatFlowStun *self = data;
+
+  g_clear_pointer (&self->retransmit, g_source_unref);
+  if (!ensure_socket (self))
+    return G_SOURCE_REMOVE;   /* the deadline ends it */
+
+  send_request (self);
+  if (self->sends < STUN_MAX_SENDS)
+    {
+      self->retransmit = g_timeout_source_new (STUN_RTO_MS << (self->sends - 1));
+      g_source_set_callback (self->retransmit, on_retransmit, self, NULL);
+      g_source_attach (self->retransmit, self->context);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_deadline (gpointer data)
+{
+  SipnatFlowStun *self = data;
+
+  g_clear_pointer (&self->deadline, g_source_unref);
+  finish (self, SIPNAT_FLOW_STUN_TIMEOUT, NULL, 0);
+
+  return G_SOURCE_REMOVE;
+}
+
+/*
+ * _sipnat_flow_stun_send:
+ *
+ * Starts one Binding transaction on the SIP socket (retransmitted after
+ * 0.5 and 1.5 s, given up after 2.5 s), unless one is under way.
+ *
+ * Returns: whether it was sent; when %SIPNAT_FLOW_STUN_NEVER,
+ * _sipnat_flow_stun_get_reason() says why.
+ */
+SipnatFlowStunSend
+_sipnat_flow_stun_send (SipnatFlowStun *self)
+{
+  if (self->reason != NULL)
+    return SIPNAT_FLOW_STUN_NEVER;
+  if (self->server_len == 0)
+    return SIPNAT_FLOW_STUN_NOT_YET;
+  if (self->in_flight)
+    return SIPNAT_FLOW_STUN_SENT;
+
+  if (!ensure_socket (self))
+    {
+      self->reason = g_strdup_printf ("no UDP socket of this process is bound to port %u "
+                                      "in the registrar's address family", self->local_port);
+      return SIPNAT_FLOW_STUN_NEVER;
+    }
+  g_free (self->agent);
+  self->agent = _sipnat_stun_agent_new (FALSE);
+  self->request_len = _sipnat_stun_build_binding (self->agent, NULL, self->request,
+                                                  sizeof self->request);
+  if (self->request_len == 0)
+    {
+      self->reason = g_strdup ("libstun could not build a Binding request");
+      return SIPNAT_FLOW_STUN_NEVER;
+    }
+
+  self->in_flight = TRUE;
+  self->sends = 0;
+  send_request (self);
+
+  self->retransmit = g_timeout_source_new (STUN_RTO_MS);
+  g_source_set_callback (self->retransmit, on_retransmit, self, NULL);
+  g_source_attach (self->retransmit, self->context);
+  self->deadline = g_timeout_source_new (STUN_DEADLINE_MS);
+  g_source_set_callback (self->deadline, on_deadline, self, NULL);
+  g_source_attach (self->deadline, self->context);
+
+  return SIPNAT_FLOW_STUN_SENT;
+}
+
+/* ---------------------------------------------------------- lifecycle */
+
+static void
+set_server (SipnatFlowStun *self,
+            GInetAddress   *address)
+{
+  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (address, self->registrar_port);
+
+  if (!g_socket_address_to_native (sa, &self->server, sizeof self->server, NULL))
+    {
+      self->reason = g_strdup ("the registrar's address cannot be used");
+      return;
+    }
+  self->server_len = (socklen_t) g_socket_address_get_native_size (sa);
+}
+
+static void
+on_resolved (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  SipnatFlowStun *self = data;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* freed */
+
+  g_clear_object (&self->resolving);
+  if (addresses == NULL)
+    self->reason = g_strdup_printf ("cannot resolve %s: %s", self->registrar_host, error->message);
+  else
+    set_server (self, addresses->data);
+  g_resolver_free_addresses (addresses);
+}
+
+/*
+ * _sipnat_flow_stun_new:
+ * @local_port: the SIP stack's port
+ * @registrar_host: the host of the registrar's SIP URI (an address, or a
+ *   name resolved here with A/AAAA)
+ * @registrar_port: its port
+ * @func: called with the result of each transaction, on @context
+ */
+SipnatFlowStun *
+_sipnat_flow_stun_new (GMainContext       *context,
+                       guint               local_port,
+                       const char         *registrar_host,
+                       guint               registrar_port,
+                       SipnatFlowStunFunc  func,
+                       gpointer            data)
+{
+  SipnatFlowStun *self = g_new0 (SipnatFlowStun, 1);
+  g_autoptr(GInetAddress) literal = NULL;
+
+  self->context = g_main_context_ref (context);
+  self->local_port = local_port;
+  self->registrar_host = g_strdup (registrar_host);
+  self->registrar_port = registrar_port;
+  self->func = func;
+  self->data = data;
+  self->fd = -1;
+
+  literal = g_inet_address_new_from_string (registrar_host);
+  if (registrar_port == 0 || registrar_port > G_MAXUINT16)
+    self->reason = g_strdup_printf ("%u is no port", registrar_port);
+  else if (literal != NULL)
+    set_server (self, literal);
+  else
+    {
+      g_autoptr(GResolver) resolver = g_resolver_get_default ();
+
+      self->resolving = g_cancellable_new ();
+      g_main_context_push_thread_default (context);
+      g_resolver_lookup_by_name_async (resolver, registrar_host, self->resolving,
+                                       on_resolved, self);
+      g_main_context_pop_thread_default (context);
+    }
+
+  return self;
+}
+
+void
+_sipnat_flow_stun_free (SipnatFlowStun *self)
+{
+  if (self == NULL)
+    return;
+
+  if (self->resolving != NULL)
+    g_cancellable_cancel (self->resolving);
+  g_clear_object (&self->resolving);
+  stop_timers (self);
+  stop_tap (self);
+  g_main_context_unref (self->context);
+  g_free (self->registrar_host);
+  g_free (self->reason);
+  g_free (self->agent);
+  g_free (self);
+}
+
+gboolean
+_sipnat_flow_stun_in_flight (SipnatFlowStun *self)
+{
+  return self->in_flight;
+}
+
+const char *
+_sipnat_flow_stun_get_reason (SipnatFlowStun *self)
+{
+  return self->reason;
+}
+
+void
+_sipnat_flow_stun_get_counts (SipnatFlowStun *self,
+                              guint          *sent,
+                              guint          *answered,
+                              guint          *dropped)
+{
+  *sent = self->count_sent;
+  *answered = self->count_answered;
+  *dropped = self->count_dropped;
+}
