@@ -422,7 +422,7 @@ report_advice_text (SipnatNatReport *self)
   GString *text = g_string_new (NULL);
 
   if (self->advice & SIPNAT_NAT_ADVICE_RELAY)
-    g_string_append_printf (text, "%s\n", _("Configure a TURN server (turn_server): calls need the relay."));
+    g_string_append_printf (text, "%s\n", _("Calls need the TURN relay: keep a TURN server configured (turn_server)."));
   if (self->advice & SIPNAT_NAT_ADVICE_SIP_OVER_TCP)
     g_string_append_printf (text, "%s\n", _("Use transport = tcp (or tls): UDP does not reach the registrar."));
   if (self->advice & SIPNAT_NAT_ADVICE_TURN_OVER_TCP)

@@ -175,6 +175,10 @@ EOF
 call_config bob bobpw "$CLIENT2_IP" > "$STATE/bob.conf"
 call_config alice alicepw "$CLIENT_IP" > "$STATE/alice-call.conf"
 
+say "what kind of NAT is each behind? sipnat probe (RFC 5780 with coturn's two addresses):"
+nl exec client "$TOOL" probe --config "$STATE/alice-call.conf" 2>&1 | sed 's/^/             alice: /'
+nl exec client2 "$TOOL" probe --config "$STATE/bob.conf" 2>&1 | sed 's/^/             bob:   /'
+
 say "a call: bob ($CLIENT2_IP) is behind a second router, a symmetric NAT ($CLIENT2_PUBLIC_IP);"
 say "coturn on the public segment ($TURN_IP) is the STUN and TURN server of both"
 nl spawn client2 bob "$TOOL" answer --config "$STATE/bob.conf" --for 60 >/dev/null
