@@ -343,3 +343,45 @@ sipnat_test_call_pipeline (SipnatCall *call)
                    GST_STATE_CHANGE_FAILURE);
   return pipeline;
 }
+
+/* ----------------------------------------------------------- sockets */
+
+/* Sends @len bytes of @buf from @from to @to, all or fail. */
+void
+sipnat_test_send_to (GSocket        *from,
+                     GSocketAddress *to,
+                     const guint8   *buf,
+                     gsize           len)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_socket_send_to (from, to, (const char *) buf, len, NULL, &error),
+                   ==, (gssize) len);
+  g_assert_no_error (error);
+}
+
+/* A non-blocking UDP socket on 127.0.0.1, any port. */
+GSocket *
+sipnat_test_loopback_socket (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                            G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, address, FALSE, &error));
+  g_assert_no_error (error);
+  g_socket_set_blocking (socket, FALSE);
+
+  return g_steal_pointer (&socket);
+}
+
+/* The local port of @socket. */
+guint
+sipnat_test_socket_port (GSocket *socket)
+{
+  g_autoptr(GSocketAddress) address = g_socket_get_local_address (socket, NULL);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+}

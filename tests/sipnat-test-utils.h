@@ -101,4 +101,11 @@ GstElement *sipnat_test_call_pipeline (SipnatCall   *call);
  * is set, then the test fails. Returns TRUE when skipped. */
 gboolean sipnat_test_skip_if_missing (GError *error);
 
+void     sipnat_test_send_to         (GSocket        *from,
+                                      GSocketAddress *to,
+                                      const guint8   *buf,
+                                      gsize           len);
+GSocket *sipnat_test_loopback_socket (void);
+guint    sipnat_test_socket_port     (GSocket        *socket);
+
 G_END_DECLS
