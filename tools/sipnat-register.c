@@ -402,6 +402,20 @@ registered_cb (GObject      *source,
 }
 
 static void
+stop_registrations (App *app)
+{
+  GListModel *list = registrations (app);
+
+  g_signal_handlers_disconnect_by_data (app->endpoint, app);
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(SipnatRegistration) reg = g_list_model_get_item (list, i);
+
+      g_signal_handlers_disconnect_by_data (reg, app);
+    }
+}
+
+static void
 start_registrations (App *app)
 {
   GListModel *list = registrations (app);
@@ -474,8 +488,10 @@ run (App        *app,
     app->command->teardown (app);
 
   /* Past the deadline, pending operations keep their own references;
-   * nothing runs them any more. */
+   * nothing runs them any more, and what the endpoint's disposal tells
+   * (state changes of registrations still unregistering) is not for us. */
   g_clear_pointer (&app->unregistering, g_ptr_array_unref);
+  stop_registrations (app);
   g_clear_object (&app->endpoint);
   g_main_loop_unref (app->loop);
   return app->status;
