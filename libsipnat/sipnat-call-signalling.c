@@ -200,6 +200,8 @@ handle_invite_answer (SipnatCall           *self,
     }
   if (self->state == SIPNAT_CALL_STATE_ENDED || ev->status < 100)
     return;
+  if (_sipnat_call_handle_restart_answer (self, ev))
+    return;
 
   /* nua's local statuses (9xx) are no SIP status of the INVITE. */
   if (ev->status < 700)
@@ -320,6 +322,8 @@ handle_reinvite (SipnatCall           *self,
   gsize length = 0;
   const char *body = body_of (ev->sip, &length);
 
+  if (_sipnat_call_restart_glare (self, ev))
+    return;
   if (body != NULL)
     answer = _sipnat_call_media_update (self->media, body, length, self->origin->user, &error);
   else
@@ -332,6 +336,7 @@ handle_reinvite (SipnatCall           *self,
       return;
     }
 
+  _sipnat_call_restart_done_by_peer (self);
   g_free (self->local_sdp);
   self->local_sdp = g_steal_pointer (&answer);
   nua_respond (ev->nh, SIP_200_OK,
