@@ -48,6 +48,9 @@ struct _SipnatCall
   gboolean restart_wanted;          /* another restart once that one is over */
   guint restarts_sent;              /* ICE-restart re-INVITEs sent */
   GSource *glare_source;            /* the wait after a 491 */
+  char *first_hop;                  /* the dialog's first hop, when over TCP or TLS */
+  nua_handle_t *probe_nh;           /* an OPTIONS to it before the re-INVITE */
+  GSource *probe_source;            /* how long the re-INVITE waits for it */
 
   SipnatCallMedia *media;
   GCancellable *media_cancellable;
@@ -113,5 +116,9 @@ gboolean _sipnat_call_restart_glare         (SipnatCall           *self,
                                              const SipnatSipEvent *event);
 void     _sipnat_call_restart_done_by_peer  (SipnatCall           *self);
 void     _sipnat_call_restart_clear         (SipnatCall           *self);
+void     _sipnat_call_restart_note_route    (SipnatCall           *self,
+                                             const SipnatSipEvent *event);
+gboolean _sipnat_call_restart_probe_event   (SipnatCall           *self,
+                                             const SipnatSipEvent *event);
 
 G_END_DECLS

@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "sipnat-call-impl-private.h"
 #include "sipnat-debug-private.h"
@@ -71,8 +72,137 @@ fail_restart (SipnatCall   *self,
   _sipnat_call_end (self, error->message, error);
 }
 
+static void send_restart_now (SipnatCall *self);
+
+/* The first hop of the dialog over TCP or TLS: Sofia reuses the
+ * connection it had before the change, which may lead through a NAT
+ * binding that is gone, and a re-INVITE that fails ends the dialog (nua
+ * says BYE by itself). A small OPTIONS to that hop goes first: on a dead
+ * connection it fails (and Sofia drops the connection), on a live one it
+ * is answered; the re-INVITE then goes. */
+#define PROBE_TIMEOUT_MS 2000
+
+static void
+end_probe (SipnatCall *self)
+{
+  nua_handle_t *nh = g_steal_pointer (&self->probe_nh);
+
+  _sipnat_clear_source (&self->probe_source);
+  /* Without a stack, its handles went with it. */
+  if (nh != NULL && self->stack != NULL && _sipnat_stack_get_nua (self->stack) != NULL)
+    {
+      nua_handle_bind (nh, NULL);
+      nua_handle_destroy (nh);
+    }
+}
+
+static gboolean
+probe_elapsed (gpointer data)
+{
+  SipnatCall *self = data;
+
+  _sipnat_call_enter (self);
+  g_clear_pointer (&self->probe_source, g_source_unref);
+  end_probe (self);
+  if (can_reinvite (self))
+    send_restart_now (self);
+  _sipnat_call_leave (self);
+  return G_SOURCE_REMOVE;
+}
+
+/*
+ * _sipnat_call_restart_probe_event:
+ *
+ * Returns: %TRUE when @ev is about the probe (and was handled here)
+ */
+gboolean
+_sipnat_call_restart_probe_event (SipnatCall           *self,
+                                  const SipnatSipEvent *ev)
+{
+  if (self->probe_nh == NULL || ev->nh != self->probe_nh)
+    return FALSE;
+  if (ev->event != nua_r_options || ev->status < 200)
+    return TRUE;
+
+  SIPNAT_NOTE (SIP, "call %s: first hop %s answered %d before the re-INVITE", self->remote_uri,
+               self->first_hop, ev->status);
+  end_probe (self);
+  if (can_reinvite (self))
+    send_restart_now (self);
+  return TRUE;
+}
+
+/*
+ * _sipnat_call_restart_note_route:
+ *
+ * Keeps the dialog's first hop from the Record-Route of the INVITE (we
+ * answer) or of its 2xx (we called), when it is over TCP or TLS.
+ */
+void
+_sipnat_call_restart_note_route (SipnatCall           *self,
+                                 const SipnatSipEvent *ev)
+{
+  const sip_record_route_t *rr;
+  const url_t *url;
+  const char *transport;
+  char *host;
+
+  if (ev->sip == NULL || ev->sip->sip_record_route == NULL)
+    return;
+
+  rr = ev->sip->sip_record_route;
+  if (self->direction == SIPNAT_CALL_DIRECTION_OUTGOING)
+    while (rr->r_next != NULL)
+      rr = rr->r_next;
+  url = rr->r_url;
+  if (url->url_host == NULL || strlen (url->url_host) > 255)
+    return;
+
+  transport = url->url_type == url_sips ? "tls" : NULL;
+  if (transport == NULL && url->url_params != NULL)
+    {
+      if (url_has_param (url, "transport=tcp"))
+        transport = "tcp";
+      else if (url_has_param (url, "transport=tls"))
+        transport = "tls";
+    }
+  if (transport == NULL)
+    return;
+
+  host = url->url_port != NULL && strlen (url->url_port) <= 5
+         ? g_strdup_printf ("sip:%s:%s;transport=%s", url->url_host, url->url_port, transport)
+         : g_strdup_printf ("sip:%s;transport=%s", url->url_host, transport);
+  g_free (self->first_hop);
+  self->first_hop = host;
+}
+
 static void
 send_restart (SipnatCall *self)
+{
+  nua_t *nua = _sipnat_stack_get_nua (self->stack);
+
+  if (self->first_hop == NULL || nua == NULL)
+    {
+      send_restart_now (self);
+      return;
+    }
+
+  end_probe (self);
+  self->restart_wanted = FALSE;
+  self->reinvite_pending = TRUE;   /* a glare is ours from now */
+  self->probe_nh = nua_handle (nua, &self->owner,
+                               NUTAG_URL (self->first_hop),
+                               SIPTAG_TO_STR (self->first_hop),
+                               SIPTAG_FROM_STR (self->origin->from),
+                               TAG_END ());
+  nua_options (self->probe_nh, TAG_END ());
+  self->probe_source = g_timeout_source_new (PROBE_TIMEOUT_MS);
+  g_source_set_callback (self->probe_source, probe_elapsed, self, NULL);
+  g_source_attach (self->probe_source, _sipnat_stack_get_context (self->origin->stack));
+}
+
+static void
+send_restart_now (SipnatCall *self)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *offer = NULL;
@@ -208,7 +338,8 @@ _sipnat_call_handle_restart_answer (SipnatCall           *self,
 
   /* 481/408 end the dialog (RFC 3261 section 14.1); any other refusal
    * leaves our ICE restarted and the peer on the old credentials: no
-   * media either way. */
+   * media either way (and nua ends the session with a BYE of its own on
+   * most failures of a re-INVITE, RFC 5057). */
   error = g_error_new (SIPNAT_ERROR,
                        ev->status == 408 ? SIPNAT_ERROR_TIMEOUT : SIPNAT_ERROR_ICE_FAILED,
                        _("%s: the ICE restart after a network change was refused (%d %s)"),
@@ -260,6 +391,7 @@ _sipnat_call_restart_done_by_peer (SipnatCall *self)
 void
 _sipnat_call_restart_clear (SipnatCall *self)
 {
+  end_probe (self);
   _sipnat_clear_source (&self->glare_source);
   self->restart_wanted = FALSE;
   self->reinvite_pending = FALSE;

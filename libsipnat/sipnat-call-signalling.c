@@ -167,6 +167,7 @@ take_answer (SipnatCall           *self,
   self->answered = TRUE;
   self->answer_time = g_get_monotonic_time ();
   _sipnat_clear_source (&self->no_answer_source);
+  _sipnat_call_restart_note_route (self, ev);
 
   body = body_of (ev->sip, &length);
   if (body == NULL)
@@ -251,7 +252,10 @@ _sipnat_call_accept_offer (SipnatCall            *self,
                  _("%s called without a session description (offerless INVITEs are not "
                    "supported)"), self->remote_uri);
   if (body != NULL && _sipnat_call_media_take_offer (self->media, body, length, error))
-    return TRUE;
+    {
+      _sipnat_call_restart_note_route (self, ev);
+      return TRUE;
+    }
 
   SIPNAT_NOTE (SIP, "refusing the INVITE from %s: %s", self->remote_uri, (*error)->message);
   _sipnat_call_send_reject (self, 488, NULL);
@@ -389,6 +393,12 @@ _sipnat_call_handle_event (SipnatHandleOwner    *owner,
   SipnatCall *self = SIPNAT_HANDLE_OWNER_CONTAINER (owner, SipnatCall, owner);
 
   _sipnat_call_enter (self);
+
+  if (_sipnat_call_restart_probe_event (self, ev))
+    {
+      _sipnat_call_leave (self);
+      return;
+    }
 
   switch (ev->event)
     {
