@@ -44,6 +44,13 @@ struct _SipnatCall
   gboolean expect_no_challenge;     /* nua's 904 before our own digest */
   char *local_sdp;                  /* our last offer or answer */
   gint64 answer_time;               /* monotonic µs of the 2xx */
+  gboolean reinvite_pending;        /* our ICE-restart re-INVITE awaits its answer */
+  gboolean restart_wanted;          /* another restart once that one is over */
+  guint restarts_sent;              /* ICE-restart re-INVITEs sent */
+  GSource *glare_source;            /* the wait after a 491 */
+  char *first_hop;                  /* the dialog's first hop, when over TCP or TLS */
+  nua_handle_t *probe_nh;           /* an OPTIONS to it before the re-INVITE */
+  GSource *probe_source;            /* how long the re-INVITE waits for it */
 
   SipnatCallMedia *media;
   GCancellable *media_cancellable;
@@ -100,5 +107,18 @@ void _sipnat_call_let_go        (SipnatCall           *self);
 gboolean _sipnat_call_accept_offer (SipnatCall        *self,
                                     const SipnatSipEvent *event,
                                     GError           **error);
+
+/* sipnat-call-restart.c */
+void     _sipnat_call_restart_ice           (SipnatCall           *self);
+gboolean _sipnat_call_handle_restart_answer (SipnatCall           *self,
+                                             const SipnatSipEvent *event);
+gboolean _sipnat_call_restart_glare         (SipnatCall           *self,
+                                             const SipnatSipEvent *event);
+void     _sipnat_call_restart_done_by_peer  (SipnatCall           *self);
+void     _sipnat_call_restart_clear         (SipnatCall           *self);
+void     _sipnat_call_restart_note_route    (SipnatCall           *self,
+                                             const SipnatSipEvent *event);
+gboolean _sipnat_call_restart_probe_event   (SipnatCall           *self,
+                                             const SipnatSipEvent *event);
 
 G_END_DECLS

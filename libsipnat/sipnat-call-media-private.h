@@ -71,6 +71,13 @@ char                 *_sipnat_call_media_update         (SipnatCallMedia     *se
                                                           gsize                length,
                                                           const char          *origin_user,
                                                           GError             **error);
+char                 *_sipnat_call_media_restart_offer  (SipnatCallMedia     *self,
+                                                          const char          *origin_user,
+                                                          GError             **error);
+gboolean              _sipnat_call_media_take_restart_answer (SipnatCallMedia *self,
+                                                               const char      *text,
+                                                               gsize            length,
+                                                               GError         **error);
 SipnatCallMediaState  _sipnat_call_media_get_state      (SipnatCallMedia     *self);
 const GError         *_sipnat_call_media_get_error      (SipnatCallMedia     *self);
 GstElement           *_sipnat_call_media_get_bin        (SipnatCallMedia     *self);

@@ -640,6 +640,76 @@ _sipnat_call_media_update (SipnatCallMedia  *self,
   return _sipnat_sdp_description_to_string (local, origin_user);
 }
 
+/*
+ * _sipnat_call_media_restart_offer:
+ *
+ * Our ICE restart (RFC 8445 section 9, RFC 8839 section 4.4.1.1.1), as a
+ * re-INVITE's offer: new local ufrag and password, the checks of the old
+ * credentials forgotten. The answer goes to
+ * _sipnat_call_media_take_restart_answer().
+ *
+ * Returns: (transfer full) (nullable): our offer
+ */
+char *
+_sipnat_call_media_restart_offer (SipnatCallMedia  *self,
+                                  const char       *origin_user,
+                                  GError          **error)
+{
+  g_autoptr(SipnatSdpDescription) local = NULL;
+
+  if (!self->use_ice || self->ice == NULL || self->remote == NULL)
+    {
+      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED,
+                           _("ICE can restart only on a call that uses ICE"));
+      return NULL;
+    }
+  if (self->state == SIPNAT_CALL_MEDIA_FAILED || self->state == SIPNAT_CALL_MEDIA_CLOSED)
+    {
+      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED,
+                           _("The media is closed"));
+      return NULL;
+    }
+  if (!_sipnat_ice_restart (self->ice, error))
+    return NULL;
+
+  local = local_description (self);
+  return _sipnat_sdp_description_to_string (local, origin_user);
+}
+
+/*
+ * _sipnat_call_media_take_restart_answer:
+ *
+ * The answer to our ICE restart: the peer's new credentials and
+ * candidates; the checks start again. The codec stays.
+ */
+gboolean
+_sipnat_call_media_take_restart_answer (SipnatCallMedia  *self,
+                                        const char       *text,
+                                        gsize             length,
+                                        GError          **error)
+{
+  g_autoptr(SipnatSdpDescription) answer = _sipnat_sdp_description_parse (text, length, error);
+
+  if (answer == NULL || !check_audio (answer, error))
+    return FALSE;
+  if (answer->ice_ufrag == NULL)
+    {
+      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_BAD_SDP,
+                           _("The answer to an ICE restart has no ICE attributes"));
+      return FALSE;
+    }
+  if (!_sipnat_sdp_ice_restart (self->remote, answer))
+    {
+      g_set_error_literal (error, SIPNAT_ERROR, SIPNAT_ERROR_BAD_SDP,
+                           _("The answer to an ICE restart kept the old ICE credentials"));
+      return FALSE;
+    }
+
+  g_clear_pointer (&self->remote, _sipnat_sdp_description_free);
+  self->remote = g_steal_pointer (&answer);
+  return apply_remote (self, error);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Getters                                                                */
 

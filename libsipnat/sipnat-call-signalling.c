@@ -167,6 +167,7 @@ take_answer (SipnatCall           *self,
   self->answered = TRUE;
   self->answer_time = g_get_monotonic_time ();
   _sipnat_clear_source (&self->no_answer_source);
+  _sipnat_call_restart_note_route (self, ev);
 
   body = body_of (ev->sip, &length);
   if (body == NULL)
@@ -199,6 +200,8 @@ handle_invite_answer (SipnatCall           *self,
       return;
     }
   if (self->state == SIPNAT_CALL_STATE_ENDED || ev->status < 100)
+    return;
+  if (_sipnat_call_handle_restart_answer (self, ev))
     return;
 
   /* nua's local statuses (9xx) are no SIP status of the INVITE. */
@@ -249,7 +252,10 @@ _sipnat_call_accept_offer (SipnatCall            *self,
                  _("%s called without a session description (offerless INVITEs are not "
                    "supported)"), self->remote_uri);
   if (body != NULL && _sipnat_call_media_take_offer (self->media, body, length, error))
-    return TRUE;
+    {
+      _sipnat_call_restart_note_route (self, ev);
+      return TRUE;
+    }
 
   SIPNAT_NOTE (SIP, "refusing the INVITE from %s: %s", self->remote_uri, (*error)->message);
   _sipnat_call_send_reject (self, 488, NULL);
@@ -320,6 +326,8 @@ handle_reinvite (SipnatCall           *self,
   gsize length = 0;
   const char *body = body_of (ev->sip, &length);
 
+  if (_sipnat_call_restart_glare (self, ev))
+    return;
   if (body != NULL)
     answer = _sipnat_call_media_update (self->media, body, length, self->origin->user, &error);
   else
@@ -332,6 +340,7 @@ handle_reinvite (SipnatCall           *self,
       return;
     }
 
+  _sipnat_call_restart_done_by_peer (self);
   g_free (self->local_sdp);
   self->local_sdp = g_steal_pointer (&answer);
   nua_respond (ev->nh, SIP_200_OK,
@@ -384,6 +393,12 @@ _sipnat_call_handle_event (SipnatHandleOwner    *owner,
   SipnatCall *self = SIPNAT_HANDLE_OWNER_CONTAINER (owner, SipnatCall, owner);
 
   _sipnat_call_enter (self);
+
+  if (_sipnat_call_restart_probe_event (self, ev))
+    {
+      _sipnat_call_leave (self);
+      return;
+    }
 
   switch (ev->event)
     {

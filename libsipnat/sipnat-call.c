@@ -193,6 +193,7 @@ _sipnat_call_end (SipnatCall   *self,
     return;
 
   _sipnat_clear_source (&self->no_answer_source);
+  _sipnat_call_restart_clear (self);
   close_media (self);
   _sipnat_call_let_go (self);
   g_clear_pointer (&self->stack, _sipnat_stack_unref);
@@ -915,6 +916,7 @@ sipnat_call_dispose (GObject *object)
    * others. */
   _sipnat_clear_source (&self->no_answer_source);
   _sipnat_clear_source (&self->cancel_source);
+  _sipnat_call_restart_clear (self);
   close_media (self);
   g_clear_object (&self->media);
   _sipnat_call_let_go (self);
@@ -930,6 +932,7 @@ sipnat_call_finalize (GObject *object)
   g_clear_pointer (&self->stack, _sipnat_stack_unref);
   g_clear_pointer (&self->account, _sipnat_account_unref);
   g_clear_pointer (&self->origin, _sipnat_call_origin_free);
+  g_clear_pointer (&self->first_hop, g_free);
   g_clear_object (&self->registration);
   g_clear_object (&self->media_cancellable);
   g_clear_pointer (&self->selected_pair, sipnat_candidate_pair_free);

@@ -89,6 +89,26 @@ terminate_calls_on_stack (SipnatEndpoint *self,
     _sipnat_call_terminate (g_ptr_array_index (calls, i), reason);
 }
 
+/* The calls whose signalling stays on @stack restart ICE: the network
+ * under their media changed. */
+static void
+restart_calls_on_stack (SipnatEndpoint *self,
+                        SipnatStack    *stack)
+{
+  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < self->calls->len; i++)
+    {
+      SipnatCall *call = g_ptr_array_index (self->calls, i);
+
+      if (call->stack == stack)
+        g_ptr_array_add (calls, g_object_ref (call));
+    }
+
+  for (guint i = 0; i < calls->len; i++)
+    _sipnat_call_restart_ice (g_ptr_array_index (calls, i));
+}
+
 /* Sofia's sockets of a stack bound to all interfaces are bound to each
  * address there was: when one is gone, or requests would now leave from
  * a new one, the stack is replaced by one bound to the addresses of now
@@ -153,6 +173,9 @@ network_changed (gpointer data,
         follow_network (self);
       SIPNAT_NOTE (NAT, "network %s; advertising %s", available ? "changed" : "down",
                    _sipnat_stack_get_contact_host (self->stack));
+
+      if (available && self->stack != NULL)
+        restart_calls_on_stack (self, self->stack);
 
       /* Handlers of the registrations' signals may remove them. */
       registrations = copy_registrations (self);

@@ -59,6 +59,7 @@ struct _SipnatIce {
   gint64 gather_start;
 
   SipnatCandidatePair *selected_pair;
+  gboolean reselecting;             /* restarted: the next pair is news even if the same */
   gint64 connected_time;
 };
 

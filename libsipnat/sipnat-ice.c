@@ -225,8 +225,9 @@ selected_pair_changed (SipnatIce           *self,
     return;
 
   pair = make_pair (self, local, remote);
-  if (sipnat_candidate_pair_equal (pair, self->selected_pair))
+  if (sipnat_candidate_pair_equal (pair, self->selected_pair) && !self->reselecting)
     return;
+  self->reselecting = FALSE;
 
   SIPNAT_NOTE (NAT, "ICE %p: selected pair %s %s <-> %s %s over %s", self,
                sipnat_candidate_type_to_string (sipnat_candidate_pair_get_local_type (pair)),
@@ -511,7 +512,8 @@ _sipnat_ice_set_remote (SipnatIce   *self,
  * Restarts ICE (RFC 8445 section 9): new local ufrag and pwd, the remote
  * candidates and checks forgotten; the local candidates stay. The state
  * goes back to GATHERED until _sipnat_ice_set_remote(); the selected pair
- * stays until another one is selected.
+ * stays until the checks select one again, and that selection is
+ * announced (selected-pair-changed) even when it is the same pair.
  */
 gboolean
 _sipnat_ice_restart (SipnatIce  *self,
@@ -535,6 +537,7 @@ _sipnat_ice_restart (SipnatIce  *self,
     }
 
   _sipnat_ice_cache_local_credentials (self);
+  self->reselecting = TRUE;
   _sipnat_ice_change_state (self, SIPNAT_ICE_STATE_GATHERED);
   return TRUE;
 }
