@@ -109,25 +109,39 @@ wait_for_final_stats() {
   return 1
 }
 
-# write_call_config FILE USER PASSWORD LOCAL_IP: a libsipnat configuration for
-# calls through the lab (ICE, coturn as STUN and TURN server); NAT_EXTRA adds lines to the nat
-# section (turn_relay_type, force_relay, ice_enabled...).
-write_call_config() {
+# write_register_config FILE USER PASSWORD LOCAL_IP: a libsipnat configuration
+# registering with the lab's Kamailio: reg_timeout REG_TIMEOUT (default 600),
+# reg_match_received_rport MATCH (default 1), a keep-alive every KEEPALIVE s
+# (default 2), the server SERVER (default the registrar's SIP address) on
+# LOCAL_PORT (default 5060); ENDPOINT_EXTRA, PROXY_EXTRA and NAT_EXTRA add
+# lines to the endpoint, proxy and nat sections.
+write_register_config() {
   cat > "$1" <<EOF
 [policy.endpoint]
 local_address = $4
-local_port = 5060
+local_port = ${LOCAL_PORT:-5060}
+${ENDPOINT_EXTRA:-}
 
 [proxies.proxy0]
-server = $REGISTRAR_IP:$SIP_PORT
+server = ${SERVER:-$REGISTRAR_IP:$SIP_PORT}
 user = $2
 password = $3
-reg_timeout = 600
-reg_match_received_rport = 1
+reg_timeout = ${REG_TIMEOUT:-600}
+reg_match_received_rport = ${MATCH:-1}
+${PROXY_EXTRA:-}
 
 [proxies.proxy0.nat]
-keepalive_interval = 2
-ice_enabled = 1
+keepalive_interval = ${KEEPALIVE:-2}
+${NAT_EXTRA:-}
+EOF
+}
+
+# write_call_config FILE USER PASSWORD LOCAL_IP: the same for calls through
+# the lab (ICE, coturn as STUN and TURN server, the user's own TURN
+# credentials); NAT_EXTRA adds lines to the nat section (turn_relay_type,
+# force_relay, ice_enabled...), after these.
+write_call_config() {
+  NAT_EXTRA="ice_enabled = 1
 stun_server = $TURN_IP
 stun_server_port = $TURN_PORT
 turn_server = $TURN_IP
@@ -135,8 +149,61 @@ turn_server_port = $TURN_PORT
 turn_user_name = $2
 turn_password = $3
 turn_tls_ca_file = ${TURN_CA_FILE:-}
-${NAT_EXTRA:-}
-EOF
+${NAT_EXTRA:-}" write_register_config "$@"
+}
+
+# now / since START: the time, and the seconds since START (2 decimals).
+now() { echo "$EPOCHREALTIME"; }
+since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
+
+# status USER [TIMEOUT]: the final status of an OPTIONS from the public
+# side through Kamailio to USER ("timeout" if none).
+status() {
+  probe public sip-request OPTIONS "sip:$1@$REGISTRAR_IP" --proxy "$REGISTRAR_IP:$SIP_PORT" \
+    --timeout "${2:-3}" 2>/dev/null | tail -n 1
+}
+
+# reachable / unreachable USER [TIMEOUT]: that OPTIONS gets a 200 (or not);
+# OUT says what came.
+reachable() {
+  local got
+  got=$(status "$1" "${2:-3}")
+  OUT="OPTIONS to $1 through Kamailio: $got"
+  [ "$got" = 200 ]
+}
+
+unreachable() {
+  ! reachable "$@"
+}
+
+# binding_event LOG ADDRESS [TRANSPORT]: a public-binding-changed event
+# whose new binding is at ADDRESS.
+binding_event() {
+  OUT=$(grep '"public-binding-changed"' "$1")
+  grep -q "\"new\":\"$2:[0-9]*/${3:-udp}\"" <<<"$OUT"
+}
+
+# time_to_reachable USER LIMIT: RECOVERY is the seconds until USER is
+# reachable again (polled every 0.25 s with short probes), or "never"
+# after LIMIT seconds.
+RECOVERY=
+time_to_reachable() {
+  local user=$1 limit=$2 start
+  start=$(now)
+  RECOVERY=never
+  while awk -v t="$(since "$start")" -v l="$limit" 'BEGIN { exit !(t < l) }'; do
+    if [ "$(status "$user" 0.5)" = 200 ]; then
+      RECOVERY=$(since "$start")
+      return 0
+    fi
+    sleep 0.25
+  done
+  return 1
+}
+
+# record LINE: appends LINE to $RESULTS, when the caller set it.
+record() {
+  [ -z "${RESULTS:-}" ] || echo "$*" >> "$RESULTS"
 }
 
 LAB=0

@@ -39,7 +39,7 @@ CASES=("auto20|20|auto" "auto60|60|auto" "auto120|120|auto" "fixed15|60|15")
 
 echo "1..$(( 3 * 4 + 2 ))"
 
-now() { date +%s; }
+epoch_s() { date +%s; }
 
 # flow_bytes NS: the bytes (both directions) of the SIP flow's conntrack
 # entry, or nothing when there is none.
@@ -62,32 +62,17 @@ run_case() {
   # shellcheck disable=SC1091
   . "$state/natlab.env"
   ip netns exec "$NS_NAT1" sysctl -q -w net.netfilter.nf_conntrack_acct=1
-  cat > "$conf" <<EOC
-[policy.endpoint]
-local_address = $CLIENT_IP
-local_port = 5060
-
-[proxies.proxy0]
-server = $REGISTRAR_IP:$SIP_PORT
-user = alice
-password = alicepw
-reg_timeout = 3600
-reg_match_received_rport = 1
-
-[proxies.proxy0.nat]
-keepalive_interval = $interval
-stun_server = $TURN_IP
-stun_server_port = $TURN_PORT
-EOC
+  REG_TIMEOUT=3600 KEEPALIVE=$interval NAT_EXTRA="stun_server = $TURN_IP
+stun_server_port = $TURN_PORT" write_register_config "$conf" alice alicepw "$CLIENT_IP"
   "$NATLAB" --state "$state" spawn client reg env G_MESSAGES_DEBUG=Sipnat SIPNAT_DEBUG=nat \
     "$TOOL" register --config "$conf" --json >/dev/null
   wait_for_line "$state/reg.log" '"state":"registered"' 300 ||
     { echo "error=not registered" > "$result"; cp "$state/reg.log" "$WORK/$name.log"; return; }
-  t0=$(now)
+  t0=$(epoch_s)
   [ "$interval" = auto ] || { t1=$((t0 + 20)); period=$interval; }
 
-  while [ $(( $(now) - t0 )) -lt "$OBSERVE" ]; do
-    now_s=$(now)
+  while [ $(( $(epoch_s) - t0 )) -lt "$OBSERVE" ]; do
+    now_s=$(epoch_s)
     bytes=$(flow_bytes "$NS_NAT1")
     checks=$((checks + 1))
     if [ -z "$bytes" ]; then
@@ -106,7 +91,7 @@ EOC
   done
   b=$(flow_bytes "$NS_NAT1")
   local t2 status
-  t2=$(now)
+  t2=$(epoch_s)
   status=$("$NATLAB" --state "$state" probe public sip-request OPTIONS "sip:alice@$REGISTRAR_IP" \
              --proxy "$REGISTRAR_IP:$SIP_PORT" --timeout 3 2>/dev/null | tail -n 1)
   {

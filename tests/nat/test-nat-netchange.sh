@@ -42,19 +42,6 @@ command -v kamailio >/dev/null 2>&1 || skip_all "kamailio not installed"
 
 echo "1..$PLAN"
 
-
-status() {
-  probe public sip-request OPTIONS "sip:$1@$REGISTRAR_IP" --proxy "$REGISTRAR_IP:$SIP_PORT" \
-    --timeout "${2:-3}" 2>/dev/null | tail -n 1
-}
-
-reachable() {
-  local got
-  got=$(status "$1" "${2:-3}")
-  OUT="OPTIONS to $1 through Kamailio: $got"
-  [ "$got" = 200 ]
-}
-
 # change_and_time USER COMMAND: runs natlab.sh COMMAND and sets RECOVERY to
 # the seconds from the new address being up (its CHANGED_AT) until USER is
 # reachable: an OPTIONS every 0.1 s by natlab-reach.py, started before the
@@ -79,10 +66,6 @@ change_and_time() {
 # count_events LOG EVENT: how many EVENT lines the client printed.
 count_events() {
   grep -c "\"event\":\"$2\"" "$1" 2>/dev/null || true
-}
-
-record() {
-  [ -z "$RESULTS" ] || echo "$*" >> "$RESULTS"
 }
 
 within_deadline() {
@@ -122,22 +105,8 @@ scenario() {
     return
   fi
 
-  cat > "$STATE/alice.conf" <<EOF
-[policy.endpoint]
-local_address = 0.0.0.0
-local_port = 5060
-
-[proxies.proxy0]
-server = $REGISTRAR_IP:$SIP_PORT
-user = alice
-password = alicepw
-transport = $transport
-reg_timeout = 600
-reg_match_received_rport = 1
-
-[proxies.proxy0.nat]
-keepalive_interval = 30
-EOF
+  KEEPALIVE=30 PROXY_EXTRA="transport = $transport" \
+    write_register_config "$STATE/alice.conf" alice alicepw 0.0.0.0
   nl spawn client alice env SIPNAT_DEBUG="${SIPNAT_DEBUG:-nat,registration}" \
     "$TOOL" register --config "$STATE/alice.conf" --json >/dev/null
   if wait_for_line "$STATE/alice.log" "\"uri\":\"sip:alice@$NAT_WAN_IP:" 100; then

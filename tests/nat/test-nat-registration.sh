@@ -30,30 +30,9 @@ command -v kamailio >/dev/null 2>&1 || skip_all "kamailio not installed"
 
 echo "1..$PLAN"
 
-now() { echo "$EPOCHREALTIME"; }
-since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
-
-# write_config FILE USER PASSWORD LOCAL_IP MATCH KEEPALIVE; the variables
-# ENDPOINT_EXTRA and PROXY_EXTRA add lines to those sections.
-write_config() {
-  cat > "$1" <<EOF
-[policy.endpoint]
-local_address = $4
-local_port = ${LOCAL_PORT:-5060}
-${ENDPOINT_EXTRA:-}
-
-[proxies.proxy0]
-server = $REGISTRAR_IP:$SIP_PORT
-user = $2
-password = $3
-reg_timeout = 600
-reg_match_received_rport = $5
-${PROXY_EXTRA:-}
-
-[proxies.proxy0.nat]
-keepalive_interval = $6
-EOF
-}
+# write_config FILE USER PASSWORD LOCAL_IP MATCH KEEPALIVE (tap-lib.sh's
+# write_register_config; ENDPOINT_EXTRA, PROXY_EXTRA and LOCAL_PORT apply).
+write_config() { MATCH=$5 KEEPALIVE=$6 write_register_config "$1" "$2" "$3" "$4"; }
 
 # client_start ROLE NAME USER PASSWORD LOCAL_IP MATCH KEEPALIVE: runs
 # `sipnat register --json` in ROLE's namespace; its events go to
@@ -65,52 +44,6 @@ client_start() {
     { OUT="spawn failed"; return 1; }
   wait_for_line "$STATE/$name.log" '"state":"registered"' 100 ||
     { OUT=$(cat "$STATE/$name.log"); return 1; }
-}
-
-# status USER [TIMEOUT]: the final status of an OPTIONS from the public
-# side through Kamailio to USER ("timeout" if none).
-status() {
-  probe public sip-request OPTIONS "sip:$1@$REGISTRAR_IP" --proxy "$REGISTRAR_IP:$SIP_PORT" \
-    --timeout "${2:-3}" 2>/dev/null | tail -n 1
-}
-
-reachable() {
-  local got
-  got=$(status "$1" "${2:-3}")
-  OUT="OPTIONS to $1 through Kamailio: $got"
-  [ "$got" = 200 ]
-}
-
-unreachable() {
-  ! reachable "$@"
-}
-
-# binding_event LOG ADDRESS [TRANSPORT]: a public-binding-changed event
-# whose new binding is at ADDRESS.
-binding_event() {
-  OUT=$(grep '"public-binding-changed"' "$1")
-  grep -q "\"new\":\"$2:[0-9]*/${3:-udp}\"" <<<"$OUT"
-}
-
-# After a rebind: seconds until the user is reachable again (polled every
-# 0.25 s with short probes), or "never" after LIMIT seconds.
-RECOVERY=
-time_to_reachable() {
-  local user=$1 limit=$2 start
-  start=$(now)
-  RECOVERY=never
-  while awk -v t="$(since "$start")" -v l="$limit" 'BEGIN { exit !(t < l) }'; do
-    if [ "$(status "$user" 0.5)" = 200 ]; then
-      RECOVERY=$(since "$start")
-      return 0
-    fi
-    sleep 0.25
-  done
-  return 1
-}
-
-record() {
-  [ -z "$RESULTS" ] || echo "$*" >> "$RESULTS"
 }
 
 # cell NAME TOPOLOGY-OPTIONS...: one cell of the scenario table.

@@ -30,26 +30,8 @@ command -v kamailio >/dev/null 2>&1 || skip_all "kamailio not installed"
 
 echo "1..$PLAN"
 
-now() { echo "$EPOCHREALTIME"; }
-since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
-
-write_config() {
-  cat > "$1" <<EOF2
-[policy.endpoint]
-local_address = $CLIENT_IP
-local_port = 5060
-
-[proxies.proxy0]
-server = $REGISTRAR_IP:$SIP_PORT
-user = alice
-password = alicepw
-reg_timeout = 600
-reg_match_received_rport = 1
-
-[proxies.proxy0.nat]
-keepalive_interval = $KEEPALIVE
-EOF2
-}
+# write_config FILE: alice's configuration (tap-lib.sh), KEEPALIVE as set here.
+write_config() { write_register_config "$1" alice alicepw "$CLIENT_IP"; }
 
 client_start() {
   write_config "$STATE/alice.conf"

@@ -37,65 +37,12 @@ command -v openssl >/dev/null 2>&1 || skip_all "openssl not installed"
 
 echo "1..$PLAN"
 
-now() { echo "$EPOCHREALTIME"; }
-since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
-
-# write_config FILE USER PASSWORD LOCAL_IP CA_FILE
+# write_config FILE USER PASSWORD LOCAL_IP CA_FILE: over TLS to the lab's
+# Kamailio (tap-lib.sh's write_register_config), KEEPALIVE as set here.
 write_config() {
-  cat > "$1" <<EOF
-[policy.endpoint]
-local_address = $4
-local_port = 5060
-sip_transaction_timeout = 4000
-
-[proxies.proxy0]
-server = $REGISTRAR_IP:$KAMAILIO_TLS_PORT
-transport = tls
-tls_ca_file = $5
-user = $2
-password = $3
-reg_timeout = 600
-reg_match_received_rport = 1
-
-[proxies.proxy0.nat]
-keepalive_interval = $KEEPALIVE
-EOF
-}
-
-status() {
-  probe public sip-request OPTIONS "sip:$1@$REGISTRAR_IP" --proxy "$REGISTRAR_IP:$SIP_PORT" \
-    --timeout "${2:-3}" 2>/dev/null | tail -n 1
-}
-
-reachable() {
-  local got
-  got=$(status "$1" "${2:-3}")
-  OUT="OPTIONS to $1 through Kamailio: $got"
-  [ "$got" = 200 ]
-}
-
-binding_event() {
-  OUT=$(grep '"public-binding-changed"' "$1")
-  grep -q "\"new\":\"$2:[0-9]*/tls\"" <<<"$OUT"
-}
-
-RECOVERY=
-time_to_reachable() {
-  local user=$1 limit=$2 start
-  start=$(now)
-  RECOVERY=never
-  while awk -v t="$(since "$start")" -v l="$limit" 'BEGIN { exit !(t < l) }'; do
-    if [ "$(status "$user" 0.5)" = 200 ]; then
-      RECOVERY=$(since "$start")
-      return 0
-    fi
-    sleep 0.25
-  done
-  return 1
-}
-
-record() {
-  [ -z "$RESULTS" ] || echo "$*" >> "$RESULTS"
+  SERVER=$REGISTRAR_IP:$KAMAILIO_TLS_PORT ENDPOINT_EXTRA="sip_transaction_timeout = 4000" \
+    PROXY_EXTRA="transport = tls
+tls_ca_file = $5" write_register_config "$1" "$2" "$3" "$4"
 }
 
 lab_stop() {
@@ -120,7 +67,7 @@ cell() {
   write_config "$STATE/alice.conf" alice alicepw "$CLIENT_IP" "$KAMAILIO_TLS_CA_FILE"
   if nl spawn client alice "$TOOL" register --config "$STATE/alice.conf" --json >/dev/null &&
      wait_for_line "$STATE/alice.log" '"state":"registered"' 100 &&
-     binding_event "$STATE/alice.log" "$NAT_WAN_IP"; then
+     binding_event "$STATE/alice.log" "$NAT_WAN_IP" tls; then
     ok "$name over TLS: registered, public binding $NAT_WAN_IP/tls learned"
   else
     not_ok "$name over TLS: registered, public binding $NAT_WAN_IP/tls learned"
@@ -138,7 +85,7 @@ cell() {
   limit=$((KEEPALIVE + 3))
   if time_to_reachable alice $((limit + 6)) &&
      awk -v r="$RECOVERY" -v l="$limit" 'BEGIN { exit !(r <= l) }' &&
-     binding_event "$STATE/alice.log" "$NAT_WAN_IP"; then
+     binding_event "$STATE/alice.log" "$NAT_WAN_IP" tls; then
     ok "$name over TLS: rebind $old -> $NAT_WAN_IP, reachable again after ${RECOVERY} s (limit ${limit} s)"
   else
     not_ok "$name over TLS: rebind $old -> $NAT_WAN_IP, reachable again after ${RECOVERY} s (limit ${limit} s)"
