@@ -275,41 +275,12 @@ read_udp_drops (guint16 port)
   return -1;
 }
 
-/* A Kamailio statistic such as "location_contacts" (usrloc: contacts held
- * now) or "rcv_requests_options" (core: OPTIONS received so far). */
-static gboolean
-read_statistic (SipnatTestRegistrar *registrar,
-                const char          *name,
-                guint               *value,
-                GError             **error)
-{
-  g_autofree char *output = NULL;
-  g_autofree char *needle = g_strconcat (":", name, " = ", NULL);
-  const char *found;
-
-  output = sipnat_test_registrar_kamcmd (registrar, error, "stats.get_statistics", name, NULL);
-  if (output == NULL)
-    return FALSE;
-
-  /* "usrloc:location_contacts = 1000" */
-  found = strstr (output, needle);
-  if (found == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "unexpected kamcmd output for %s: %s", name, output);
-      return FALSE;
-    }
-
-  *value = (guint) g_ascii_strtoull (found + strlen (needle), NULL, 10);
-  return TRUE;
-}
-
 static gboolean
 count_contacts (SipnatTestRegistrar *registrar,
                 guint               *contacts,
                 GError             **error)
 {
-  return read_statistic (registrar, "location_contacts", contacts, error);
+  return sipnat_test_registrar_read_statistic (registrar, "location_contacts", contacts, error);
 }
 
 static SipnatEndpoint *
@@ -776,12 +747,12 @@ measure_many (ManyResult  *result,
 
   /* Steady state: what a registration costs once its transaction is gone.
    * Keep-alives that fall due meanwhile are counted. */
-  if (!read_statistic (registrar, "rcv_requests_options", &options_before, error))
+  if (!sipnat_test_registrar_read_statistic (registrar, "rcv_requests_options", &options_before, error))
     return FALSE;
   drops_endpoint = read_udp_drops (endpoint_port);
   idle_for (result->idle_s * 1000);
   result->idle_drops_endpoint = read_udp_drops (endpoint_port) - drops_endpoint;
-  if (!read_statistic (registrar, "rcv_requests_options", &result->idle_options_seen, error))
+  if (!sipnat_test_registrar_read_statistic (registrar, "rcv_requests_options", &result->idle_options_seen, error))
     return FALSE;
   result->idle_options_seen -= options_before;
   malloc_trim (0);

@@ -853,3 +853,61 @@ sipnat_test_registrar_stop (SipnatTestRegistrar *self)
   g_free (self->kamcmd);
   g_free (self);
 }
+
+/**
+ * sipnat_test_registrar_read_statistic:
+ * @name: a Kamailio statistic such as "location_contacts" (usrloc: contacts
+ *   held now) or "rcv_requests_options" (core: OPTIONS received so far)
+ *
+ * Reads it with `kamcmd stats.get_statistics`.
+ */
+gboolean
+sipnat_test_registrar_read_statistic (SipnatTestRegistrar  *self,
+                                      const char           *name,
+                                      guint                *value,
+                                      GError              **error)
+{
+  g_autofree char *output = NULL;
+  g_autofree char *needle = g_strconcat (":", name, " = ", NULL);
+  const char *found;
+
+  output = sipnat_test_registrar_kamcmd (self, error, "stats.get_statistics", name, NULL);
+  if (output == NULL)
+    return FALSE;
+
+  /* "usrloc:location_contacts = 1000" */
+  found = strstr (output, needle);
+  if (found == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "unexpected kamcmd output for %s: %s", name, output);
+      return FALSE;
+    }
+
+  *value = (guint) g_ascii_strtoull (found + strlen (needle), NULL, 10);
+  return TRUE;
+}
+
+/* The same in a test: a failure fails the test. */
+guint
+sipnat_test_registrar_get_statistic (SipnatTestRegistrar *self,
+                                     const char          *name)
+{
+  g_autoptr(GError) error = NULL;
+  guint value = 0;
+
+  sipnat_test_registrar_read_statistic (self, name, &value, &error);
+  g_assert_no_error (error);
+  return value;
+}
+
+/* A predicate for the tests' waits: @data, a SipnatTestStatistic, has
+ * reached its at_least. */
+gboolean
+sipnat_test_registrar_statistic_reached (gpointer data)
+{
+  const SipnatTestStatistic *statistic = data;
+
+  return sipnat_test_registrar_get_statistic (statistic->registrar, statistic->name) >=
+         statistic->at_least;
+}

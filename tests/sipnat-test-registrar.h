@@ -64,6 +64,20 @@ char                *sipnat_test_registrar_kamcmd           (SipnatTestRegistrar
                                                              ...) G_GNUC_NULL_TERMINATED;
 void                 sipnat_test_registrar_stop             (SipnatTestRegistrar *self);
 
+typedef struct {
+  SipnatTestRegistrar *registrar;
+  const char          *name;
+  guint                at_least;
+} SipnatTestStatistic;
+
+gboolean             sipnat_test_registrar_read_statistic   (SipnatTestRegistrar  *self,
+                                                             const char           *name,
+                                                             guint                *value,
+                                                             GError              **error);
+guint                sipnat_test_registrar_get_statistic    (SipnatTestRegistrar  *self,
+                                                             const char           *name);
+gboolean             sipnat_test_registrar_statistic_reached (gpointer            statistic);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipnatTestRegistrar, sipnat_test_registrar_stop)
 
 G_END_DECLS
