@@ -344,6 +344,15 @@ sipnat_test_call_pipeline (SipnatCall *call)
   return pipeline;
 }
 
+/* RTP packets @call has received so far. */
+guint64
+sipnat_test_rtp_received (SipnatCall *call)
+{
+  g_autoptr(SipnatCallStats) stats = sipnat_call_get_stats (call);
+
+  return sipnat_call_stats_get_rtp_packets_received (stats);
+}
+
 /* ----------------------------------------------------------- sockets */
 
 /* Sends @len bytes of @buf from @from to @to, all or fail. */

@@ -96,6 +96,7 @@ void        sipnat_test_answer_cb     (GObject      *source,
                                        GAsyncResult *result,
                                        gpointer      data);
 GstElement *sipnat_test_call_pipeline (SipnatCall   *call);
+guint64     sipnat_test_rtp_received  (SipnatCall   *call);
 
 /* Skips (77) when the server cannot run here, unless SIPNAT_REQUIRE_NETNS
  * is set, then the test fails. Returns TRUE when skipped. */

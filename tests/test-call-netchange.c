@@ -125,20 +125,13 @@ tear_down (Fixture       *f,
 
 /* ---------------------------------------------------------------------- */
 
-static guint64
-received (Side *side)
-{
-  g_autoptr(SipnatCallStats) stats = sipnat_call_get_stats (side->call);
-
-  return sipnat_call_stats_get_rtp_packets_received (stats);
-}
-
 static gboolean
 both_received_50 (gpointer data)
 {
   Fixture *f = data;
 
-  return received (&f->alice) >= 50 && received (&f->bob) >= 50;
+  return sipnat_test_rtp_received (f->alice.call) >= 50 &&
+         sipnat_test_rtp_received (f->bob.call) >= 50;
 }
 
 static void
@@ -206,13 +199,15 @@ both_grew_50 (gpointer data)
 {
   GrowWait *w = data;
 
-  return received (&w->f->alice) >= w->alice + 50 && received (&w->f->bob) >= w->bob + 50;
+  return sipnat_test_rtp_received (w->f->alice.call) >= w->alice + 50 &&
+         sipnat_test_rtp_received (w->f->bob.call) >= w->bob + 50;
 }
 
 static void
 assert_audio_again (Fixture *f)
 {
-  GrowWait grow = { f, received (&f->alice), received (&f->bob) };
+  GrowWait grow = { f, sipnat_test_rtp_received (f->alice.call),
+                    sipnat_test_rtp_received (f->bob.call) };
 
   sipnat_test_wait_until (both_grew_50, &grow, sipnat_test_deadline_ms (CALL_DEADLINE_MS));
   g_assert_cmpint (sipnat_call_get_state (f->alice.call), ==, SIPNAT_CALL_STATE_ACTIVE);
