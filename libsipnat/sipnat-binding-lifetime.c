@@ -172,6 +172,21 @@ measure_fail (Measure *m,
     g_error_free (error);
 }
 
+/* Stops the steps waiting longer than @limit_ms (-1: all) and ends @step;
+ * the task (and so @step) lives on until then. */
+static void
+stop_after (Step   *step,
+            gint64  limit_ms)
+{
+  Measure *m = step->measure;
+
+  g_object_ref (m->task);
+  stop_waiting (m, limit_ms);
+  if (!step->done)
+    step_done (step);
+  g_object_unref (m->task);
+}
+
 static void
 on_checked (GObject      *source,
             GAsyncResult *result,
@@ -197,21 +212,13 @@ on_checked (GObject      *source,
       /* Dead: every longer idle time would be too. */
       g_error_free (error);
       m->first_dead_ms = MIN (m->first_dead_ms, (gint64) step->idle_ms);
-      g_object_ref (m->task);
-      stop_waiting (m, m->first_dead_ms);
-      if (!step->done)
-        step_done (step);
-      g_object_unref (m->task);
+      stop_after (step, m->first_dead_ms);
       return;
     }
 
   /* Refused (no RESPONSE-PORT) or cancelled: nothing to measure. */
   measure_fail (m, error);
-  g_object_ref (m->task);
-  stop_waiting (m, -1);
-  if (!step->done)
-    step_done (step);
-  g_object_unref (m->task);
+  stop_after (step, -1);
 }
 
 static gboolean

@@ -563,6 +563,26 @@ transaction_new (GSocket                *socket,
   return task;
 }
 
+/* Builds the task's request and sends it (or fails the task). */
+static void
+build_and_start (GTask                   *task,
+                 const SipnatStunOptions *options,
+                 gboolean                 fingerprint)
+{
+  Transaction *t = g_task_get_task_data (task);
+
+  t->agent = _sipnat_stun_agent_new (fingerprint);
+  t->request_len = _sipnat_stun_build_binding (t->agent, options, t->request, sizeof t->request);
+  if (t->request_len == 0)
+    {
+      transaction_return (task, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_FAILED,
+                                             _("Cannot build a STUN request")));
+      return;
+    }
+
+  transaction_start (task);
+}
+
 void
 _sipnat_stun_binding_async (GSocket                 *socket,
                             GSocket                 *receive_socket,
@@ -586,18 +606,9 @@ _sipnat_stun_binding_async (GSocket                 *socket,
   /* coturn (4.6) sends the answers that come from another address or go
    * to another port without a FINGERPRINT: such requests go without
    * one (the transaction id still has to be ours). */
-  t->agent = _sipnat_stun_agent_new (options == NULL ||
-                                     (options->change == SIPNAT_STUN_CHANGE_NONE &&
-                                      options->response_port == 0));
-  t->request_len = _sipnat_stun_build_binding (t->agent, options, t->request, sizeof t->request);
-  if (t->request_len == 0)
-    {
-      transaction_return (task, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_FAILED,
-                                             _("Cannot build a STUN request")));
-      return;
-    }
-
-  transaction_start (task);
+  build_and_start (task, options, options == NULL ||
+                                  (options->change == SIPNAT_STUN_CHANGE_NONE &&
+                                   options->response_port == 0));
 }
 
 SipnatStunAnswer *
@@ -635,16 +646,7 @@ _sipnat_stun_hairpin_async (GSocket                *socket,
                           callback, user_data, _sipnat_stun_hairpin_async);
   t = g_task_get_task_data (task);
   t->hairpin = TRUE;
-  t->agent = _sipnat_stun_agent_new (TRUE);
-  t->request_len = _sipnat_stun_build_binding (t->agent, NULL, t->request, sizeof t->request);
-  if (t->request_len == 0)
-    {
-      transaction_return (task, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_FAILED,
-                                             _("Cannot build a STUN request")));
-      return;
-    }
-
-  transaction_start (task);
+  build_and_start (task, NULL, TRUE);
 }
 
 gboolean
