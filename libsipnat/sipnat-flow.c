@@ -57,7 +57,7 @@ struct _SipnatFlow
   nua_handle_t *nh;
   char *registrar_url;
   SipnatTransport transport;
-  GSource *timer;
+  SipnatSchedulerTimer *timer;   /* on the stack's scheduler */
   gboolean in_flight;
   gboolean stream_claimed;
 
@@ -232,23 +232,20 @@ stun_answered (gpointer             data,
 
 static void start_timer (SipnatFlow *self);
 
-static gboolean
+static void
 tick_cb (gpointer data)
 {
   SipnatFlow *self = data;
 
+  self->timer = NULL;   /* the scheduler is done with it */
   send_keepalive (self);
-  start_timer (self);   /* a fresh random interval; this source is gone */
-
-  return G_SOURCE_REMOVE;
+  start_timer (self);   /* a fresh random interval */
 }
 
 static void
 stop_timer (SipnatFlow *self)
 {
-  if (self->timer != NULL)
-    g_source_destroy (self->timer);
-  g_clear_pointer (&self->timer, g_source_unref);
+  _sipnat_scheduler_clear (_sipnat_stack_get_scheduler (self->stack), &self->timer);
 }
 
 /* RFC 5626 §4.4.1: each interval is drawn between 80 % and 100 % of the
@@ -263,9 +260,8 @@ start_timer (SipnatFlow *self)
   if (ms == 0 || is_stream (self) || self->nh == NULL)
     return;
 
-  self->timer = g_timeout_source_new (g_random_int_range (ms * 4 / 5, ms + 1));
-  g_source_set_callback (self->timer, tick_cb, self, NULL);
-  g_source_attach (self->timer, _sipnat_stack_get_context (self->stack));
+  self->timer = _sipnat_scheduler_add (_sipnat_stack_get_scheduler (self->stack),
+                                       _sipnat_scheduler_jitter (ms, 20), tick_cb, self);
 }
 
 /* Sofia gives a TCP connection a copy of the transport parameters when a

@@ -127,30 +127,41 @@ _sipnat_registration_stop_flow (SipnatRegistration *self)
 /* ---------------------------------------------------------------------- */
 /* Failure and retry                                                      */
 
-static gboolean
+static void
 retry_cb (gpointer data)
 {
   SipnatRegistration *self = data;
   _sipnat_registration_enter (self);
 
-  g_clear_pointer (&self->retry_source, g_source_unref);
+  self->retry_timer = NULL;   /* the scheduler is done with it */
+  g_clear_pointer (&self->retry_stack, _sipnat_stack_unref);
   SIPNAT_NOTE (REGISTRATION, "%s: retrying", self->name);
   _sipnat_registration_send (self);
 
   _sipnat_registration_leave (self);
-  return G_SOURCE_REMOVE;
 }
 
+/* Retries go on the stack's one scheduler, not a GSource each. */
 static void
 schedule_retry (SipnatRegistration *self,
                 guint               delay_ms)
 {
-  if (self->retry_source != NULL)
+  if (self->retry_timer != NULL || self->stack == NULL)
     return;
 
-  self->retry_source = g_timeout_source_new (delay_ms);
-  g_source_set_callback (self->retry_source, retry_cb, self, NULL);
-  g_source_attach (self->retry_source, _sipnat_stack_get_context (self->stack));
+  self->retry_stack = _sipnat_stack_ref (self->stack);
+  self->retry_timer = _sipnat_scheduler_add (_sipnat_stack_get_scheduler (self->stack),
+                                             delay_ms, retry_cb, self);
+}
+
+void
+_sipnat_registration_cancel_retry (SipnatRegistration *self)
+{
+  if (self->retry_timer == NULL)
+    return;
+
+  _sipnat_scheduler_clear (_sipnat_stack_get_scheduler (self->retry_stack), &self->retry_timer);
+  g_clear_pointer (&self->retry_stack, _sipnat_stack_unref);
 }
 
 /* What waiting cannot mend is not retried: credentials, configuration,
