@@ -50,7 +50,8 @@
  * whose transaction it answers. */
 typedef struct {
   GSource source;
-  GPtrArray *owners;            /* of SipnatFlowStun, not owned */
+  GHashTable *owners;           /* set of SipnatFlowStun, not owned */
+  GHashTable *by_transaction;   /* transaction id (12 bytes) -> owner in flight */
   GPollFD pollfd;
   guint port;                   /* what the socket is bound to */
   int family;
@@ -160,6 +161,43 @@ static void finish (SipnatFlowStun       *self,
                     const char           *host,
                     guint                 port);
 
+/* RFC 5389 §6: the transaction id, bytes 8 to 19 of the header. */
+#define TRANSACTION_ID_OFFSET 8
+#define TRANSACTION_ID_LEN    12
+
+static guint
+transaction_hash (gconstpointer key)
+{
+  guint h;
+
+  memcpy (&h, (const uint8_t *) key + TRANSACTION_ID_LEN - sizeof h, sizeof h);   /* random bytes */
+  return h;
+}
+
+static gboolean
+transaction_equal (gconstpointer a,
+                   gconstpointer b)
+{
+  return memcmp (a, b, TRANSACTION_ID_LEN) == 0;
+}
+
+/* The owner's transaction in flight, found by its id: one lookup per
+ * datagram, not one parse per owner (thousands share a socket). */
+static void
+index_transaction (SipnatFlowStun *self)
+{
+  if (self->tap != NULL && self->in_flight && self->request_len >= 20)
+    g_hash_table_replace (self->tap->by_transaction, self->request + TRANSACTION_ID_OFFSET, self);
+}
+
+static void
+unindex_transaction (SipnatFlowStun *self)
+{
+  if (self->tap != NULL && self->request_len >= 20 &&
+      g_hash_table_lookup (self->tap->by_transaction, self->request + TRANSACTION_ID_OFFSET) == self)
+    g_hash_table_remove (self->tap->by_transaction, self->request + TRANSACTION_ID_OFFSET);
+}
+
 static gboolean
 from_registrar (SipnatFlowStun                *self,
                 const struct sockaddr_storage *from,
@@ -251,8 +289,12 @@ drop_datagram (TapSource  *tap,
                gsize       len,
                const char *why)
 {
-  for (guint i = 0; i < tap->owners->len; i++)
-    ((SipnatFlowStun *) g_ptr_array_index (tap->owners, i))->count_dropped++;
+  GHashTableIter iter;
+  gpointer owner;
+
+  g_hash_table_iter_init (&iter, tap->owners);
+  while (g_hash_table_iter_next (&iter, &owner, NULL))
+    ((SipnatFlowStun *) owner)->count_dropped++;
   SIPNAT_NOTE (NAT, "keep-alive: dropped a STUN message of %" G_GSIZE_FORMAT " bytes: %s",
                len, why);
 }
@@ -268,14 +310,17 @@ tap_let_go (TapSource *tap)
     g_hash_table_remove (taps, GINT_TO_POINTER (tap->pollfd.fd));
   G_UNLOCK (taps);
 
-  for (guint i = 0; i < tap->owners->len; i++)
-    {
-      SipnatFlowStun *owner = g_ptr_array_index (tap->owners, i);
+  GHashTableIter iter;
+  gpointer owner;
 
-      owner->tap = NULL;
-      owner->fd = -1;
+  g_hash_table_iter_init (&iter, tap->owners);
+  while (g_hash_table_iter_next (&iter, &owner, NULL))
+    {
+      ((SipnatFlowStun *) owner)->tap = NULL;
+      ((SipnatFlowStun *) owner)->fd = -1;
     }
-  g_ptr_array_set_size (tap->owners, 0);
+  g_hash_table_remove_all (tap->owners);
+  g_hash_table_remove_all (tap->by_transaction);
   g_source_unref ((GSource *) tap);   /* the owners' reference */
 }
 
@@ -307,10 +352,15 @@ tap_dispatch (GSource     *source,
       return G_SOURCE_CONTINUE;
     }
 
-  /* At most one owner takes it, and may be freed then: stop there. */
-  for (guint i = 0; i < tap->owners->len; i++)
-    if (offer_datagram (g_ptr_array_index (tap->owners, i), buf, (gsize) len, &from, from_len))
-      return G_SOURCE_CONTINUE;
+  /* Only the owner of the transaction may take it, and may be freed then. */
+  if (len >= TRANSACTION_ID_OFFSET + TRANSACTION_ID_LEN)
+    {
+      SipnatFlowStun *owner = g_hash_table_lookup (tap->by_transaction,
+                                                   buf + TRANSACTION_ID_OFFSET);
+
+      if (owner != NULL && offer_datagram (owner, buf, (gsize) len, &from, from_len))
+        return G_SOURCE_CONTINUE;
+    }
 
   drop_datagram (tap, (gsize) len, "no answer to a transaction of ours from its registrar");
 
@@ -320,7 +370,8 @@ tap_dispatch (GSource     *source,
 static void
 tap_finalize (GSource *source)
 {
-  g_ptr_array_unref (((TapSource *) source)->owners);
+  g_hash_table_unref (((TapSource *) source)->owners);
+  g_hash_table_unref (((TapSource *) source)->by_transaction);
 }
 
 static GSourceFuncs tap_funcs = {
@@ -337,9 +388,10 @@ stop_tap (SipnatFlowStun *self)
   if (tap == NULL)
     return;
 
+  unindex_transaction (self);
   self->tap = NULL;
-  g_ptr_array_remove (tap->owners, self);
-  if (tap->owners->len > 0)
+  g_hash_table_remove (tap->owners, self);
+  if (g_hash_table_size (tap->owners) > 0)
     return;
 
   G_LOCK (taps);
@@ -366,7 +418,8 @@ start_tap (SipnatFlowStun *self)
   if (tap == NULL)
     {
       tap = (TapSource *) g_source_new (&tap_funcs, sizeof (TapSource));
-      tap->owners = g_ptr_array_new ();
+      tap->owners = g_hash_table_new (NULL, NULL);
+      tap->by_transaction = g_hash_table_new (transaction_hash, transaction_equal);
       /* A poll record, not g_source_add_unix_fd(): GLib dispatches a
        * source whose unix fd is ready whatever check() says, and a SIP
        * datagram must stay Sofia's. */
@@ -383,8 +436,9 @@ start_tap (SipnatFlowStun *self)
     }
   G_UNLOCK (taps);
 
-  g_ptr_array_add (tap->owners, self);
+  g_hash_table_add (tap->owners, self);
   self->tap = tap;
+  index_transaction (self);
 }
 
 /* The descriptor found earlier, if it is still Sofia's SIP socket. */
@@ -432,6 +486,7 @@ finish (SipnatFlowStun       *self,
         guint                 port)
 {
   stop_timers (self);
+  unindex_transaction (self);
   self->in_flight = FALSE;
   self->func (self->data, result, host, port);   /* last: it may free us */
 }
@@ -514,6 +569,7 @@ _sipnat_flow_stun_send (SipnatFlowStun *self)
     }
 
   self->in_flight = TRUE;
+  index_transaction (self);
   self->sends = 0;
   send_request (self);
 

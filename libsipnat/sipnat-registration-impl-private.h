@@ -84,6 +84,9 @@ struct _SipnatRegistration
   GPtrArray *unregister_joiners;   /* more unregister_async calls meanwhile */
   SipnatSchedulerTimer *retry_timer;   /* on retry_stack's scheduler */
   SipnatStack *retry_stack;
+  gboolean register_in_flight;   /* a REGISTER of ours awaits its final answer */
+  gint64 keepalive_refresh_after; /* monotonic µs: no refresh for a failed keep-alive before */
+  guint keepalive_backoff_s;     /* doubles with each such refresh until a 2xx */
   GSource *apply_source;
   GSource *cancel_source;
   GSource *unregister_cancel_source;
