@@ -5,6 +5,8 @@
 
 #pragma once
 
+#include "sipnat-scheduler-private.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -30,6 +32,7 @@ typedef void (*SipnatFlowStunFunc) (gpointer             data,
                                     guint                port);
 
 SipnatFlowStun    *_sipnat_flow_stun_new        (GMainContext       *context,
+                                                 SipnatScheduler    *scheduler,
                                                  guint               local_port,
                                                  const char         *registrar_host,
                                                  guint               registrar_port,

@@ -84,8 +84,9 @@ struct _SipnatFlowStun
   gsize request_len;
   gboolean in_flight;
   guint sends;
-  GSource *retransmit;
-  GSource *deadline;
+  SipnatScheduler *scheduler;   /* the stack's: our transaction timers */
+  SipnatSchedulerTimer *retransmit;
+  SipnatSchedulerTimer *deadline;
 
   guint count_sent;             /* datagrams, retransmissions included */
   guint count_answered;
@@ -324,16 +325,31 @@ tap_let_go (TapSource *tap)
   g_source_unref ((GSource *) tap);   /* the owners' reference */
 }
 
+/* Whether the next datagram waiting is a STUN message (not read). */
+static gboolean
+stun_waiting (TapSource *tap)
+{
+  uint8_t header[20];
+  ssize_t len = recv (tap->pollfd.fd, header, sizeof header,
+                      MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
+
+  return len >= (ssize_t) sizeof header && _sipnat_stun_looks_like (header, (gsize) len);
+}
+
+static void read_one (TapSource *tap);
+
+/* STUN answers read per main loop iteration at most: a keep-alive round
+ * of thousands of flows is answered within milliseconds, and one a loop
+ * iteration let the socket's queue overflow. SIP datagrams stay Sofia's:
+ * the reading stops at the first one. */
+#define MAX_READS_PER_DISPATCH 64
+
 static gboolean
 tap_dispatch (GSource     *source,
               GSourceFunc  callback,
               gpointer     user_data)
 {
   TapSource *tap = (TapSource *) source;
-  uint8_t buf[MAX_ANSWER + 1];
-  struct sockaddr_storage from;
-  socklen_t from_len = sizeof from;
-  ssize_t len;
 
   /* Never read what is not Sofia's SIP socket (any more). */
   if (tap->dead || !fd_is_sip_socket (tap->pollfd.fd, tap->port, tap->family))
@@ -342,14 +358,31 @@ tap_dispatch (GSource     *source,
       return G_SOURCE_REMOVE;
     }
 
+  read_one (tap);
+  /* An owner may have let go of the last reference to us meanwhile. */
+  for (guint i = 1; i < MAX_READS_PER_DISPATCH && !g_source_is_destroyed (source) &&
+                    stun_waiting (tap); i++)
+    read_one (tap);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+read_one (TapSource *tap)
+{
+  uint8_t buf[MAX_ANSWER + 1];
+  struct sockaddr_storage from;
+  socklen_t from_len = sizeof from;
+  ssize_t len;
+
   len = recvfrom (tap->pollfd.fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC,
                   (struct sockaddr *) &from, &from_len);
   if (len < 0)
-    return G_SOURCE_CONTINUE;
+    return;
   if ((gsize) len > MAX_ANSWER)
     {
       drop_datagram (tap, (gsize) len, "too large");
-      return G_SOURCE_CONTINUE;
+      return;
     }
 
   /* Only the owner of the transaction may take it, and may be freed then. */
@@ -359,12 +392,10 @@ tap_dispatch (GSource     *source,
                                                    buf + TRANSACTION_ID_OFFSET);
 
       if (owner != NULL && offer_datagram (owner, buf, (gsize) len, &from, from_len))
-        return G_SOURCE_CONTINUE;
+        return;
     }
 
   drop_datagram (tap, (gsize) len, "no answer to a transaction of ours from its registrar");
-
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -466,17 +497,15 @@ ensure_socket (SipnatFlowStun *self)
 
 /* -------------------------------------------------------- transactions */
 
+/* On the stack's scheduler, not a GSource each: when answers come late,
+ * thousands of transactions are in flight at once, and a GSource each
+ * made every main loop iteration walk them all, reading one datagram an
+ * iteration while the socket's queue overflowed. */
 static void
 stop_timers (SipnatFlowStun *self)
 {
-  GSource **sources[] = { &self->retransmit, &self->deadline };
-
-  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
-    {
-      if (*sources[i] != NULL)
-        g_source_destroy (*sources[i]);
-      g_clear_pointer (sources[i], g_source_unref);
-    }
+  _sipnat_scheduler_clear (self->scheduler, &self->retransmit);
+  _sipnat_scheduler_clear (self->scheduler, &self->deadline);
 }
 
 static void
@@ -502,35 +531,28 @@ send_request (SipnatFlowStun *self)
     SIPNAT_NOTE (NAT, "keep-alive: STUN send failed: %s", g_strerror (errno));
 }
 
-static gboolean
+static void
 on_retransmit (gpointer data)
 {
   SipnatFlowStun *self = data;
 
-  g_clear_pointer (&self->retransmit, g_source_unref);
+  self->retransmit = NULL;   /* the scheduler is done with it */
   if (!ensure_socket (self))
-    return G_SOURCE_REMOVE;   /* the deadline ends it */
+    return;   /* the deadline ends it */
 
   send_request (self);
   if (self->sends < STUN_MAX_SENDS)
-    {
-      self->retransmit = g_timeout_source_new (STUN_RTO_MS << (self->sends - 1));
-      g_source_set_callback (self->retransmit, on_retransmit, self, NULL);
-      g_source_attach (self->retransmit, self->context);
-    }
-
-  return G_SOURCE_REMOVE;
+    self->retransmit = _sipnat_scheduler_add (self->scheduler, STUN_RTO_MS << (self->sends - 1),
+                                              on_retransmit, self);
 }
 
-static gboolean
+static void
 on_deadline (gpointer data)
 {
   SipnatFlowStun *self = data;
 
-  g_clear_pointer (&self->deadline, g_source_unref);
+  self->deadline = NULL;
   finish (self, SIPNAT_FLOW_STUN_TIMEOUT, NULL, 0);
-
-  return G_SOURCE_REMOVE;
 }
 
 /*
@@ -573,12 +595,8 @@ _sipnat_flow_stun_send (SipnatFlowStun *self)
   self->sends = 0;
   send_request (self);
 
-  self->retransmit = g_timeout_source_new (STUN_RTO_MS);
-  g_source_set_callback (self->retransmit, on_retransmit, self, NULL);
-  g_source_attach (self->retransmit, self->context);
-  self->deadline = g_timeout_source_new (STUN_DEADLINE_MS);
-  g_source_set_callback (self->deadline, on_deadline, self, NULL);
-  g_source_attach (self->deadline, self->context);
+  self->retransmit = _sipnat_scheduler_add (self->scheduler, STUN_RTO_MS, on_retransmit, self);
+  self->deadline = _sipnat_scheduler_add (self->scheduler, STUN_DEADLINE_MS, on_deadline, self);
 
   return SIPNAT_FLOW_STUN_SENT;
 }
@@ -629,6 +647,7 @@ on_resolved (GObject      *source,
  */
 SipnatFlowStun *
 _sipnat_flow_stun_new (GMainContext       *context,
+                       SipnatScheduler    *scheduler,
                        guint               local_port,
                        const char         *registrar_host,
                        guint               registrar_port,
@@ -639,6 +658,7 @@ _sipnat_flow_stun_new (GMainContext       *context,
   g_autoptr(GInetAddress) literal = NULL;
 
   self->context = g_main_context_ref (context);
+  self->scheduler = scheduler;
   self->local_port = local_port;
   self->registrar_host = g_strdup (registrar_host);
   self->registrar_port = registrar_port;

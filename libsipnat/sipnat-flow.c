@@ -356,6 +356,7 @@ start_stun (SipnatFlow *self)
     fall_back_to_options (self, "the registrar URI has no host and port");
   else
     self->stun = _sipnat_flow_stun_new (_sipnat_stack_get_context (self->stack),
+                                        _sipnat_stack_get_scheduler (self->stack),
                                         _sipnat_stack_get_port (self->stack),
                                         url->url_host,
                                         (guint) g_ascii_strtoull (port, NULL, 10),
