@@ -39,6 +39,7 @@ SipnatFlowStun    *_sipnat_flow_stun_new        (GMainContext       *context,
                                                  SipnatFlowStunFunc  func,
                                                  gpointer            data);
 void               _sipnat_flow_stun_free       (SipnatFlowStun     *self);
+guint              _sipnat_flow_stun_get_n_flows (SipnatFlowStun    *self);
 SipnatFlowStunSend _sipnat_flow_stun_send       (SipnatFlowStun     *self);
 gboolean           _sipnat_flow_stun_in_flight  (SipnatFlowStun     *self);
 const char        *_sipnat_flow_stun_get_reason (SipnatFlowStun     *self);

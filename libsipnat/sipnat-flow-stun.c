@@ -725,3 +725,10 @@ _sipnat_flow_stun_get_counts (SipnatFlowStun *self,
   *answered = self->count_answered;
   *dropped = self->count_dropped;
 }
+
+/* How many flows share this one's SIP socket (0 before its first send). */
+guint
+_sipnat_flow_stun_get_n_flows (SipnatFlowStun *self)
+{
+  return self->tap != NULL ? g_hash_table_size (self->tap->owners) : 0;
+}

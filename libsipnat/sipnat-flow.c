@@ -73,6 +73,15 @@ struct _SipnatFlow
  * probe, before the flow keeps to OPTIONS (a registrar that stopped
  * answering STUN but answers SIP). */
 #define MAX_STUN_TIMEOUTS 2
+/* Sofia 1.12.11 looks up the AOR of every request but REGISTER in a
+ * list of all the stack's registrations (nua_client.c ->
+ * nua_registration_add_contact_to_request -> nua_registration_by_aor,
+ * an url_cmp each): an OPTIONS costs O(registrations), and a keep-alive
+ * round with an OPTIONS per flow O(n^2), which saturated the loop at
+ * 10 000. With more flows on the socket than this, the first STUN goes
+ * alone and a registrar without STUN gets its OPTIONS when it times out
+ * (2.5 s later). */
+#define MAX_FLOWS_FOR_OPTIONS_ALONG 64
 
 static void
 handle_event (SipnatHandleOwner    *owner,
@@ -170,7 +179,8 @@ send_keepalive (SipnatFlow *self)
     {
     case SIPNAT_FLOW_STUN_SENT:
       SIPNAT_NOTE (NAT, "keep-alive STUN to %s", self->registrar_url);
-      if (self->kind == KEEPALIVE_STUN_TRYING)
+      if (self->kind == KEEPALIVE_STUN_TRYING &&
+          _sipnat_flow_stun_get_n_flows (self->stun) <= MAX_FLOWS_FOR_OPTIONS_ALONG)
         send_options (self);
       return;
     case SIPNAT_FLOW_STUN_NOT_YET:
@@ -205,13 +215,8 @@ stun_answered (gpointer             data,
       return;
 
     case SIPNAT_FLOW_STUN_REFUSED:
-      if (self->kind == KEEPALIVE_STUN_TRYING)
-        fall_back_to_options (self, "the registrar refused STUN");   /* an OPTIONS went along */
-      else
-        {
-          fall_back_to_options (self, "the registrar refused STUN");
-          send_options (self);
-        }
+      fall_back_to_options (self, "the registrar refused STUN");
+      send_options (self);   /* nothing if one went along and is in flight */
       return;
 
     case SIPNAT_FLOW_STUN_TIMEOUT:
@@ -219,6 +224,8 @@ stun_answered (gpointer             data,
       if (self->kind == KEEPALIVE_STUN_TRYING)
         {
           fall_back_to_options (self, "no STUN answer from the registrar");
+          if (_sipnat_flow_stun_get_n_flows (self->stun) > MAX_FLOWS_FOR_OPTIONS_ALONG)
+            send_options (self);   /* none went along */
           return;
         }
       if (++self->stun_timeouts >= MAX_STUN_TIMEOUTS)
