@@ -52,6 +52,7 @@ static char *opt_transport = NULL;
 static int opt_idle = 6;
 static gboolean opt_skip_latency = FALSE;
 static gboolean opt_skip_many = FALSE;
+static int opt_close_timeout = 0;
 
 static const GOptionEntry entries[] = {
   { "rounds", 'r', 0, G_OPTION_ARG_INT, &opt_rounds,
@@ -73,6 +74,8 @@ static const GOptionEntry entries[] = {
     "Print the results as one JSON object", NULL },
   { "skip-latency", 0, 0, G_OPTION_ARG_NONE, &opt_skip_latency,
     "Skip the latency rows", NULL },
+  { "close-timeout", 0, 0, G_OPTION_ARG_INT, &opt_close_timeout,
+    "The endpoint's close-timeout in ms (default 0: the library's)", "MS" },
   { "skip-many", 0, 0, G_OPTION_ARG_NONE, &opt_skip_many,
     "Skip the many-registrations run", NULL },
   { NULL }
@@ -293,6 +296,8 @@ new_endpoint (GError **error)
 
   /* A lost REGISTER must fail the run in seconds, not after 32 s. */
   sipnat_endpoint_set_transaction_timeout (endpoint, 8000);
+  if (opt_close_timeout > 0)
+    sipnat_endpoint_set_close_timeout (endpoint, (guint) opt_close_timeout);
   return g_steal_pointer (&endpoint);
 }
 

@@ -35,6 +35,7 @@ struct _SipnatEndpoint
 
   SipnatNatPolicy *nat_policy;
   GListStore *registrations;
+  GHashTable *registrations_by_name;   /* name → registration, both the list's */
   GPtrArray *calls;                /* every call not ended */
   guint last_reg_id;
 

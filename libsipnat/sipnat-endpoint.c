@@ -262,6 +262,8 @@ sipnat_endpoint_dispose (GObject *object)
   _sipnat_clear_source (&self->close_deadline);
   g_clear_object (&self->close_cancellable);
   g_clear_error (&self->close_error);
+  if (self->registrations_by_name != NULL)
+    g_hash_table_remove_all (self->registrations_by_name);
   if (self->registrations != NULL)
     g_list_store_remove_all (self->registrations);
   g_clear_object (&self->nat_policy);
@@ -274,6 +276,7 @@ sipnat_endpoint_finalize (GObject *object)
 {
   SipnatEndpoint *self = SIPNAT_ENDPOINT (object);
 
+  g_clear_pointer (&self->registrations_by_name, g_hash_table_unref);
   g_clear_object (&self->registrations);
   g_clear_pointer (&self->calls, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -608,6 +611,7 @@ sipnat_endpoint_init (SipnatEndpoint *self)
   self->instance_id = _sipnat_endpoint_random_instance_id ();
   self->nat_policy = sipnat_nat_policy_new ();
   self->registrations = g_list_store_new (SIPNAT_TYPE_REGISTRATION);
+  self->registrations_by_name = g_hash_table_new (g_str_hash, g_str_equal);
   self->calls = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
@@ -696,6 +700,7 @@ sipnat_endpoint_remove_registration (SipnatEndpoint     *self,
 
   g_object_ref (registration);
   _sipnat_endpoint_terminate_calls (self, registration, _("The registration was removed"));
+  g_hash_table_remove (self->registrations_by_name, sipnat_registration_get_name (registration));
   g_list_store_remove (self->registrations, position);
   _sipnat_registration_detach (registration, TRUE);
   g_object_unref (registration);
@@ -716,18 +721,10 @@ SipnatRegistration *
 _sipnat_endpoint_find_registration (SipnatEndpoint *self,
                                     const char     *name)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->registrations));
+  if (name == NULL)
+    return NULL;
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(SipnatRegistration) reg =
-        g_list_model_get_item (G_LIST_MODEL (self->registrations), i);
-
-      if (g_strcmp0 (sipnat_registration_get_name (reg), name) == 0)
-        return reg;   /* the list keeps it alive */
-    }
-
-  return NULL;
+  return g_hash_table_lookup (self->registrations_by_name, name);   /* the list keeps it alive */
 }
 
 /* Every setting (readable and writable property) of @from into @to. */
@@ -779,6 +776,8 @@ _sipnat_endpoint_add_named_registration (SipnatEndpoint *self,
   if (self->stack != NULL)
     _sipnat_registration_attach (reg, self->stack);
   g_list_store_append (self->registrations, reg);
+  g_hash_table_insert (self->registrations_by_name,
+                       (gpointer) sipnat_registration_get_name (reg), reg);
 
   return reg;   /* the list holds it */
 }

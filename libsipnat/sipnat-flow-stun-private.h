@@ -5,6 +5,8 @@
 
 #pragma once
 
+#include "sipnat-scheduler-private.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -30,12 +32,14 @@ typedef void (*SipnatFlowStunFunc) (gpointer             data,
                                     guint                port);
 
 SipnatFlowStun    *_sipnat_flow_stun_new        (GMainContext       *context,
+                                                 SipnatScheduler    *scheduler,
                                                  guint               local_port,
                                                  const char         *registrar_host,
                                                  guint               registrar_port,
                                                  SipnatFlowStunFunc  func,
                                                  gpointer            data);
 void               _sipnat_flow_stun_free       (SipnatFlowStun     *self);
+guint              _sipnat_flow_stun_get_n_flows (SipnatFlowStun    *self);
 SipnatFlowStunSend _sipnat_flow_stun_send       (SipnatFlowStun     *self);
 gboolean           _sipnat_flow_stun_in_flight  (SipnatFlowStun     *self);
 const char        *_sipnat_flow_stun_get_reason (SipnatFlowStun     *self);

@@ -50,7 +50,8 @@
  * whose transaction it answers. */
 typedef struct {
   GSource source;
-  GPtrArray *owners;            /* of SipnatFlowStun, not owned */
+  GHashTable *owners;           /* set of SipnatFlowStun, not owned */
+  GHashTable *by_transaction;   /* transaction id (12 bytes) -> owner in flight */
   GPollFD pollfd;
   guint port;                   /* what the socket is bound to */
   int family;
@@ -83,8 +84,9 @@ struct _SipnatFlowStun
   gsize request_len;
   gboolean in_flight;
   guint sends;
-  GSource *retransmit;
-  GSource *deadline;
+  SipnatScheduler *scheduler;   /* the stack's: our transaction timers */
+  SipnatSchedulerTimer *retransmit;
+  SipnatSchedulerTimer *deadline;
 
   guint count_sent;             /* datagrams, retransmissions included */
   guint count_answered;
@@ -159,6 +161,43 @@ static void finish (SipnatFlowStun       *self,
                     SipnatFlowStunResult  result,
                     const char           *host,
                     guint                 port);
+
+/* RFC 5389 §6: the transaction id, bytes 8 to 19 of the header. */
+#define TRANSACTION_ID_OFFSET 8
+#define TRANSACTION_ID_LEN    12
+
+static guint
+transaction_hash (gconstpointer key)
+{
+  guint h;
+
+  memcpy (&h, (const uint8_t *) key + TRANSACTION_ID_LEN - sizeof h, sizeof h);   /* random bytes */
+  return h;
+}
+
+static gboolean
+transaction_equal (gconstpointer a,
+                   gconstpointer b)
+{
+  return memcmp (a, b, TRANSACTION_ID_LEN) == 0;
+}
+
+/* The owner's transaction in flight, found by its id: one lookup per
+ * datagram, not one parse per owner (thousands share a socket). */
+static void
+index_transaction (SipnatFlowStun *self)
+{
+  if (self->tap != NULL && self->in_flight && self->request_len >= 20)
+    g_hash_table_replace (self->tap->by_transaction, self->request + TRANSACTION_ID_OFFSET, self);
+}
+
+static void
+unindex_transaction (SipnatFlowStun *self)
+{
+  if (self->tap != NULL && self->request_len >= 20 &&
+      g_hash_table_lookup (self->tap->by_transaction, self->request + TRANSACTION_ID_OFFSET) == self)
+    g_hash_table_remove (self->tap->by_transaction, self->request + TRANSACTION_ID_OFFSET);
+}
 
 static gboolean
 from_registrar (SipnatFlowStun                *self,
@@ -251,8 +290,12 @@ drop_datagram (TapSource  *tap,
                gsize       len,
                const char *why)
 {
-  for (guint i = 0; i < tap->owners->len; i++)
-    ((SipnatFlowStun *) g_ptr_array_index (tap->owners, i))->count_dropped++;
+  GHashTableIter iter;
+  gpointer owner;
+
+  g_hash_table_iter_init (&iter, tap->owners);
+  while (g_hash_table_iter_next (&iter, &owner, NULL))
+    ((SipnatFlowStun *) owner)->count_dropped++;
   SIPNAT_NOTE (NAT, "keep-alive: dropped a STUN message of %" G_GSIZE_FORMAT " bytes: %s",
                len, why);
 }
@@ -268,16 +311,38 @@ tap_let_go (TapSource *tap)
     g_hash_table_remove (taps, GINT_TO_POINTER (tap->pollfd.fd));
   G_UNLOCK (taps);
 
-  for (guint i = 0; i < tap->owners->len; i++)
-    {
-      SipnatFlowStun *owner = g_ptr_array_index (tap->owners, i);
+  GHashTableIter iter;
+  gpointer owner;
 
-      owner->tap = NULL;
-      owner->fd = -1;
+  g_hash_table_iter_init (&iter, tap->owners);
+  while (g_hash_table_iter_next (&iter, &owner, NULL))
+    {
+      ((SipnatFlowStun *) owner)->tap = NULL;
+      ((SipnatFlowStun *) owner)->fd = -1;
     }
-  g_ptr_array_set_size (tap->owners, 0);
+  g_hash_table_remove_all (tap->owners);
+  g_hash_table_remove_all (tap->by_transaction);
   g_source_unref ((GSource *) tap);   /* the owners' reference */
 }
+
+/* Whether the next datagram waiting is a STUN message (not read). */
+static gboolean
+stun_waiting (TapSource *tap)
+{
+  uint8_t header[20];
+  ssize_t len = recv (tap->pollfd.fd, header, sizeof header,
+                      MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
+
+  return len >= (ssize_t) sizeof header && _sipnat_stun_looks_like (header, (gsize) len);
+}
+
+static void read_one (TapSource *tap);
+
+/* STUN answers read per main loop iteration at most: a keep-alive round
+ * of thousands of flows is answered within milliseconds, and one a loop
+ * iteration let the socket's queue overflow. SIP datagrams stay Sofia's:
+ * the reading stops at the first one. */
+#define MAX_READS_PER_DISPATCH 64
 
 static gboolean
 tap_dispatch (GSource     *source,
@@ -285,10 +350,6 @@ tap_dispatch (GSource     *source,
               gpointer     user_data)
 {
   TapSource *tap = (TapSource *) source;
-  uint8_t buf[MAX_ANSWER + 1];
-  struct sockaddr_storage from;
-  socklen_t from_len = sizeof from;
-  ssize_t len;
 
   /* Never read what is not Sofia's SIP socket (any more). */
   if (tap->dead || !fd_is_sip_socket (tap->pollfd.fd, tap->port, tap->family))
@@ -297,30 +358,51 @@ tap_dispatch (GSource     *source,
       return G_SOURCE_REMOVE;
     }
 
-  len = recvfrom (tap->pollfd.fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC,
-                  (struct sockaddr *) &from, &from_len);
-  if (len < 0)
-    return G_SOURCE_CONTINUE;
-  if ((gsize) len > MAX_ANSWER)
-    {
-      drop_datagram (tap, (gsize) len, "too large");
-      return G_SOURCE_CONTINUE;
-    }
-
-  /* At most one owner takes it, and may be freed then: stop there. */
-  for (guint i = 0; i < tap->owners->len; i++)
-    if (offer_datagram (g_ptr_array_index (tap->owners, i), buf, (gsize) len, &from, from_len))
-      return G_SOURCE_CONTINUE;
-
-  drop_datagram (tap, (gsize) len, "no answer to a transaction of ours from its registrar");
+  read_one (tap);
+  /* An owner may have let go of the last reference to us meanwhile. */
+  for (guint i = 1; i < MAX_READS_PER_DISPATCH && !g_source_is_destroyed (source) &&
+                    stun_waiting (tap); i++)
+    read_one (tap);
 
   return G_SOURCE_CONTINUE;
 }
 
 static void
+read_one (TapSource *tap)
+{
+  uint8_t buf[MAX_ANSWER + 1];
+  struct sockaddr_storage from;
+  socklen_t from_len = sizeof from;
+  ssize_t len;
+
+  len = recvfrom (tap->pollfd.fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC,
+                  (struct sockaddr *) &from, &from_len);
+  if (len < 0)
+    return;
+  if ((gsize) len > MAX_ANSWER)
+    {
+      drop_datagram (tap, (gsize) len, "too large");
+      return;
+    }
+
+  /* Only the owner of the transaction may take it, and may be freed then. */
+  if (len >= TRANSACTION_ID_OFFSET + TRANSACTION_ID_LEN)
+    {
+      SipnatFlowStun *owner = g_hash_table_lookup (tap->by_transaction,
+                                                   buf + TRANSACTION_ID_OFFSET);
+
+      if (owner != NULL && offer_datagram (owner, buf, (gsize) len, &from, from_len))
+        return;
+    }
+
+  drop_datagram (tap, (gsize) len, "no answer to a transaction of ours from its registrar");
+}
+
+static void
 tap_finalize (GSource *source)
 {
-  g_ptr_array_unref (((TapSource *) source)->owners);
+  g_hash_table_unref (((TapSource *) source)->owners);
+  g_hash_table_unref (((TapSource *) source)->by_transaction);
 }
 
 static GSourceFuncs tap_funcs = {
@@ -337,9 +419,10 @@ stop_tap (SipnatFlowStun *self)
   if (tap == NULL)
     return;
 
+  unindex_transaction (self);
   self->tap = NULL;
-  g_ptr_array_remove (tap->owners, self);
-  if (tap->owners->len > 0)
+  g_hash_table_remove (tap->owners, self);
+  if (g_hash_table_size (tap->owners) > 0)
     return;
 
   G_LOCK (taps);
@@ -366,7 +449,8 @@ start_tap (SipnatFlowStun *self)
   if (tap == NULL)
     {
       tap = (TapSource *) g_source_new (&tap_funcs, sizeof (TapSource));
-      tap->owners = g_ptr_array_new ();
+      tap->owners = g_hash_table_new (NULL, NULL);
+      tap->by_transaction = g_hash_table_new (transaction_hash, transaction_equal);
       /* A poll record, not g_source_add_unix_fd(): GLib dispatches a
        * source whose unix fd is ready whatever check() says, and a SIP
        * datagram must stay Sofia's. */
@@ -383,8 +467,9 @@ start_tap (SipnatFlowStun *self)
     }
   G_UNLOCK (taps);
 
-  g_ptr_array_add (tap->owners, self);
+  g_hash_table_add (tap->owners, self);
   self->tap = tap;
+  index_transaction (self);
 }
 
 /* The descriptor found earlier, if it is still Sofia's SIP socket. */
@@ -412,17 +497,15 @@ ensure_socket (SipnatFlowStun *self)
 
 /* -------------------------------------------------------- transactions */
 
+/* On the stack's scheduler, not a GSource each: when answers come late,
+ * thousands of transactions are in flight at once, and a GSource each
+ * made every main loop iteration walk them all, reading one datagram an
+ * iteration while the socket's queue overflowed. */
 static void
 stop_timers (SipnatFlowStun *self)
 {
-  GSource **sources[] = { &self->retransmit, &self->deadline };
-
-  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
-    {
-      if (*sources[i] != NULL)
-        g_source_destroy (*sources[i]);
-      g_clear_pointer (sources[i], g_source_unref);
-    }
+  _sipnat_scheduler_clear (self->scheduler, &self->retransmit);
+  _sipnat_scheduler_clear (self->scheduler, &self->deadline);
 }
 
 static void
@@ -432,6 +515,7 @@ finish (SipnatFlowStun       *self,
         guint                 port)
 {
   stop_timers (self);
+  unindex_transaction (self);
   self->in_flight = FALSE;
   self->func (self->data, result, host, port);   /* last: it may free us */
 }
@@ -447,35 +531,28 @@ send_request (SipnatFlowStun *self)
     SIPNAT_NOTE (NAT, "keep-alive: STUN send failed: %s", g_strerror (errno));
 }
 
-static gboolean
+static void
 on_retransmit (gpointer data)
 {
   SipnatFlowStun *self = data;
 
-  g_clear_pointer (&self->retransmit, g_source_unref);
+  self->retransmit = NULL;   /* the scheduler is done with it */
   if (!ensure_socket (self))
-    return G_SOURCE_REMOVE;   /* the deadline ends it */
+    return;   /* the deadline ends it */
 
   send_request (self);
   if (self->sends < STUN_MAX_SENDS)
-    {
-      self->retransmit = g_timeout_source_new (STUN_RTO_MS << (self->sends - 1));
-      g_source_set_callback (self->retransmit, on_retransmit, self, NULL);
-      g_source_attach (self->retransmit, self->context);
-    }
-
-  return G_SOURCE_REMOVE;
+    self->retransmit = _sipnat_scheduler_add (self->scheduler, STUN_RTO_MS << (self->sends - 1),
+                                              on_retransmit, self);
 }
 
-static gboolean
+static void
 on_deadline (gpointer data)
 {
   SipnatFlowStun *self = data;
 
-  g_clear_pointer (&self->deadline, g_source_unref);
+  self->deadline = NULL;
   finish (self, SIPNAT_FLOW_STUN_TIMEOUT, NULL, 0);
-
-  return G_SOURCE_REMOVE;
 }
 
 /*
@@ -514,15 +591,12 @@ _sipnat_flow_stun_send (SipnatFlowStun *self)
     }
 
   self->in_flight = TRUE;
+  index_transaction (self);
   self->sends = 0;
   send_request (self);
 
-  self->retransmit = g_timeout_source_new (STUN_RTO_MS);
-  g_source_set_callback (self->retransmit, on_retransmit, self, NULL);
-  g_source_attach (self->retransmit, self->context);
-  self->deadline = g_timeout_source_new (STUN_DEADLINE_MS);
-  g_source_set_callback (self->deadline, on_deadline, self, NULL);
-  g_source_attach (self->deadline, self->context);
+  self->retransmit = _sipnat_scheduler_add (self->scheduler, STUN_RTO_MS, on_retransmit, self);
+  self->deadline = _sipnat_scheduler_add (self->scheduler, STUN_DEADLINE_MS, on_deadline, self);
 
   return SIPNAT_FLOW_STUN_SENT;
 }
@@ -573,6 +647,7 @@ on_resolved (GObject      *source,
  */
 SipnatFlowStun *
 _sipnat_flow_stun_new (GMainContext       *context,
+                       SipnatScheduler    *scheduler,
                        guint               local_port,
                        const char         *registrar_host,
                        guint               registrar_port,
@@ -583,6 +658,7 @@ _sipnat_flow_stun_new (GMainContext       *context,
   g_autoptr(GInetAddress) literal = NULL;
 
   self->context = g_main_context_ref (context);
+  self->scheduler = scheduler;
   self->local_port = local_port;
   self->registrar_host = g_strdup (registrar_host);
   self->registrar_port = registrar_port;
@@ -648,4 +724,11 @@ _sipnat_flow_stun_get_counts (SipnatFlowStun *self,
   *sent = self->count_sent;
   *answered = self->count_answered;
   *dropped = self->count_dropped;
+}
+
+/* How many flows share this one's SIP socket (0 before its first send). */
+guint
+_sipnat_flow_stun_get_n_flows (SipnatFlowStun *self)
+{
+  return self->tap != NULL ? g_hash_table_size (self->tap->owners) : 0;
 }

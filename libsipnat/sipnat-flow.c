@@ -57,7 +57,7 @@ struct _SipnatFlow
   nua_handle_t *nh;
   char *registrar_url;
   SipnatTransport transport;
-  GSource *timer;
+  SipnatSchedulerTimer *timer;   /* on the stack's scheduler */
   gboolean in_flight;
   gboolean stream_claimed;
 
@@ -73,6 +73,15 @@ struct _SipnatFlow
  * probe, before the flow keeps to OPTIONS (a registrar that stopped
  * answering STUN but answers SIP). */
 #define MAX_STUN_TIMEOUTS 2
+/* Sofia 1.12.11 looks up the AOR of every request but REGISTER in a
+ * list of all the stack's registrations (nua_client.c ->
+ * nua_registration_add_contact_to_request -> nua_registration_by_aor,
+ * an url_cmp each): an OPTIONS costs O(registrations), and a keep-alive
+ * round with an OPTIONS per flow O(n^2), which saturated the loop at
+ * 10 000. With more flows on the socket than this, the first STUN goes
+ * alone and a registrar without STUN gets its OPTIONS when it times out
+ * (2.5 s later). */
+#define MAX_FLOWS_FOR_OPTIONS_ALONG 64
 
 static void
 handle_event (SipnatHandleOwner    *owner,
@@ -170,7 +179,8 @@ send_keepalive (SipnatFlow *self)
     {
     case SIPNAT_FLOW_STUN_SENT:
       SIPNAT_NOTE (NAT, "keep-alive STUN to %s", self->registrar_url);
-      if (self->kind == KEEPALIVE_STUN_TRYING)
+      if (self->kind == KEEPALIVE_STUN_TRYING &&
+          _sipnat_flow_stun_get_n_flows (self->stun) <= MAX_FLOWS_FOR_OPTIONS_ALONG)
         send_options (self);
       return;
     case SIPNAT_FLOW_STUN_NOT_YET:
@@ -205,13 +215,8 @@ stun_answered (gpointer             data,
       return;
 
     case SIPNAT_FLOW_STUN_REFUSED:
-      if (self->kind == KEEPALIVE_STUN_TRYING)
-        fall_back_to_options (self, "the registrar refused STUN");   /* an OPTIONS went along */
-      else
-        {
-          fall_back_to_options (self, "the registrar refused STUN");
-          send_options (self);
-        }
+      fall_back_to_options (self, "the registrar refused STUN");
+      send_options (self);   /* nothing if one went along and is in flight */
       return;
 
     case SIPNAT_FLOW_STUN_TIMEOUT:
@@ -219,6 +224,8 @@ stun_answered (gpointer             data,
       if (self->kind == KEEPALIVE_STUN_TRYING)
         {
           fall_back_to_options (self, "no STUN answer from the registrar");
+          if (_sipnat_flow_stun_get_n_flows (self->stun) > MAX_FLOWS_FOR_OPTIONS_ALONG)
+            send_options (self);   /* none went along */
           return;
         }
       if (++self->stun_timeouts >= MAX_STUN_TIMEOUTS)
@@ -232,23 +239,20 @@ stun_answered (gpointer             data,
 
 static void start_timer (SipnatFlow *self);
 
-static gboolean
+static void
 tick_cb (gpointer data)
 {
   SipnatFlow *self = data;
 
+  self->timer = NULL;   /* the scheduler is done with it */
   send_keepalive (self);
-  start_timer (self);   /* a fresh random interval; this source is gone */
-
-  return G_SOURCE_REMOVE;
+  start_timer (self);   /* a fresh random interval */
 }
 
 static void
 stop_timer (SipnatFlow *self)
 {
-  if (self->timer != NULL)
-    g_source_destroy (self->timer);
-  g_clear_pointer (&self->timer, g_source_unref);
+  _sipnat_scheduler_clear (_sipnat_stack_get_scheduler (self->stack), &self->timer);
 }
 
 /* RFC 5626 §4.4.1: each interval is drawn between 80 % and 100 % of the
@@ -263,9 +267,8 @@ start_timer (SipnatFlow *self)
   if (ms == 0 || is_stream (self) || self->nh == NULL)
     return;
 
-  self->timer = g_timeout_source_new (g_random_int_range (ms * 4 / 5, ms + 1));
-  g_source_set_callback (self->timer, tick_cb, self, NULL);
-  g_source_attach (self->timer, _sipnat_stack_get_context (self->stack));
+  self->timer = _sipnat_scheduler_add (_sipnat_stack_get_scheduler (self->stack),
+                                       _sipnat_scheduler_jitter (ms, 20), tick_cb, self);
 }
 
 /* Sofia gives a TCP connection a copy of the transport parameters when a
@@ -360,6 +363,7 @@ start_stun (SipnatFlow *self)
     fall_back_to_options (self, "the registrar URI has no host and port");
   else
     self->stun = _sipnat_flow_stun_new (_sipnat_stack_get_context (self->stack),
+                                        _sipnat_stack_get_scheduler (self->stack),
                                         _sipnat_stack_get_port (self->stack),
                                         url->url_host,
                                         (guint) g_ascii_strtoull (port, NULL, 10),

@@ -82,7 +82,11 @@ struct _SipnatRegistration
   GTask *register_task;
   GTask *unregister_task;
   GPtrArray *unregister_joiners;   /* more unregister_async calls meanwhile */
-  GSource *retry_source;
+  SipnatSchedulerTimer *retry_timer;   /* on retry_stack's scheduler */
+  SipnatStack *retry_stack;
+  gboolean register_in_flight;   /* a REGISTER of ours awaits its final answer */
+  gint64 keepalive_refresh_after; /* monotonic µs: no refresh for a failed keep-alive before */
+  guint keepalive_backoff_s;     /* doubles with each such refresh until a 2xx */
   GSource *apply_source;
   GSource *cancel_source;
   GSource *unregister_cancel_source;
@@ -137,6 +141,7 @@ void _sipnat_registration_send           (SipnatRegistration      *self);
 void _sipnat_registration_drop_handle    (SipnatRegistration      *self,
                                           gboolean                 unregister);
 void _sipnat_registration_stop_flow      (SipnatRegistration      *self);
+void _sipnat_registration_cancel_retry  (SipnatRegistration      *self);
 gboolean _sipnat_registration_start_unregister (SipnatRegistration *self,
                                                 GError            **error);
 void _sipnat_registration_setting_changed (SipnatRegistration     *self,

@@ -56,7 +56,7 @@ _sipnat_registration_attach (SipnatRegistration *self,
 gboolean
 _sipnat_registration_is_active (SipnatRegistration *self)
 {
-  return self->nh != NULL || self->retry_source != NULL || self->bound;
+  return self->nh != NULL || self->retry_timer != NULL || self->bound;
 }
 
 /* Removed, or the endpoint is going away: nothing is sent from now on
@@ -206,7 +206,7 @@ cancelled_cb (GCancellable *cancellable,
 
   /* Nothing more goes out: no failover or retry either. */
   g_clear_pointer (&self->cancel_source, g_source_unref);
-  _sipnat_clear_source (&self->retry_source);
+  _sipnat_registration_cancel_retry (self);
   _sipnat_registration_drop_handle (self, TRUE);
   _sipnat_registration_stop_flow (self);
   _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_NONE, error->message);
@@ -233,7 +233,7 @@ start_registering (SipnatRegistration *self,
                    GTask              *task,   /* (transfer full) */
                    GCancellable       *cancellable)
 {
-  _sipnat_clear_source (&self->retry_source);
+  _sipnat_registration_cancel_retry (self);
   self->register_task = task;
   watch_cancellable (self, cancellable);
 
@@ -397,7 +397,7 @@ sipnat_registration_unregister_async (SipnatRegistration  *self,
     }
 
   _sipnat_registration_enter (self);
-  _sipnat_clear_source (&self->retry_source);
+  _sipnat_registration_cancel_retry (self);
   cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                    _("Registration was cancelled"));
   _sipnat_registration_complete (self, &self->register_task, cancelled);

@@ -79,7 +79,7 @@ _sipnat_registration_network_changed (SipnatRegistration *self,
   SIPNAT_NOTE (REGISTRATION, "%s: network changed; re-registering from %s", self->name,
                _sipnat_stack_get_contact_host (self->stack));
 
-  _sipnat_clear_source (&self->retry_source);
+  _sipnat_registration_cancel_retry (self);
   _sipnat_registration_stop_flow (self);
   remember_stale_contact (self);
   g_clear_pointer (&self->contact_binding, sipnat_binding_free);

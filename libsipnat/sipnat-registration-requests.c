@@ -81,6 +81,7 @@ _sipnat_registration_drop_handle (SipnatRegistration *self,
 {
   nua_handle_t *nh = g_steal_pointer (&self->nh);
 
+  self->register_in_flight = FALSE;
   g_clear_pointer (&self->auth_header, g_free);
   _sipnat_registration_cancel_tls_check (self);
   g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);
@@ -127,30 +128,41 @@ _sipnat_registration_stop_flow (SipnatRegistration *self)
 /* ---------------------------------------------------------------------- */
 /* Failure and retry                                                      */
 
-static gboolean
+static void
 retry_cb (gpointer data)
 {
   SipnatRegistration *self = data;
   _sipnat_registration_enter (self);
 
-  g_clear_pointer (&self->retry_source, g_source_unref);
+  self->retry_timer = NULL;   /* the scheduler is done with it */
+  g_clear_pointer (&self->retry_stack, _sipnat_stack_unref);
   SIPNAT_NOTE (REGISTRATION, "%s: retrying", self->name);
   _sipnat_registration_send (self);
 
   _sipnat_registration_leave (self);
-  return G_SOURCE_REMOVE;
 }
 
+/* Retries go on the stack's one scheduler, not a GSource each. */
 static void
 schedule_retry (SipnatRegistration *self,
                 guint               delay_ms)
 {
-  if (self->retry_source != NULL)
+  if (self->retry_timer != NULL || self->stack == NULL)
     return;
 
-  self->retry_source = g_timeout_source_new (delay_ms);
-  g_source_set_callback (self->retry_source, retry_cb, self, NULL);
-  g_source_attach (self->retry_source, _sipnat_stack_get_context (self->stack));
+  self->retry_stack = _sipnat_stack_ref (self->stack);
+  self->retry_timer = _sipnat_scheduler_add (_sipnat_stack_get_scheduler (self->stack),
+                                             delay_ms, retry_cb, self);
+}
+
+void
+_sipnat_registration_cancel_retry (SipnatRegistration *self)
+{
+  if (self->retry_timer == NULL)
+    return;
+
+  _sipnat_scheduler_clear (_sipnat_stack_get_scheduler (self->retry_stack), &self->retry_timer);
+  g_clear_pointer (&self->retry_stack, _sipnat_stack_unref);
 }
 
 /* What waiting cannot mend is not retried: credentials, configuration,
@@ -352,6 +364,7 @@ issue_register (SipnatRegistration *self)
   g_autofree char *expires = g_strdup_printf ("%u", self->reg_timeout);
   gboolean own_digest = self->auth_header != NULL;
 
+  self->register_in_flight = TRUE;
   nua_register (self->nh,
                 NUTAG_REGISTRAR (self->registrar_url),
                 SIPTAG_CONTACT_STR (self->contacts_header),
@@ -621,6 +634,49 @@ follow_binding (SipnatRegistration *self)
     }
 }
 
+/* A final answer to a REGISTER of ours: none in flight any more; a 2xx
+ * ends the back-off of refreshes for failed keep-alives. */
+static void
+note_register_answered (SipnatRegistration   *self,
+                        const SipnatSipEvent *ev)
+{
+  self->register_in_flight = FALSE;
+  if (ev->event == nua_r_register && ev->status >= 200 && ev->status < 300)
+    {
+      self->keepalive_backoff_s = 0;
+      self->keepalive_refresh_after = 0;
+    }
+}
+
+/* Under overload keep-alive answers come late: each timeout must not add
+ * a REGISTER to those already late (a 408 storm). None while one is in
+ * flight, and after each, a back-off doubling from
+ * KEEPALIVE_BACKOFF_MIN_S to KEEPALIVE_BACKOFF_MAX_S until a 2xx. */
+#define KEEPALIVE_BACKOFF_MIN_S 4
+#define KEEPALIVE_BACKOFF_MAX_S 128
+
+static gboolean
+may_refresh_for_keepalive (SipnatRegistration *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->register_in_flight)
+    {
+      SIPNAT_NOTE (NAT, "%s: keep-alive failed; a REGISTER is in flight already", self->name);
+      return FALSE;
+    }
+  if (now < self->keepalive_refresh_after)
+    {
+      SIPNAT_NOTE (NAT, "%s: keep-alive failed; backing off", self->name);
+      return FALSE;
+    }
+
+  self->keepalive_backoff_s = CLAMP (self->keepalive_backoff_s * 2,
+                                     KEEPALIVE_BACKOFF_MIN_S, KEEPALIVE_BACKOFF_MAX_S);
+  self->keepalive_refresh_after = now + (gint64) _sipnat_scheduler_jitter (self->keepalive_backoff_s * 1000, 50) * 1000;
+  return TRUE;
+}
+
 static void
 start_flow (SipnatRegistration *self)
 {
@@ -649,7 +705,7 @@ _sipnat_registration_flow_answered (gpointer              data,
       follow_binding (self);
     }
   else if (self->state == SIPNAT_REGISTRATION_STATE_REGISTERED && self->register_task == NULL &&
-           self->auth_rounds == 0)
+           self->auth_rounds == 0 && may_refresh_for_keepalive (self))
     {
       /* No answer at all: the flow or the registrar may be gone. A
        * refresh finds out, and fails into the retry path if so. One at a
@@ -946,6 +1002,7 @@ _sipnat_registration_handle_event (SipnatHandleOwner    *owner,
   _sipnat_registration_enter (self);
   SIPNAT_NOTE (REGISTRATION, "%s: %s %d %s", self->name, nua_event_name (ev->event),
                ev->status, ev->phrase);
+  note_register_answered (self, ev);
 
   _sipnat_registration_set_status (self, ev->status, ev->phrase);
   g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);

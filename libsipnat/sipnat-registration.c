@@ -235,7 +235,7 @@ _sipnat_registration_set_error (SipnatRegistration *self,
 void
 _sipnat_registration_clear_sources (SipnatRegistration *self)
 {
-  _sipnat_clear_source (&self->retry_source);
+  _sipnat_registration_cancel_retry (self);
   _sipnat_clear_source (&self->cancel_source);
   _sipnat_clear_source (&self->apply_source);
   _sipnat_clear_source (&self->unregister_cancel_source);

@@ -9,6 +9,7 @@
 
 #pragma once
 
+#include "sipnat-scheduler-private.h"
 #include "sipnat-sofia-private.h"
 #include "sipnat-transport.h"
 
@@ -38,6 +39,7 @@ SipnatStack  *_sipnat_stack_ref              (SipnatStack              *self);
 void          _sipnat_stack_unref            (SipnatStack              *self);
 nua_t        *_sipnat_stack_get_nua          (SipnatStack              *self);
 GMainContext *_sipnat_stack_get_context      (SipnatStack              *self);
+SipnatScheduler *_sipnat_stack_get_scheduler (SipnatStack              *self);
 guint         _sipnat_stack_get_port         (SipnatStack              *self);
 const char   *_sipnat_stack_get_contact_host (SipnatStack              *self);
 guint         _sipnat_stack_get_transport_port (SipnatStack            *self,

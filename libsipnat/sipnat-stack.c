@@ -22,6 +22,7 @@
 #include "sipnat-dns-private.h"
 #include "sipnat-error.h"
 #include "sipnat-network-monitor-private.h"
+#include "sipnat-scheduler-private.h"
 #include "sipnat-stack-private.h"
 #include "sipnat-tls-trust-private.h"
 
@@ -37,6 +38,7 @@ struct _SipnatStack
   gpointer incoming_data;       /* NULL once shutting down */
 
   GHashTable *stream_keepalives;   /* who → ms */
+  SipnatScheduler *scheduler;      /* the registrations' timers */
   gboolean tcp_for_large_requests;
 
   guint port;
@@ -416,6 +418,7 @@ stack_free (SipnatStack *self)
   destroy_nua (self);
   g_main_context_unref (self->context);
   g_hash_table_unref (self->stream_keepalives);
+  g_clear_pointer (&self->scheduler, _sipnat_scheduler_free);
   g_free (self->contact_host);
   g_clear_pointer (&self->tls_trust, _sipnat_tls_trust_free);
   g_strfreev (self->bound_addresses);
@@ -456,6 +459,7 @@ _sipnat_stack_new (GMainContext              *context,
   g_atomic_ref_count_init (&self->ref_count);
   self->context = g_main_context_ref (context);
   self->stream_keepalives = g_hash_table_new (NULL, NULL);
+  self->scheduler = _sipnat_scheduler_new (context);
   self->tcp_for_large_requests = options->tcp_for_large_requests;
 
   /* Large requests leave over TCP even where only UDP is enabled: a NAT
@@ -670,6 +674,13 @@ GMainContext *
 _sipnat_stack_get_context (SipnatStack *self)
 {
   return self->context;
+}
+
+/* The one timer queue of the stack's registrations and flows. */
+SipnatScheduler *
+_sipnat_stack_get_scheduler (SipnatStack *self)
+{
+  return self->scheduler;
 }
 
 void
