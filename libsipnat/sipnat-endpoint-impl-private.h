@@ -70,4 +70,6 @@ void _sipnat_endpoint_emit_network_changed  (SipnatEndpoint *self,
                                              gboolean        available);
 SipnatNetworkMonitor *_sipnat_endpoint_get_network_monitor (SipnatEndpoint *self);
 
+char *_sipnat_endpoint_random_instance_id (void);
+
 G_END_DECLS
