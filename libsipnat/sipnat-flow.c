@@ -58,6 +58,7 @@ struct _SipnatFlow
   char *registrar_url;
   SipnatTransport transport;
   SipnatSchedulerTimer *timer;   /* on the stack's scheduler */
+  gint64 last_sent;             /* monotonic µs of the last keep-alive (or the start) */
   gboolean in_flight;
   gboolean stream_claimed;
 
@@ -169,6 +170,7 @@ fall_back_to_options (SipnatFlow *self,
 static void
 send_keepalive (SipnatFlow *self)
 {
+  self->last_sent = g_get_monotonic_time ();
   if (self->stun == NULL || self->kind == KEEPALIVE_OPTIONS)
     {
       send_options (self);
@@ -257,18 +259,25 @@ stop_timer (SipnatFlow *self)
 
 /* RFC 5626 §4.4.1: each interval is drawn between 80 % and 100 % of the
  * period, so that many flows do not send in bursts. Streams have their
- * own ping. */
+ * own ping. The interval counts from the last keep-alive: a period made
+ * shorter (keepalive_interval = auto) must not leave a gap longer than
+ * the old one. */
 static void
 start_timer (SipnatFlow *self)
 {
   guint ms = period (self) * 1000;
+  gint64 elapsed_ms;
+  guint interval_ms;
 
   stop_timer (self);
   if (ms == 0 || is_stream (self) || self->nh == NULL)
     return;
 
+  interval_ms = _sipnat_scheduler_jitter (ms, 20);
+  elapsed_ms = (g_get_monotonic_time () - self->last_sent) / 1000;
   self->timer = _sipnat_scheduler_add (_sipnat_stack_get_scheduler (self->stack),
-                                       _sipnat_scheduler_jitter (ms, 20), tick_cb, self);
+                                       elapsed_ms >= interval_ms ? 0 : interval_ms - elapsed_ms,
+                                       tick_cb, self);
 }
 
 /* Sofia gives a TCP connection a copy of the transport parameters when a
@@ -419,6 +428,7 @@ _sipnat_flow_start (SipnatFlow      *self,
                          TAG_END ());
   if (transport == SIPNAT_TRANSPORT_UDP)
     start_stun (self);
+  self->last_sent = g_get_monotonic_time ();
   start_timer (self);
 }
 

@@ -66,7 +66,10 @@ else
   not_ok "alice's call active before the move"; diag < "$STATE/alice.log"
 fi
 
-sleep 2
+# Audio flows both ways before the move (each side's media-stats counts
+# received RTP); the link then stays down 1.5 s on purpose: an outage.
+wait_for_line "$STATE/alice.log" '"rtp-received":[1-9]' 100
+wait_for_line "$STATE/bob.log" '"rtp-received":[1-9]' 100
 CHANGED_AT=
 if nl exec client ip link set eth0 down && sleep 1.5 && OUT=$(nl rebind 2>&1) &&
    nl exec client ip link set eth0 up &&
