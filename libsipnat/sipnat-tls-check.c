@@ -89,6 +89,19 @@ accept_certificate_cb (GTlsConnection       *conn,
   return flags == 0;
 }
 
+/* The TCP connection is closed at once, without a TLS close_notify:
+ * GIO sends that from a worker thread, which could outlive the check
+ * (and the process). Nothing was ever sent on the connection. */
+static void
+close_base_stream (GTlsConnection *tls)
+{
+  g_autoptr(GIOStream) base = NULL;
+
+  g_object_get (tls, "base-io-stream", &base, NULL);
+  if (base != NULL)
+    g_io_stream_close (base, NULL, NULL);
+}
+
 static void
 handshake_cb (GObject      *source,
               GAsyncResult *result,
@@ -103,7 +116,7 @@ handshake_cb (GObject      *source,
     {
       if (c->peer == NULL)
         g_set_object (&c->peer, g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (source)));
-      g_io_stream_close_async (G_IO_STREAM (source), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      close_base_stream (G_TLS_CONNECTION (source));
       g_task_return_int (task, c->flags);
       return;
     }
