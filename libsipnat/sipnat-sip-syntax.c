@@ -537,6 +537,24 @@ _sipnat_check_user (const char  *user,
   return TRUE;
 }
 
+/* A host (domain or address) checked, the error's @format naming the
+ * setting: its first %s is the value as shown, its second the reason. */
+static gboolean
+check_host (const char  *host,
+            const char  *format,
+            GError     **error)
+{
+  g_autofree char *reason = host_problem (host, strlen (host));
+  g_autofree char *value = NULL;
+
+  if (reason == NULL)
+    return TRUE;
+
+  value = shown (host, strlen (host));
+  g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG, format, value, reason);
+  return FALSE;
+}
+
 /*
  * _sipnat_check_domain:
  * @domain: the domain of the address of record
@@ -550,21 +568,9 @@ gboolean
 _sipnat_check_domain (const char  *domain,
                       GError     **error)
 {
-  g_autofree char *reason = NULL;
-
   g_return_val_if_fail (domain != NULL, FALSE);
 
-  reason = host_problem (domain, strlen (domain));
-  if (reason != NULL)
-    {
-      g_autofree char *value = shown (domain, strlen (domain));
-
-      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
-                   _("Invalid domain “%s”: %s"), value, reason);
-      return FALSE;
-    }
-
-  return TRUE;
+  return check_host (domain, _("Invalid domain “%s”: %s"), error);
 }
 
 /*
@@ -580,21 +586,9 @@ gboolean
 _sipnat_check_public_address (const char  *address,
                               GError     **error)
 {
-  g_autofree char *reason = NULL;
-
   g_return_val_if_fail (address != NULL, FALSE);
 
-  reason = host_problem (address, strlen (address));
-  if (reason != NULL)
-    {
-      g_autofree char *value = shown (address, strlen (address));
-
-      g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG,
-                   _("Invalid public address “%s”: %s"), value, reason);
-      return FALSE;
-    }
-
-  return TRUE;
+  return check_host (address, _("Invalid public address “%s”: %s"), error);
 }
 
 /* The problem with a text that goes into a header, or NULL. */
