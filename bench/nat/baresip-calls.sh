@@ -52,6 +52,9 @@ NATLAB=$ROOT/tests/nat/natlab.sh
 KAMAILIO_TEMPLATE=$ROOT/tests/servers/kamailio.cfg.in
 PYTHON=/usr/bin/python3
 PATH=$PATH:/usr/sbin:/sbin
+BENCH_NAME=baresip-calls
+# shellcheck source=bench-lib.sh
+. "$HERE/bench-lib.sh"
 # shellcheck source=../../tests/nat/baresip-lib.sh
 . "$ROOT/tests/nat/baresip-lib.sh"
 
@@ -60,8 +63,6 @@ ROWS="cone symmetric double"
 MEDIA_NAT=turn
 KEEP_LOGS=0
 
-log() { echo "baresip-calls: $*" >&2; }
-die() { log "$*"; exit 1; }
 usage() { sed -n '/^# Usage:/,/^#   --keep-logs/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
@@ -80,29 +81,10 @@ case $MEDIA_NAT in turn|stun) ;; *) die "--media-nat: turn or stun" ;; esac
 for row in $ROWS; do
   case $row in cone|symmetric|double) ;; *) die "unknown row '$row' (cone, symmetric, double)" ;; esac
 done
-[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, nftables)"
+need_root
 ! missing=$(baresip_missing) || die "$missing"
 
-WORK=$(mktemp -d /tmp/sipnat-baresip-calls.XXXXXX)
-STATE=
-
-cleanup() {
-  local status=$?
-  trap - EXIT TERM INT HUP
-  [ -z "$STATE" ] || "$NATLAB" --state "$STATE" down >/dev/null 2>&1
-  if [ "$KEEP_LOGS" = 1 ]; then
-    log "logs kept in $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-trap 'exit 129' HUP
-
-nl() { "$NATLAB" --state "$STATE" "$@"; }
+bench_start baresip-calls
 
 # pid_running PID: not gone and not a zombie.
 pid_running() {

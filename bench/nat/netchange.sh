@@ -39,6 +39,9 @@ NATLAB=$ROOT/tests/nat/natlab.sh
 KAMAILIO_TEMPLATE=$ROOT/tests/servers/kamailio.cfg.in
 TOOL=${SIPNAT_TOOL:-$ROOT/${SIPNAT_BUILDDIR:-_build}/tools/sipnat}
 PATH=$PATH:/usr/sbin:/sbin
+BENCH_NAME=netchange.sh
+# shellcheck source=bench-lib.sh
+. "$HERE/bench-lib.sh"
 
 ROUNDS=3
 LIMIT=120
@@ -73,85 +76,13 @@ for c in $CLIENTS; do
   case $c in libsipnat|baresip|linphonec) ;; *) echo "netchange.sh: unknown client '$c'" >&2; exit 2 ;; esac
 done
 
-log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
-die() { log "netchange.sh: $*"; exit 1; }
+need_root
+need_tools ip nft conntrack kamailio python3
+# shellcheck disable=SC2086
+need_clients $CLIENTS
 
-[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, nftables)"
-for tool in ip nft conntrack kamailio python3; do
-  command -v "$tool" >/dev/null 2>&1 || die "$tool not installed (sudo bash .ci/install-deps)"
-done
-for c in $CLIENTS; do
-  case $c in
-    libsipnat) [ -x "$TOOL" ] || die "$TOOL not built (meson compile -C _build)" ;;
-    baresip) command -v baresip >/dev/null || die "baresip not installed (apt-get install baresip-core)" ;;
-    linphonec) command -v linphonec >/dev/null || die "linphonec not installed (apt-get install linphone-cli)" ;;
-  esac
-done
-
-WORK=$(mktemp -d /tmp/sipnat-netchange.XXXXXX)
-CHILDREN=()
+bench_start netchange
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-
-cleanup() {
-  local status=$? pid st
-  trap - EXIT TERM INT HUP
-  for pid in "${CHILDREN[@]}"; do
-    kill -TERM -- "-$pid" 2>/dev/null || true
-  done
-  for pid in "${CHILDREN[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  for st in "$WORK"/*/; do
-    [ -f "$st/natlab.env" ] && "$NATLAB" --state "$st" down >/dev/null 2>&1
-  done
-  if [ "$KEEP_LOGS" = 1 ]; then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-trap 'exit 129' HUP
-
-now() { echo "$EPOCHREALTIME"; }
-since() { awk -v a="$EPOCHREALTIME" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
-
-# wait_for FILE REGEX SECONDS
-wait_for() {
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do
-    grep -aqE -- "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-# The nat-aware Kamailio of compare.sh: nathelper's fix_nated_register()
-# (requests go to the source of the REGISTER) and RFC 5626 outbound.
-write_nat_aware_template() {
-  local out=$1 content
-  content=$(<"$KAMAILIO_TEMPLATE")
-  for anchor in 'loadmodule "registrar.so"' 'modparam("registrar", "max_contacts", 0)' '  save("location");'; do
-    [[ $content == *"$anchor"* ]] || die "$KAMAILIO_TEMPLATE: '$anchor' not found"
-  done
-  content=${content/'loadmodule "registrar.so"'/'loadmodule "registrar.so"
-loadmodule "nathelper.so"'}
-  content=${content/'modparam("registrar", "max_contacts", 0)'/"modparam(\"registrar\", \"max_contacts\", 0)
-modparam(\"nathelper\", \"received_avp\", \"\$avp(RECEIVED)\")
-modparam(\"registrar\", \"received_avp\", \"\$avp(RECEIVED)\")
-modparam(\"registrar\", \"outbound_mode\", 1)
-modparam(\"registrar\", \"flow_timer\", $KEEPALIVE)"}
-  content=${content/'  save("location");'/'  fix_nated_register();
-  save("location");'}
-  printf '%s\n' "$content" > "$out"
-}
-
-client_user() {
-  case $1 in libsipnat) echo alice ;; baresip) echo bob ;; linphonec) echo carol ;; esac
-}
-
-client_tag() {
-  case $1 in libsipnat) echo s ;; baresip) echo b ;; linphonec) echo l ;; esac
-}
 
 client_version() {
   case $1 in

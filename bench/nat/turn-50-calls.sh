@@ -39,14 +39,15 @@ BUILDDIR=${SIPNAT_BUILDDIR:-$ROOT/_build}
 BENCH=$BUILDDIR/bench/bench-calls
 PYTHON=/usr/bin/python3
 PATH=$PATH:/usr/sbin:/sbin
+BENCH_NAME=turn-50-calls
+# shellcheck source=bench-lib.sh
+. "$HERE/bench-lib.sh"
 
 COUNT=50
 CALL_SECONDS=10
 RUNS=1
 KEEP_LOGS=0
 
-log() { echo "turn-50-calls: $*" >&2; }
-die() { log "$*"; exit 1; }
 usage() { sed -n '/^# Usage:/,/^#   --keep-logs/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
@@ -63,41 +64,12 @@ done
 [[ $COUNT =~ ^[1-9][0-9]*$ ]] || die "--count: a whole number > 0"
 [[ $CALL_SECONDS =~ ^[1-9][0-9]*$ ]] || die "--seconds: whole seconds > 0"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs: a whole number > 0"
-[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, nftables)"
+need_root
 [ -x "$BENCH" ] || die "no $BENCH: build first (meson compile -C $BUILDDIR)"
 command -v kamailio >/dev/null 2>&1 || die "kamailio not installed"
 command -v turnserver >/dev/null 2>&1 || die "coturn (turnserver) not installed"
 
-WORK=$(mktemp -d /tmp/sipnat-turn-50-calls.XXXXXX)
-STATE=
-
-cleanup() {
-  local status=$?
-  trap - EXIT TERM INT HUP
-  [ -z "$STATE" ] || "$NATLAB" --state "$STATE" down >/dev/null 2>&1
-  if [ "$KEEP_LOGS" = 1 ]; then
-    log "logs kept in $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-trap 'exit 129' HUP
-
-nl() { "$NATLAB" --state "$STATE" "$@"; }
-
-# wait_for FILE REGEX SECONDS
-wait_for() {
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do
-    grep -aqE -- "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
+bench_start turn-50-calls
 
 # write_config FILE USER PASSWORD LOCAL_IP [NAT LINES]: as test-nat-calls.sh.
 write_config() {
