@@ -148,6 +148,24 @@ check_utf8 (const char  *data,
   return FALSE;
 }
 
+/* What both forms do first: a NULL @data is empty, a negative @len
+ * means NUL-terminated, @origin is named for messages, and the text must
+ * be UTF-8. */
+static gboolean
+open_input (const char **data,
+            gssize      *len,
+            const char **origin,
+            GError     **error)
+{
+  if (*data == NULL)
+    *data = "";
+  if (*len < 0)
+    *len = strlen (*data);
+  *origin = display_origin (*origin);
+
+  return check_utf8 (*data, *len, *origin, error);
+}
+
 static guint
 count_segments (const char *key)
 {
@@ -285,13 +303,7 @@ _sipnat_config_read_key_file_data (const char  *data,
   g_return_val_if_fail (data != NULL || len == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (data == NULL)
-    data = "";
-  if (len < 0)
-    len = strlen (data);
-  origin = display_origin (origin);
-
-  if (!check_utf8 (data, len, origin, error))
+  if (!open_input (&data, &len, &origin, error))
     return NULL;
 
   settings = settings_new ();
@@ -697,13 +709,7 @@ _sipnat_config_read_xml_data (const char  *data,
   g_return_val_if_fail (data != NULL || len == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (data == NULL)
-    data = "";
-  if (len < 0)
-    len = strlen (data);
-  origin = display_origin (origin);
-
-  if (!check_utf8 (data, len, origin, error))
+  if (!open_input (&data, &len, &origin, error))
     return NULL;
 
   settings = settings_new ();
