@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <glib/gstdio.h>
+
 #include "sipnat-test-utils.h"
 
 #define POLL_INTERVAL_MS 50
@@ -393,4 +395,48 @@ sipnat_test_socket_port (GSocket *socket)
   g_autoptr(GSocketAddress) address = g_socket_get_local_address (socket, NULL);
 
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+}
+
+/* A port of 127.0.0.1 free for both UDP and TCP right now (for a server
+ * the test starts: it binds it a moment later). */
+guint
+sipnat_test_free_port (void)
+{
+  for (guint tries = 0; tries < 50; tries++)
+    {
+      g_autoptr(GSocket) udp = sipnat_test_loopback_socket ();
+      g_autoptr(GSocket) tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                             G_SOCKET_PROTOCOL_TCP, NULL);
+      guint port = sipnat_test_socket_port (udp);
+      g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string ("127.0.0.1", port);
+
+      if (port >= 1024 && port <= 49000 &&
+          tcp != NULL && g_socket_bind (tcp, address, FALSE, NULL))
+        return port;
+    }
+  g_error ("no free port on 127.0.0.1");
+}
+
+/* Removes @path, a file or a directory with everything in it (symbolic
+ * links are removed, never followed). */
+void
+sipnat_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (g_file_test (path, G_FILE_TEST_IS_SYMLINK) || !g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_unlink (path);
+      return;
+    }
+
+  dir = g_dir_open (path, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      sipnat_test_remove_tree (child);
+    }
+  g_rmdir (path);
 }

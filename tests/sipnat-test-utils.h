@@ -108,5 +108,7 @@ void     sipnat_test_send_to         (GSocket        *from,
                                       gsize           len);
 GSocket *sipnat_test_loopback_socket (void);
 guint    sipnat_test_socket_port     (GSocket        *socket);
+guint    sipnat_test_free_port       (void);
+void     sipnat_test_remove_tree     (const char     *path);
 
 G_END_DECLS

@@ -8,211 +8,32 @@
  */
 
 #include <dlfcn.h>
-#include <signal.h>
 #include <string.h>
 
-#include <glib/gstdio.h>
-
 #include "sipnat-ice-private.h"
+#include "sipnat-test-coturn.h"
 #include "sipnat-test-utils.h"
-
-#define TURN_USER "natlab"
-#define TURN_PASSWORD "natlabpw"
-#define TURN_REALM "natlab.test"
 
 #define GATHER_TIMEOUT_MS sipnat_test_deadline_ms (SIPNAT_ICE_GATHER_TIMEOUT_MS)
 
 /* ---- a coturn started once for the TURN cases, killed at exit ---- */
 
-typedef struct {
-  GSubprocess *process;
-  char *dir;
-  guint port;          /* UDP and TCP */
-  guint tls_port;
-  char *cert;
-} Coturn;
+static SipnatTestCoturn *coturn;
 
-static Coturn coturn;
-static gboolean coturn_failed;
-
-static gboolean
-require_servers (void)
-{
-  return g_strcmp0 (g_getenv ("SIPNAT_REQUIRE_NETNS"), "1") == 0;
-}
-
-/* A port free for both UDP and TCP on 127.0.0.1 right now. */
-static guint
-free_port (void)
-{
-  for (int tries = 0; tries < 50; tries++)
-    {
-      g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-      g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-      g_autoptr(GSocket) udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                             G_SOCKET_PROTOCOL_UDP, NULL);
-      g_autoptr(GSocket) tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                             G_SOCKET_PROTOCOL_TCP, NULL);
-      g_autoptr(GSocketAddress) bound = NULL;
-      g_autoptr(GSocketAddress) same = NULL;
-      guint port;
-
-      g_assert_nonnull (udp);
-      g_assert_nonnull (tcp);
-      if (!g_socket_bind (udp, any, FALSE, NULL))
-        continue;
-      bound = g_socket_get_local_address (udp, NULL);
-      port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-      same = g_inet_socket_address_new (lo, port);
-      if (port < 1024 || port > 49000 || !g_socket_bind (tcp, same, FALSE, NULL))
-        continue;
-      return port;
-    }
-  g_error ("no free loopback port");
-}
-
-static gboolean
-tcp_port_open (guint port)
-{
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (lo, port);
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-
-  return socket != NULL && g_socket_connect (socket, address, NULL, NULL);
-}
-
-static gboolean
-make_certificate (const char  *dir,
-                  GError     **error)
-{
-  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
-  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
-  const char *argv[] = {
-    "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-    "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-    "-addext", "subjectAltName=IP:127.0.0.1",
-    "-keyout", key, "-out", cert, NULL,
-  };
-  g_autoptr(GSubprocess) openssl = NULL;
-
-  openssl = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                               G_SUBPROCESS_FLAGS_STDERR_SILENCE, error);
-  if (openssl == NULL || !g_subprocess_wait_check (openssl, NULL, error))
-    return FALSE;
-  coturn.cert = g_steal_pointer (&cert);
-  return TRUE;
-}
-
-static void
-coturn_stop (void)
-{
-  if (coturn.process != NULL)
-    {
-      gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-      g_subprocess_send_signal (coturn.process, SIGTERM);
-      /* The identifier goes once GLib's worker thread has reaped it. */
-      while (g_subprocess_get_identifier (coturn.process) != NULL &&
-             g_get_monotonic_time () < deadline)
-        g_usleep (10 * G_TIME_SPAN_MILLISECOND);
-      if (g_get_monotonic_time () >= deadline)
-        g_subprocess_force_exit (coturn.process);
-      g_subprocess_wait (coturn.process, NULL, NULL);
-      g_clear_object (&coturn.process);
-    }
-  if (coturn.dir != NULL)
-    {
-      g_autoptr(GDir) dir = g_dir_open (coturn.dir, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *path = g_build_filename (coturn.dir, name, NULL);
-          g_unlink (path);
-        }
-      g_rmdir (coturn.dir);
-      g_clear_pointer (&coturn.dir, g_free);
-    }
-  g_clear_pointer (&coturn.cert, g_free);
-}
-
-/* Starts coturn on 127.0.0.1 (once per run); FALSE with the test skipped
- * when turnserver or openssl is not installed (a failure under
- * SIPNAT_REQUIRE_NETNS=1). */
+/* FALSE with the test skipped when coturn is not installed (a failure
+ * under SIPNAT_REQUIRE_NETNS=1). */
 static gboolean
 coturn_start (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *turnserver = NULL;
-  g_autofree char *openssl = NULL;
-  g_autofree char *port = NULL;
-  g_autofree char *tls_port = NULL;
-  g_autofree char *key = NULL;
-  g_autofree char *userdb = NULL;
-  g_autofree char *log = NULL;
-  gint64 deadline;
 
-  if (coturn.process != NULL)
+  if (coturn != NULL)
     return TRUE;
-  g_assert_false (coturn_failed);
 
-  turnserver = g_find_program_in_path ("turnserver");
-  if (turnserver == NULL && g_file_test ("/usr/bin/turnserver", G_FILE_TEST_IS_EXECUTABLE))
-    turnserver = g_strdup ("/usr/bin/turnserver");
-  openssl = g_find_program_in_path ("openssl");
-  if (turnserver == NULL || openssl == NULL)
-    {
-      if (require_servers ())
-        g_error ("turnserver or openssl is missing and SIPNAT_REQUIRE_NETNS=1");
-      g_test_skip ("turnserver (coturn) or openssl is not installed");
-      return FALSE;
-    }
-
-  coturn.dir = g_dir_make_tmp ("sipnat-test-ice-XXXXXX", &error);
+  coturn = sipnat_test_coturn_start (&error);
+  if (sipnat_test_skip_if_missing (error))
+    return FALSE;
   g_assert_no_error (error);
-  if (!make_certificate (coturn.dir, &error))
-    g_error ("openssl could not make a certificate: %s", error->message);
-
-  coturn.port = free_port ();
-  do
-    coturn.tls_port = free_port ();
-  while (coturn.tls_port == coturn.port);
-  port = g_strdup_printf ("%u", coturn.port);
-  tls_port = g_strdup_printf ("%u", coturn.tls_port);
-  key = g_build_filename (coturn.dir, "key.pem", NULL);
-  userdb = g_build_filename (coturn.dir, "turndb", NULL);
-  log = g_build_filename (coturn.dir, "turnserver.log", NULL);
-
-  {
-    const char *argv[] = {
-      turnserver, "-n",
-      "--listening-ip", "127.0.0.1", "--relay-ip", "127.0.0.1",
-      "--listening-port", port, "--tls-listening-port", tls_port,
-      "--alt-listening-port", "0", "--alt-tls-listening-port", "0",
-      "--lt-cred-mech", "--realm", TURN_REALM, "--user", TURN_USER ":" TURN_PASSWORD,
-      "--userdb", userdb, "--allow-loopback-peers", "--no-multicast-peers",
-      "--cert", coturn.cert, "--pkey", key, "--no-dtls", "--no-cli",
-      "--log-file", log, "--simple-log", NULL,
-    };
-
-    coturn.process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
-  }
-  g_assert_no_error (error);
-
-  deadline = g_get_monotonic_time () + sipnat_test_deadline_ms (10000) * G_TIME_SPAN_MILLISECOND;
-  while (!(tcp_port_open (coturn.port) && tcp_port_open (coturn.tls_port)))
-    {
-      if (g_subprocess_get_identifier (coturn.process) == NULL)
-        g_error ("turnserver exited during start-up (log: %s)", log);
-      if (g_get_monotonic_time () > deadline)
-        g_error ("turnserver did not listen on 127.0.0.1:%u/%u in time (log: %s)",
-                 coturn.port, coturn.tls_port, log);
-      g_usleep (20 * G_TIME_SPAN_MILLISECOND);
-    }
-  g_test_message ("coturn pid %s on 127.0.0.1:%u (TLS %u)",
-                  g_subprocess_get_identifier (coturn.process), coturn.port, coturn.tls_port);
   return TRUE;
 }
 
@@ -227,7 +48,7 @@ policy_with_turn (SipnatRelayType  type,
 
   sipnat_nat_policy_set_turn_server (policy, "127.0.0.1");
   sipnat_nat_policy_set_turn_server_port (policy, port);
-  sipnat_nat_policy_set_turn_user_name (policy, TURN_USER);
+  sipnat_nat_policy_set_turn_user_name (policy, SIPNAT_TEST_TURN_USER);
   sipnat_nat_policy_set_turn_password (policy, password);
   sipnat_nat_policy_set_turn_relay_type (policy, type);
   return policy;
@@ -600,7 +421,7 @@ test_ice_stun_unreachable (void)
   gint64 ms;
 
   sipnat_nat_policy_set_stun_server (policy, "127.0.0.1");
-  sipnat_nat_policy_set_stun_server_port (policy, free_port ());
+  sipnat_nat_policy_set_stun_server_port (policy, sipnat_test_free_port ());
   ice = new_ice (policy, TRUE, FALSE);
   ms = gather (ice, &error);
   g_assert_no_error (error);
@@ -738,7 +559,7 @@ test_ice_no_answer (void)
   gather (ice, &error);
   g_assert_no_error (error);
   g_ptr_array_add (candidates, g_strdup_printf ("candidate:1 1 UDP 2130706431 127.0.0.1 %u typ host",
-                                                free_port ()));
+                                                sipnat_test_free_port ()));
   start = g_get_monotonic_time ();
   g_assert_true (_sipnat_ice_set_remote (ice, "abcd", "0123456789012345678901",
                                          candidates, &error));
@@ -798,7 +619,7 @@ test_ice_close_while_gathering (void)
 
   /* A silent STUN server keeps gathering going. */
   sipnat_nat_policy_set_stun_server (policy, "127.0.0.1");
-  sipnat_nat_policy_set_stun_server_port (policy, free_port ());
+  sipnat_nat_policy_set_stun_server_port (policy, sipnat_test_free_port ());
   ice = new_ice (policy, FALSE, FALSE);
   _sipnat_ice_gather_async (ice, NULL, gather_cb, &r);
   g_assert_cmpint (_sipnat_ice_get_state (ice), ==, SIPNAT_ICE_STATE_GATHERING);
@@ -820,7 +641,7 @@ test_ice_gather_cancelled (void)
   SipnatIce *ice;
 
   sipnat_nat_policy_set_stun_server (policy, "127.0.0.1");
-  sipnat_nat_policy_set_stun_server_port (policy, free_port ());
+  sipnat_nat_policy_set_stun_server_port (policy, sipnat_test_free_port ());
   ice = new_ice (policy, FALSE, FALSE);
   _sipnat_ice_gather_async (ice, cancellable, gather_cb, &r);
   g_cancellable_cancel (cancellable);
@@ -845,7 +666,7 @@ test_ice_check_timeout (void)
   g_assert_no_error (error);
   _sipnat_ice_set_check_timeout (ice, 1000);
   g_ptr_array_add (candidates, g_strdup_printf ("candidate:1 1 UDP 2130706431 127.0.0.1 %u typ host",
-                                                free_port ()));
+                                                sipnat_test_free_port ()));
   g_signal_connect (ice, "state-changed", G_CALLBACK (count_signal), &states);
   start = g_get_monotonic_time ();
   g_assert_true (_sipnat_ice_set_remote (ice, "abcd", "0123456789012345678901",
@@ -953,7 +774,7 @@ static void
 trust_test_certificate (SipnatIce *ice)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GTlsDatabase) database = g_tls_file_database_new (coturn.cert, &error);
+  g_autoptr(GTlsDatabase) database = g_tls_file_database_new (coturn->cert, &error);
 
   g_assert_no_error (error);
   _sipnat_ice_set_tls_database (ice, database);
@@ -962,7 +783,7 @@ trust_test_certificate (SipnatIce *ice)
 static guint
 turn_port_for (SipnatRelayType type)
 {
-  return type == SIPNAT_RELAY_TYPE_TLS ? coturn.tls_port : coturn.port;
+  return type == SIPNAT_RELAY_TYPE_TLS ? coturn->tls_port : coturn->port;
 }
 
 /* Both sides relay-only through coturn over @type: both CONNECTED on a
@@ -984,7 +805,7 @@ relay_both_ways (SipnatRelayType       type,
 
   if (!coturn_start ())
     return;
-  policy = policy_with_turn (type, TURN_PASSWORD, turn_port_for (type));
+  policy = policy_with_turn (type, SIPNAT_TEST_TURN_PASSWORD, turn_port_for (type));
   server = g_strdup_printf ("127.0.0.1:%u", turn_port_for (type));
   a = new_ice (policy, TRUE, TRUE);
   b = new_ice (policy, FALSE, TRUE);
@@ -1056,7 +877,7 @@ test_ice_relay_tls_untrusted (void)
 
   if (!coturn_start ())
     return;
-  policy = policy_with_turn (SIPNAT_RELAY_TYPE_TLS, TURN_PASSWORD, coturn.tls_port);
+  policy = policy_with_turn (SIPNAT_RELAY_TYPE_TLS, SIPNAT_TEST_TURN_PASSWORD, coturn->tls_port);
   a = new_ice (policy, TRUE, TRUE);
   b = new_ice (NULL, FALSE, FALSE);
   gather (a, &error);
@@ -1086,9 +907,9 @@ test_ice_relay_optional (void)
 
   if (!coturn_start ())
     return;
-  policy = policy_with_turn (SIPNAT_RELAY_TYPE_UDP, TURN_PASSWORD, coturn.port);
+  policy = policy_with_turn (SIPNAT_RELAY_TYPE_UDP, SIPNAT_TEST_TURN_PASSWORD, coturn->port);
   sipnat_nat_policy_set_stun_server (policy, "127.0.0.1");
-  sipnat_nat_policy_set_stun_server_port (policy, coturn.port);
+  sipnat_nat_policy_set_stun_server_port (policy, coturn->port);
   a = new_ice (policy, TRUE, FALSE);
   b = new_ice (NULL, FALSE, FALSE);
 
@@ -1134,7 +955,7 @@ test_ice_stun_coturn (void)
   if (!coturn_start ())
     return;
   sipnat_nat_policy_set_stun_server (policy, "127.0.0.1");
-  sipnat_nat_policy_set_stun_server_port (policy, coturn.port);
+  sipnat_nat_policy_set_stun_server_port (policy, coturn->port);
   ice = new_ice (policy, TRUE, FALSE);
   ms = gather (ice, &error);
   g_assert_no_error (error);
@@ -1158,7 +979,7 @@ relay_fails (const char *password,
   guint states = 0;
   gint64 ms;
 
-  if (coturn.cert != NULL)
+  if (coturn->cert != NULL)
     trust_test_certificate (ice);
   g_signal_connect (ice, "state-changed", G_CALLBACK (count_signal), &states);
   ms = gather (ice, &error);
@@ -1177,13 +998,13 @@ static void
 test_ice_relay_wrong_password (void)
 {
   if (coturn_start ())
-    relay_fails ("wrong-password", coturn.port);
+    relay_fails ("wrong-password", coturn->port);
 }
 
 static void
 test_ice_relay_unreachable (void)
 {
-  relay_fails (TURN_PASSWORD, free_port ());
+  relay_fails (SIPNAT_TEST_TURN_PASSWORD, sipnat_test_free_port ());
 }
 
 static void
@@ -1192,7 +1013,7 @@ test_ice_relay_no_server (void)
   g_autoptr(SipnatIce) ice = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_autoptr(SipnatNatPolicy) policy = policy_with_turn (SIPNAT_RELAY_TYPE_UDP, TURN_PASSWORD,
+  g_autoptr(SipnatNatPolicy) policy = policy_with_turn (SIPNAT_RELAY_TYPE_UDP, SIPNAT_TEST_TURN_PASSWORD,
                                                         SIPNAT_DEFAULT_STUN_PORT);
 
   ice = new_ice (NULL, TRUE, TRUE);
@@ -1218,7 +1039,7 @@ test_ice_relay_fallback (void)
 
   if (!coturn_start ())
     return;
-  policy = policy_with_turn (SIPNAT_RELAY_TYPE_UDP, TURN_PASSWORD, coturn.tls_port);
+  policy = policy_with_turn (SIPNAT_RELAY_TYPE_UDP, SIPNAT_TEST_TURN_PASSWORD, coturn->tls_port);
   ice = new_ice (policy, TRUE, TRUE);
   ms = gather (ice, &error);
   g_assert_no_error (error);
@@ -1264,6 +1085,6 @@ main (int    argc,
   g_test_add_func ("/ice/relay/fallback", test_ice_relay_fallback);
 
   ret = g_test_run ();
-  coturn_stop ();
+  g_clear_pointer (&coturn, sipnat_test_coturn_stop);
   return ret;
 }

@@ -6,12 +6,12 @@
  */
 
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <string.h>
 #include <stun/stunagent.h>
 #include <stun/usages/bind.h>
 
 #include "sipnat-rtp-socket-private.h"
+#include "sipnat-test-coturn.h"
 #include "sipnat-test-utils.h"
 
 /* ---------------------------------------------------------- STUN */
@@ -59,24 +59,6 @@ discover (SipnatRtpSocket *socket,
   d->elapsed_us = g_get_monotonic_time () - start;
 }
 
-/* A free UDP port on loopback (also free for TCP, for coturn). */
-static guint
-free_port (void)
-{
-  for (guint tries = 0; tries < 20; tries++)
-    {
-      g_autoptr(GSocket) udp = sipnat_test_loopback_socket ();
-      g_autoptr(GSocket) tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                             G_SOCKET_PROTOCOL_TCP, NULL);
-      guint port = sipnat_test_socket_port (udp);
-      g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string ("127.0.0.1", port);
-
-      if (tcp != NULL && g_socket_bind (tcp, address, FALSE, NULL))
-        return port;
-    }
-  g_assert_not_reached ();
-}
-
 /* Whether a STUN server answers a Binding request on 127.0.0.1:@port. */
 static gboolean
 stun_answers (gpointer data)
@@ -101,64 +83,19 @@ stun_answers (gpointer data)
 }
 
 static void
-remove_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (path, name, NULL);
-
-      g_unlink (file);
-    }
-  g_rmdir (path);
-}
-
-static void
 test_stun_coturn (void)
 {
-  g_autofree char *turnserver = g_strdup (g_getenv ("SIPNAT_TURNSERVER"));
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(SipnatTestCoturn) coturn = NULL;
   g_autoptr(SipnatRtpSocket) socket = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *port_text = NULL;
-  g_autofree char *pidfile = NULL;
-  g_autofree char *userdb = NULL;
-  g_autofree char *log = NULL;
   Discovered d = { 0, };
   guint port;
 
-  if (turnserver == NULL)
-    turnserver = g_find_program_in_path ("turnserver");
-  if (turnserver == NULL && g_file_test ("/usr/bin/turnserver", G_FILE_TEST_IS_EXECUTABLE))
-    turnserver = g_strdup ("/usr/bin/turnserver");
-  if (turnserver == NULL)
-    {
-      error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "turnserver (coturn) not installed");
-      sipnat_test_skip_if_missing (error);
-      return;
-    }
-
-  dir = g_dir_make_tmp ("sipnat-coturn-XXXXXX", &error);
+  coturn = sipnat_test_coturn_start (&error);
+  if (sipnat_test_skip_if_missing (error))
+    return;
   g_assert_no_error (error);
-  pidfile = g_build_filename (dir, "turnserver.pid", NULL);
-  userdb = g_build_filename (dir, "turndb", NULL);
-  log = g_build_filename (dir, "turnserver.log", NULL);
-  port = free_port ();
-  port_text = g_strdup_printf ("%u", port);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  server = g_subprocess_launcher_spawn (launcher, &error, turnserver, "-n",
-                                        "--listening-ip", "127.0.0.1",
-                                        "--listening-port", port_text,
-                                        "--no-tls", "--no-dtls", "--no-cli",
-                                        "--pidfile", pidfile, "--userdb", userdb,
-                                        "--log-file", log, "--simple-log", NULL);
-  g_assert_no_error (error);
+  port = coturn->port;
   sipnat_test_wait_until_full (stun_answers, GUINT_TO_POINTER (port), 10000,
                                "coturn answers STUN");
 
@@ -183,9 +120,6 @@ test_stun_coturn (void)
     }
   discovered_clear (&d);
 
-  g_subprocess_send_signal (server, SIGTERM);
-  g_subprocess_wait (server, NULL, NULL);
-  remove_dir (dir);
 }
 
 /* A server that never answers: three requests (0, 0.5 and 1.5 s), all

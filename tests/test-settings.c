@@ -563,45 +563,11 @@ test_settings_messages_are_text (void)
     }
 }
 
-/* A port nobody listens on for UDP or TCP on 127.0.0.1, right now. */
-static guint16
-free_port (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-
-  for (guint attempt = 0; attempt < 20; attempt++)
-    {
-      g_autoptr(GSocket) udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                             G_SOCKET_PROTOCOL_UDP, &error);
-      g_autoptr(GSocket) tcp = NULL;
-      g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-      g_autoptr(GSocketAddress) bound = NULL;
-      g_autoptr(GSocketAddress) same = NULL;
-      guint16 port;
-
-      g_assert_no_error (error);
-      g_assert_true (g_socket_bind (udp, any, FALSE, &error));
-      g_assert_no_error (error);
-      bound = g_socket_get_local_address (udp, &error);
-      g_assert_no_error (error);
-      port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-
-      tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-      g_assert_no_error (error);
-      same = g_inet_socket_address_new (loopback, port);
-      if (g_socket_bind (tcp, same, FALSE, NULL))
-        return port;
-    }
-
-  g_assert_not_reached ();
-}
-
 static void
 test_settings_construct_key_twice (gconstpointer data)
 {
   gboolean xml = GPOINTER_TO_INT (data);
-  guint16 port = free_port ();
+  guint16 port = sipnat_test_free_port ();
   g_autoptr(GError) error = NULL;
   g_autoptr(SipnatEndpoint) endpoint = NULL;
   g_autofree char *contents = NULL;

@@ -404,21 +404,6 @@ test_timing (void)
 }
 
 static void
-remove_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      g_remove (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 skip (gconstpointer message)
 {
   g_test_skip (message);
@@ -458,7 +443,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/tls/kamailio/timing", test_timing);
 
   status = g_test_run ();
-  remove_dir (certs_dir);
+  sipnat_test_remove_tree (certs_dir);
   g_free (certs_dir);
   return status;
 }
