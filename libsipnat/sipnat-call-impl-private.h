@@ -58,6 +58,8 @@ struct _SipnatCall
   gboolean move_pending;            /* the move's re-INVITE awaits its answer */
   guint moves_sent;                 /* re-INVITEs from a new stack */
   GSource *move_glare_source;       /* the wait after a 491 */
+  GSource *move_wait_source;        /* the wait for the registration's new Contact */
+  char *move_old_contact;           /* its Contact when the move began */
   gint64 move_start_time;           /* monotonic µs */
   gint64 move_answer_time;          /* monotonic µs of the move's 2xx */
 

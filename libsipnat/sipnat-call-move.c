@@ -71,6 +71,11 @@
 #define GLARE_OTHER_MAX_MS 2000
 #define MAX_GLARES 3
 
+/* How long the re-INVITE waits for the registration to learn its Contact
+ * on the new stack (its REGISTER from there), and how often it looks. */
+#define CONTACT_WAIT_MS 3000
+#define CONTACT_POLL_MS 50
+
 /* Where the BYE of a handle let go of goes: nowhere (nothing listens on
  * the discard port; over TCP the refusal is immediate, and a stack
  * without TCP fails it at once too). */
@@ -386,6 +391,64 @@ send_move_invite (SipnatCall *self)
               TAG_END ());
 }
 
+/* The Contact of the re-INVITE: the registration's on the new stack. It
+ * has it once its first REGISTER from there went (or, behind a NAT, once
+ * the registrar told it its new public address); until then it still
+ * gives the old one, which leads to the old stack. After a while the
+ * registration's Contact goes, whatever it is. */
+static gboolean
+contact_ready (SipnatCall *self)
+{
+  g_autoptr(SipnatCallOrigin) origin = NULL;
+  gboolean waited;
+
+  origin = _sipnat_registration_dup_call_origin (self->registration, NULL);
+  if (origin == NULL || origin->stack != self->stack)
+    return TRUE;   /* moved again or detached: the send fails or ends */
+
+  waited = g_get_monotonic_time () - self->move_start_time >= CONTACT_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  if (g_strcmp0 (origin->contact, self->move_old_contact) == 0 && !waited)
+    return FALSE;
+
+  g_free (self->origin->contact);
+  self->origin->contact = g_steal_pointer (&origin->contact);
+  return TRUE;
+}
+
+static gboolean
+contact_poll (gpointer data)
+{
+  SipnatCall *self = data;
+
+  _sipnat_call_enter (self);
+  if (self->state != SIPNAT_CALL_STATE_ENDED && contact_ready (self))
+    {
+      g_clear_pointer (&self->move_wait_source, g_source_unref);
+      send_move_invite (self);
+      _sipnat_call_leave (self);
+      return G_SOURCE_REMOVE;
+    }
+  _sipnat_call_leave (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+send_when_contact_ready (SipnatCall *self)
+{
+  if (contact_ready (self))
+    {
+      send_move_invite (self);
+      return;
+    }
+
+  SIPNAT_NOTE (SIP, "call %s: the re-INVITE waits for the registration's new Contact",
+               self->remote_uri);
+  _sipnat_clear_source (&self->move_wait_source);
+  self->move_wait_source = g_timeout_source_new (CONTACT_POLL_MS);
+  g_source_set_callback (self->move_wait_source, contact_poll, self, NULL);
+  g_source_attach (self->move_wait_source, _sipnat_stack_get_context (self->stack));
+}
+
 static void
 media_moved (GObject      *source,
              GAsyncResult *result,
@@ -409,7 +472,7 @@ media_moved (GObject      *source,
         {
           g_free (self->local_sdp);
           self->local_sdp = g_steal_pointer (&offer);
-          send_move_invite (self);
+          send_when_contact_ready (self);
         }
     }
   _sipnat_call_leave (self);
@@ -453,6 +516,8 @@ _sipnat_call_move_to_stack (SipnatCall  *self,
   _sipnat_call_restart_clear (self);
   retire_handle (self, g_steal_pointer (&self->nh));
 
+  g_free (self->move_old_contact);
+  self->move_old_contact = g_strdup (origin->contact);
   g_clear_pointer (&self->origin, _sipnat_call_origin_free);
   self->origin = g_steal_pointer (&origin);
   g_clear_pointer (&self->stack, _sipnat_stack_unref);
@@ -586,5 +651,6 @@ void
 _sipnat_call_move_clear (SipnatCall *self)
 {
   _sipnat_clear_source (&self->move_glare_source);
+  _sipnat_clear_source (&self->move_wait_source);
   self->move_pending = FALSE;
 }

@@ -742,6 +742,7 @@ sipnat_call_finalize (GObject *object)
   g_clear_pointer (&self->origin, _sipnat_call_origin_free);
   g_clear_pointer (&self->first_hop, g_free);
   g_clear_pointer (&self->dialog, _sipnat_call_dialog_free);
+  g_clear_pointer (&self->move_old_contact, g_free);
   g_clear_object (&self->registration);
   g_clear_object (&self->media_cancellable);
   g_clear_pointer (&self->selected_pair, sipnat_candidate_pair_free);
