@@ -96,13 +96,15 @@ incoming_call_cb (SipnatEndpoint *endpoint,
 /* Bits of the test data. */
 #define BOB_MOVES     1
 #define MOVER_ON_ALL  2   /* the moving side bound to all interfaces */
+#define NO_ICE        4   /* both sides without ICE: plain RTP sockets */
 
 static void
 side_set_up (Fixture    *f,
              Side       *side,
              const char *user,
              const char *password,
-             const char *address)
+             const char *address,
+             gboolean    ice)
 {
   g_autoptr(GError) error = NULL;
 
@@ -110,7 +112,7 @@ side_set_up (Fixture    *f,
   g_assert_no_error (error);
   side->reg = sipnat_endpoint_add_registration (side->endpoint, f->server, user);
   sipnat_registration_set_password (side->reg, password);
-  sipnat_nat_policy_set_ice_enabled (sipnat_registration_get_nat_policy (side->reg), TRUE);
+  sipnat_nat_policy_set_ice_enabled (sipnat_registration_get_nat_policy (side->reg), ice);
   g_signal_connect (side->endpoint, "incoming-call", G_CALLBACK (incoming_call_cb), side);
   g_assert_true (sipnat_test_register (side->reg, &error));
   g_assert_no_error (error);
@@ -141,9 +143,12 @@ set_up (Fixture       *f,
   g_assert_no_error (error);
   f->server = g_strdup_printf ("127.0.0.1:%u", sipnat_test_registrar_get_port (f->kamailio));
   side_set_up (f, &f->alice, "alice", "alicepw",
-               flags == MOVER_ON_ALL ? "0.0.0.0" : "127.0.0.1");
+               (flags & (MOVER_ON_ALL | BOB_MOVES)) == MOVER_ON_ALL ? "0.0.0.0" : "127.0.0.1",
+               !(flags & NO_ICE));
   side_set_up (f, &f->bob, "bob", "bobpw",
-               flags == (MOVER_ON_ALL | BOB_MOVES) ? "0.0.0.0" : "127.0.0.1");
+               (flags & (MOVER_ON_ALL | BOB_MOVES)) == (MOVER_ON_ALL | BOB_MOVES)
+               ? "0.0.0.0" : "127.0.0.1",
+               !(flags & NO_ICE));
 }
 
 static void
@@ -444,10 +449,12 @@ test_move (Fixture       *f,
   Side *mover = (GPOINTER_TO_UINT (data) & BOB_MOVES) ? &f->bob : &f->alice;
   Side *other = mover == &f->alice ? &f->bob : &f->alice;
   g_autoptr(SipnatStack) old_stack = NULL;
+  gboolean ice = !(GPOINTER_TO_UINT (data) & NO_ICE);
   g_autofree char *mover_ufrag = NULL;
   g_autofree char *other_ufrag = NULL;
   g_autofree char *mover_ufrag_after = NULL;
   g_autofree char *other_ufrag_after = NULL;
+  g_autofree char *mover_sdp = NULL;
   PairWait mover_pair, other_pair;
   StateWait ended = { mover, SIPNAT_CALL_STATE_ENDED };
   gint64 start;
@@ -462,8 +469,12 @@ test_move (Fixture       *f,
 
   connect_call (f);
   old_stack = _sipnat_stack_ref (mover->call->stack);
-  mover_ufrag = ufrag_of (mover->call->local_sdp);
-  other_ufrag = ufrag_of (other->call->local_sdp);
+  mover_sdp = g_strdup (mover->call->local_sdp);
+  if (ice)
+    {
+      mover_ufrag = ufrag_of (mover->call->local_sdp);
+      other_ufrag = ufrag_of (other->call->local_sdp);
+    }
   mover_pair = (PairWait) { mover, mover->pairs };
   other_pair = (PairWait) { other, other->pairs };
 
@@ -479,11 +490,20 @@ test_move (Fixture       *f,
   g_test_message ("change to the move's re-INVITE answered: %.0f ms",
                   (mover->call->move_answer_time - start) / 1000.0);
 
-  /* An ICE restart for the peer: new credentials both ways. */
-  mover_ufrag_after = ufrag_of (mover->call->local_sdp);
-  other_ufrag_after = ufrag_of (other->call->local_sdp);
-  g_assert_cmpstr (mover_ufrag, !=, mover_ufrag_after);
-  g_assert_cmpstr (other_ufrag, !=, other_ufrag_after);
+  if (ice)
+    {
+      /* An ICE restart for the peer: new credentials both ways. */
+      mover_ufrag_after = ufrag_of (mover->call->local_sdp);
+      other_ufrag_after = ufrag_of (other->call->local_sdp);
+      g_assert_cmpstr (mover_ufrag, !=, mover_ufrag_after);
+      g_assert_cmpstr (other_ufrag, !=, other_ufrag_after);
+    }
+  else
+    {
+      /* A new socket: another m= port in the offer. */
+      g_assert_null (strstr (mover->call->local_sdp, "a=ice-ufrag"));
+      g_assert_cmpstr (strstr (mover_sdp, "m=audio "), !=, strstr (mover->call->local_sdp, "m=audio "));
+    }
 
   sipnat_test_wait_until (new_pair, &mover_pair, sipnat_test_deadline_ms (CALL_DEADLINE_MS));
   sipnat_test_wait_until (new_pair, &other_pair, sipnat_test_deadline_ms (CALL_DEADLINE_MS));
@@ -581,6 +601,7 @@ main (int   argc,
   ADD ("reentrancy/drop-in-selected-pair-changed", test_drop_on_new_pair, 0);
   ADD ("move/caller", test_move, MOVER_ON_ALL);
   ADD ("move/callee", test_move, MOVER_ON_ALL | BOB_MOVES);
+  ADD ("move/caller-no-ice", test_move, MOVER_ON_ALL | NO_ICE);
   ADD ("move/fails", test_move_fails_reason, MOVER_ON_ALL);
   ADD ("move/reentrancy/drop-in-ended", test_move_fails, MOVER_ON_ALL);
 
