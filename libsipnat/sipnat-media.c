@@ -45,41 +45,11 @@
 #include <gst/net/gstnetaddressmeta.h>
 
 #include "sipnat-error.h"
-#include "sipnat-media-private.h"
+#include "sipnat-media-impl-private.h"
 
 #define JITTER_LATENCY_MS 60
 #define PACKET_TIME_NS    (20 * GST_MSECOND)
 
-#define SIPNAT_TYPE_MEDIA_BIN (sipnat_media_bin_get_type ())
-G_DECLARE_FINAL_TYPE (SipnatMediaBin, sipnat_media_bin, SIPNAT, MEDIA_BIN, GstBin)
-
-struct _SipnatMediaBin
-{
-  GstBin parent_instance;
-
-  GstPad *sink_ghost;
-  GstPad *src_ghost;
-  GstElement *discard;            /* the sink ghost's target until media flows */
-
-  GstElement *transport_src;
-  GstElement *transport_sink;
-  SipnatRtpSocket *socket;        /* without ICE */
-
-  GstElement *send_first;         /* audioconvert */
-  GstElement *send_last;          /* payloader */
-  GstElement *recv_first;         /* capsfilter */
-  GstElement *recv_last;          /* audioresample */
-  GstElement *recv_chain[6];      /* recv_first ... recv_last */
-  guint payload_type;
-  gboolean active;
-
-  GMainContext *context;
-
-  gint recv_payload_type;         /* atomic; -1 until active */
-  gint sending;                   /* atomic; 0: packets dropped, not counted */
-  GMutex lock;                    /* the fields below */
-  SipnatMediaStats stats;
-};
 
 enum {
   SIGNAL_FIRST_RTP_RECEIVED,
@@ -264,10 +234,10 @@ filter_list_item (GstBuffer **buffer,
   return TRUE;
 }
 
-static GstPadProbeReturn
-on_transport_src_data (GstPad          *pad,
-                       GstPadProbeInfo *info,
-                       gpointer         data)
+GstPadProbeReturn
+_sipnat_media_on_transport_src_data (GstPad          *pad,
+                                     GstPadProbeInfo *info,
+                                     gpointer         data)
 {
   SipnatMediaBin *self = data;
 
@@ -301,10 +271,10 @@ count_sent_item (GstBuffer **buffer,
   return TRUE;
 }
 
-static GstPadProbeReturn
-on_transport_sink_data (GstPad          *pad,
-                        GstPadProbeInfo *info,
-                        gpointer         data)
+GstPadProbeReturn
+_sipnat_media_on_transport_sink_data (GstPad          *pad,
+                                      GstPadProbeInfo *info,
+                                      gpointer         data)
 {
   SipnatMediaBin *self = data;
 
@@ -329,9 +299,9 @@ on_transport_sink_data (GstPad          *pad,
 
 /* --------------------------------------------------------- assembling */
 
-static void
-post_missing (SipnatMediaBin *self,
-              const char     *factory)
+void
+_sipnat_media_post_missing (SipnatMediaBin *self,
+                            const char     *factory)
 {
   GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
                      (_("The GStreamer element “%s” is missing"), factory), (NULL));
@@ -395,11 +365,11 @@ sync_chain (GstElement **elements,
     gst_element_sync_state_with_parent (elements[i - 1]);
 }
 
-static gboolean
-link_pads (GstElement *src,
-           const char *src_pad,
-           GstElement *sink,
-           const char *sink_pad)
+gboolean
+_sipnat_media_link_pads (GstElement *src,
+                         const char *src_pad,
+                         GstElement *sink,
+                         const char *sink_pad)
 {
   g_autoptr(GstPad) srcpad = gst_element_get_static_pad (src, src_pad);
   g_autoptr(GstPad) sinkpad = gst_element_get_static_pad (sink, sink_pad);
@@ -420,8 +390,8 @@ activate (SipnatMediaBin *self)
     return;
   self->active = TRUE;
 
-  if (!link_pads (self->send_last, "src", self->transport_sink, "sink") ||
-      !link_pads (self->transport_src, "src", self->recv_first, "sink"))
+  if (!_sipnat_media_link_pads (self->send_last, "src", self->transport_sink, "sink") ||
+      !_sipnat_media_link_pads (self->transport_src, "src", self->recv_first, "sink"))
     {
       GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
                          (_("Cannot join the call's audio to its transport")), (NULL));
@@ -487,22 +457,29 @@ _sipnat_media_new (void)
   return GST_ELEMENT (self);
 }
 
-static void
-add_transport (SipnatMediaBin *self,
-               GstElement     *src,
-               GstElement     *sink)
+void
+_sipnat_media_add_transport_probes (SipnatMediaBin *self,
+                                    GstElement     *src,
+                                    GstElement     *sink)
 {
   g_autoptr(GstPad) src_pad = gst_element_get_static_pad (src, "src");
   g_autoptr(GstPad) sink_pad = gst_element_get_static_pad (sink, "sink");
 
   g_object_set (sink, "sync", TRUE, "async", FALSE, NULL);
+  gst_pad_add_probe (src_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     _sipnat_media_on_transport_src_data, self, NULL);
+  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     _sipnat_media_on_transport_sink_data, self, NULL);
+}
+
+void
+_sipnat_media_add_transport (SipnatMediaBin *self,
+                             GstElement     *src,
+                             GstElement     *sink)
+{
+  _sipnat_media_add_transport_probes (self, src, sink);
   self->transport_src = src;
   self->transport_sink = sink;
-
-  gst_pad_add_probe (src_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                     on_transport_src_data, self, NULL);
-  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                     on_transport_sink_data, self, NULL);
 
   gst_bin_add_many (GST_BIN (self), sink, src, NULL);
   gst_element_sync_state_with_parent (sink);
@@ -529,7 +506,7 @@ _sipnat_media_set_transport_nice (GstElement *media,
   sink = gst_element_factory_make ("nicesink", "rtp-sink");
   if (src == NULL || sink == NULL)
     {
-      post_missing (self, src == NULL ? "nicesrc" : "nicesink");
+      _sipnat_media_post_missing (self, src == NULL ? "nicesrc" : "nicesink");
       gst_clear_object (&src);
       gst_clear_object (&sink);
       return FALSE;
@@ -537,7 +514,7 @@ _sipnat_media_set_transport_nice (GstElement *media,
 
   g_object_set (src, "agent", agent, "stream", stream_id, "component", component_id, NULL);
   g_object_set (sink, "agent", agent, "stream", stream_id, "component", component_id, NULL);
-  add_transport (self, src, sink);
+  _sipnat_media_add_transport (self, src, sink);
 
   return TRUE;
 }
@@ -558,7 +535,7 @@ _sipnat_media_set_transport_socket (GstElement      *media,
   sink = gst_element_factory_make ("multiudpsink", "rtp-sink");
   if (src == NULL || sink == NULL)
     {
-      post_missing (self, src == NULL ? "udpsrc" : "multiudpsink");
+      _sipnat_media_post_missing (self, src == NULL ? "udpsrc" : "multiudpsink");
       gst_clear_object (&src);
       gst_clear_object (&sink);
       return FALSE;
@@ -570,186 +547,8 @@ _sipnat_media_set_transport_socket (GstElement      *media,
                 "close-socket", FALSE, NULL);
   self->socket = g_object_ref (socket);
   _sipnat_rtp_socket_set_sink (socket, sink);
-  add_transport (self, src, sink);
+  _sipnat_media_add_transport (self, src, sink);
 
-  return TRUE;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Another transport under a playing bin (a call that moved)              */
-
-typedef struct {
-  SipnatMediaBin *self;
-  GstElement *old_sink;
-  GstElement *new_sink;
-} SinkSwap;
-
-static void
-sink_swap_free (gpointer data)
-{
-  SinkSwap *swap = data;
-
-  gst_object_unref (swap->old_sink);
-  gst_object_unref (swap->new_sink);
-  g_object_unref (swap->self);
-  g_free (swap);
-}
-
-static void
-drop_element (SipnatMediaBin *self,
-              GstElement     *element)
-{
-  gst_element_set_locked_state (element, TRUE);
-  gst_element_set_state (element, GST_STATE_NULL);
-  gst_bin_remove (GST_BIN (self), element);
-}
-
-/* The payloader is between two buffers (now, or once its push is over):
- * it goes to the new sink without ever pushing to nothing (a not-linked
- * flow would stop the application's source). */
-static GstPadProbeReturn
-swap_sink_idle (GstPad          *pad,
-                GstPadProbeInfo *info,
-                gpointer         data)
-{
-  SinkSwap *swap = data;
-  g_autoptr(GstPad) old_pad = gst_element_get_static_pad (swap->old_sink, "sink");
-  g_autoptr(GstPad) new_pad = gst_element_get_static_pad (swap->new_sink, "sink");
-
-  gst_pad_unlink (pad, old_pad);
-  if (gst_pad_link (pad, new_pad) != GST_PAD_LINK_OK)
-    GST_ELEMENT_ERROR (swap->self, CORE, NEGOTIATION,
-                       (_("Cannot join the call's audio to its transport")), (NULL));
-  drop_element (swap->self, swap->old_sink);
-  return GST_PAD_PROBE_REMOVE;
-}
-
-static void
-add_transport_probes (SipnatMediaBin *self,
-                      GstElement     *src,
-                      GstElement     *sink)
-{
-  g_autoptr(GstPad) src_pad = gst_element_get_static_pad (src, "src");
-  g_autoptr(GstPad) sink_pad = gst_element_get_static_pad (sink, "sink");
-
-  g_object_set (sink, "sync", TRUE, "async", FALSE, NULL);
-  gst_pad_add_probe (src_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                     on_transport_src_data, self, NULL);
-  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                     on_transport_sink_data, self, NULL);
-}
-
-/* Takes @src and @sink (floating) in place of the transport the bin has;
- * the chains stay, and so does the application's pipeline. */
-static void
-replace_transport (SipnatMediaBin *self,
-                   GstElement     *src,
-                   GstElement     *sink)
-{
-  GstElement *old_src = g_steal_pointer (&self->transport_src);
-  GstElement *old_sink = g_steal_pointer (&self->transport_sink);
-  g_autoptr(GstPad) payloader_pad = NULL;
-  SinkSwap *swap;
-
-  if (old_src == NULL || !self->active)
-    {
-      if (old_src != NULL)
-        {
-          drop_element (self, old_src);
-          drop_element (self, old_sink);
-        }
-      self->active = FALSE;
-      add_transport (self, src, sink);
-      return;
-    }
-
-  /* Nothing is read from the old network any more. */
-  drop_element (self, old_src);
-
-  add_transport_probes (self, src, sink);
-  self->transport_src = src;
-  self->transport_sink = sink;
-  gst_bin_add_many (GST_BIN (self), sink, src, NULL);
-  gst_element_sync_state_with_parent (sink);
-  if (!link_pads (src, "src", self->recv_first, "sink"))
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-                       (_("Cannot join the call's audio to its transport")), (NULL));
-  gst_element_sync_state_with_parent (src);
-
-  swap = g_new0 (SinkSwap, 1);
-  swap->self = g_object_ref (self);
-  swap->old_sink = gst_object_ref (old_sink);
-  swap->new_sink = gst_object_ref (sink);
-  payloader_pad = gst_element_get_static_pad (self->send_last, "src");
-  gst_pad_add_probe (payloader_pad, GST_PAD_PROBE_TYPE_IDLE, swap_sink_idle, swap,
-                     sink_swap_free);
-}
-
-/*
- * _sipnat_media_move_transport_nice:
- *
- * Like _sipnat_media_set_transport_nice(), on a bin that has a transport
- * already (and may be playing): the old transport's elements leave the
- * bin.
- */
-gboolean
-_sipnat_media_move_transport_nice (GstElement *media,
-                                   NiceAgent  *agent,
-                                   guint       stream_id,
-                                   guint       component_id)
-{
-  SipnatMediaBin *self = SIPNAT_MEDIA_BIN (media);
-  GstElement *src = gst_element_factory_make ("nicesrc", NULL);
-  GstElement *sink = gst_element_factory_make ("nicesink", NULL);
-
-  if (src == NULL || sink == NULL)
-    {
-      post_missing (self, src == NULL ? "nicesrc" : "nicesink");
-      gst_clear_object (&src);
-      gst_clear_object (&sink);
-      return FALSE;
-    }
-
-  g_object_set (src, "agent", agent, "stream", stream_id, "component", component_id, NULL);
-  g_object_set (sink, "agent", agent, "stream", stream_id, "component", component_id, NULL);
-  if (self->socket != NULL)
-    _sipnat_rtp_socket_set_sink (self->socket, NULL);
-  g_clear_object (&self->socket);
-  replace_transport (self, src, sink);
-  return TRUE;
-}
-
-/*
- * _sipnat_media_move_transport_socket:
- *
- * Like _sipnat_media_set_transport_socket(), on a bin that has a
- * transport already.
- */
-gboolean
-_sipnat_media_move_transport_socket (GstElement      *media,
-                                     SipnatRtpSocket *socket)
-{
-  SipnatMediaBin *self = SIPNAT_MEDIA_BIN (media);
-  GstElement *src = gst_element_factory_make ("udpsrc", NULL);
-  GstElement *sink = gst_element_factory_make ("multiudpsink", NULL);
-
-  if (src == NULL || sink == NULL)
-    {
-      post_missing (self, src == NULL ? "udpsrc" : "multiudpsink");
-      gst_clear_object (&src);
-      gst_clear_object (&sink);
-      return FALSE;
-    }
-
-  g_object_set (src, "socket", _sipnat_rtp_socket_get_socket (socket),
-                "close-socket", FALSE, NULL);
-  g_object_set (sink, "socket", _sipnat_rtp_socket_get_socket (socket),
-                "close-socket", FALSE, NULL);
-  if (self->socket != NULL)
-    _sipnat_rtp_socket_set_sink (self->socket, NULL);
-  g_set_object (&self->socket, socket);
-  _sipnat_rtp_socket_set_sink (socket, sink);
-  replace_transport (self, src, sink);
   return TRUE;
 }
 
