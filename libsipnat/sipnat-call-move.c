@@ -90,6 +90,7 @@ struct _SipnatCallDialog
   char *route;                      /* the route set, in order; NULL if empty */
   guint32 local_cseq;               /* the last CSeq we used; 0 if none yet */
   gboolean route_set;
+  gboolean route_ok;                /* FALSE: too long, or a hop we could not read */
 };
 
 void
@@ -150,25 +151,28 @@ url_string (const url_t *url)
 }
 
 /* The route set from Record-Route: as it came for the callee, reversed
- * for the caller. */
-static char *
-route_set (const sip_record_route_t *rr,
-           gboolean                  reverse)
+ * for the caller. %FALSE when it is too long to keep (the call cannot
+ * move then). */
+static gboolean
+route_set (const sip_record_route_t  *rr,
+           gboolean                   reverse,
+           char                     **out)
 {
   g_autoptr(GPtrArray) hops = g_ptr_array_new_with_free_func (g_free);
   GString *route;
 
-  for (; rr != NULL && hops->len < MAX_ROUTES; rr = rr->r_next)
+  *out = NULL;
+  for (; rr != NULL; rr = rr->r_next)
     {
-      char *url = url_string (rr->r_url);
+      char *url = hops->len < MAX_ROUTES ? url_string (rr->r_url) : NULL;
 
       if (url == NULL)
-        return NULL;
+        return FALSE;
       g_ptr_array_add (hops, g_strdup_printf ("<%s>", url));
       g_free (url);
     }
   if (hops->len == 0)
-    return NULL;
+    return TRUE;
 
   route = g_string_new (NULL);
   for (guint i = 0; i < hops->len; i++)
@@ -179,7 +183,8 @@ route_set (const sip_record_route_t *rr,
         g_string_append (route, ", ");
       g_string_append (route, g_ptr_array_index (hops, j));
     }
-  return g_string_free (route, FALSE);
+  *out = g_string_free (route, FALSE);
+  return TRUE;
 }
 
 static SipnatCallDialog *
@@ -225,7 +230,7 @@ note_invite_answer (SipnatCall           *self,
   set_string (&dialog->remote, header_string ((const sip_header_t *) sip->sip_to));
   if (!dialog->route_set)
     {
-      dialog->route = route_set (sip->sip_record_route, TRUE);
+      dialog->route_ok = route_set (sip->sip_record_route, TRUE, &dialog->route);
       dialog->route_set = TRUE;
     }
 }
@@ -244,7 +249,7 @@ note_invite (SipnatCall           *self,
 
   set_string (&dialog->call_id, g_strdup (sip->sip_call_id ? sip->sip_call_id->i_id : NULL));
   set_string (&dialog->remote, header_string ((const sip_header_t *) sip->sip_from));
-  dialog->route = route_set (sip->sip_record_route, FALSE);
+  dialog->route_ok = route_set (sip->sip_record_route, FALSE, &dialog->route);
   dialog->route_set = TRUE;
 }
 
@@ -294,7 +299,7 @@ dialog_known (SipnatCall *self)
   const SipnatCallDialog *dialog = self->dialog;
 
   return dialog != NULL && dialog->call_id != NULL && dialog->local != NULL &&
-         dialog->remote != NULL && dialog->target != NULL;
+         dialog->remote != NULL && dialog->target != NULL && dialog->route_ok;
 }
 
 /*
