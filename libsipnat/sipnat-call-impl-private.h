@@ -143,5 +143,6 @@ gboolean _sipnat_call_handle_move_answer    (SipnatCall           *self,
                                              const SipnatSipEvent *event);
 void     _sipnat_call_move_media_connected  (SipnatCall           *self);
 void     _sipnat_call_move_clear            (SipnatCall           *self);
+gboolean _sipnat_call_move_hangup           (SipnatCall           *self);
 
 G_END_DECLS

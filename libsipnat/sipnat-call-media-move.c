@@ -162,6 +162,10 @@ _sipnat_call_media_move_async (SipnatCallMedia     *self,
       return;
     }
 
+  /* The old agent's path is gone with its addresses: its failure is no
+   * news any more. */
+  if (self->ice != NULL)
+    g_signal_handlers_disconnect_by_data (self->ice, self);
   move->ice = _sipnat_call_media_new_ice (self, &error);
   if (move->ice == NULL)
     {

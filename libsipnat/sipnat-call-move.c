@@ -46,6 +46,13 @@
  * session). Any other failure, or no media path on the new transport,
  * ends the call as before moves existed: "The network changed".
  *
+ * A BYE where no handle has the session (the re-INVITE failed and nua
+ * ended that handle's session with it, or the application hangs up while
+ * the new transport gathers) goes as an extension request (nua_method()
+ * with NUTAG_METHOD ("BYE")) on a fresh handle that carries the dialog:
+ * nua builds no leg for it and sends what the tags say (Call-ID, tags,
+ * CSeq, route set, target).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -89,6 +96,7 @@ struct _SipnatCallDialog
   char *target;                     /* the peer's Contact URI */
   char *route;                      /* the route set, in order; NULL if empty */
   guint32 local_cseq;               /* the last CSeq we used; 0 if none yet */
+  guint32 sent_cseq;                /* the move's last re-INVITE (if known) */
   gboolean route_set;
   gboolean route_ok;                /* FALSE: too long, or a hop we could not read */
 };
@@ -346,6 +354,60 @@ fail_move (SipnatCall   *self,
 /* ---------------------------------------------------------------------- */
 /* The re-INVITE                                                          */
 
+/* A BYE on the dialog from the call's stack, with no session to end in
+ * nua (see the top of the file); the handle goes with its answer. */
+static void
+send_bye_outside_session (SipnatCall *self)
+{
+  SipnatCallDialog *dialog = self->dialog;
+  nua_t *nua = self->stack ? _sipnat_stack_get_nua (self->stack) : NULL;
+  g_autofree char *cseq = NULL;
+  guint32 last;
+  nua_handle_t *nh;
+
+  if (nua == NULL || !dialog_known (self))
+    return;
+
+  last = MAX (dialog->local_cseq, dialog->sent_cseq);
+  if (last > 0)
+    cseq = g_strdup_printf ("%u BYE", last + 1);
+  nh = nua_handle (nua, NULL,
+                   SIPTAG_CALL_ID_STR (dialog->call_id),
+                   SIPTAG_FROM_STR (dialog->local),
+                   SIPTAG_TO_STR (dialog->remote),
+                   TAG_IF (cseq != NULL, SIPTAG_CSEQ_STR (cseq)),
+                   TAG_END ());
+  SIPNAT_NOTE (SIP, "call %s: BYE from the new transports, outside any session",
+               self->remote_uri);
+  nua_method (nh,
+              NUTAG_METHOD ("BYE"),
+              NUTAG_URL (dialog->target),
+              TAG_IF (dialog->route != NULL, SIPTAG_ROUTE_STR (dialog->route)),
+              TAG_END ());
+}
+
+/*
+ * _sipnat_call_move_hangup:
+ *
+ * Hangs up a call whose session has no handle (the new transport is
+ * still gathering).
+ *
+ * Returns: %TRUE when that was the case (and the BYE went)
+ */
+gboolean
+_sipnat_call_move_hangup (SipnatCall *self)
+{
+  /* No handle while the new transport gathers; one whose INVITE failed
+   * with 491 while the retry waits. */
+  if (!self->moving || (self->nh != NULL && self->move_glare_source == NULL) ||
+      self->dialog_done)
+    return FALSE;
+
+  send_bye_outside_session (self);
+  self->dialog_done = TRUE;
+  return TRUE;
+}
+
 /* Lets go of a handle without a BYE reaching the peer. */
 static void
 retire_handle (SipnatCall   *self,
@@ -386,6 +448,7 @@ send_move_invite (SipnatCall *self)
                          TAG_END ());
   self->move_pending = TRUE;
   self->moves_sent++;
+  dialog->sent_cseq = dialog->local_cseq > 0 ? dialog->local_cseq + 1 : 0;
   SIPNAT_NOTE (SIP, "call %s: re-INVITE from the new transports, Contact %s", self->remote_uri,
                self->origin->contact);
   nua_invite (self->nh,
@@ -471,6 +534,7 @@ media_moved (GObject      *source,
       if (offer == NULL)
         {
           /* The old handle is gone, the new one has no dialog yet. */
+          send_bye_outside_session (self);
           fail_move (self, error, TRUE);
         }
       else
@@ -631,7 +695,10 @@ _sipnat_call_handle_move_answer (SipnatCall           *self,
                        _("%s: the re-INVITE from the new transports failed (%d %s)"),
                        self->remote_uri, ev->status, ev->phrase);
   /* nua took it as the handle's initial INVITE: its session is over,
-   * and it cannot say BYE. */
+   * and it cannot say BYE. Unless the dialog is gone (RFC 3261 section
+   * 14.1), the peer still has it: a BYE outside the session ends it. */
+  if (ev->status != 481 && ev->status != 408)
+    send_bye_outside_session (self);
   fail_move (self, error, TRUE);
   return TRUE;
 }

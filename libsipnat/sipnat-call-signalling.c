@@ -360,6 +360,8 @@ handle_reinvite (SipnatCall           *self,
 void
 _sipnat_call_hangup_signalling (SipnatCall *self)
 {
+  if (_sipnat_call_move_hangup (self))
+    return;
   if (self->nh == NULL || self->dialog_done)
     return;
 

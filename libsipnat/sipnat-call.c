@@ -348,7 +348,7 @@ media_state_changed (SipnatCallMedia *media,
       const GError *error = _sipnat_call_media_get_error (media);
 
       if (self->answered)
-        nua_bye (self->nh, TAG_END ());
+        _sipnat_call_hangup_signalling (self);
       else if (self->direction == SIPNAT_CALL_DIRECTION_OUTGOING && self->invite_sent)
         nua_cancel (self->nh, TAG_END ());
       else if (self->direction == SIPNAT_CALL_DIRECTION_INCOMING)

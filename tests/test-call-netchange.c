@@ -534,6 +534,44 @@ test_move (Fixture       *f,
     }
 }
 
+static gboolean
+gathering_after_move (gpointer data)
+{
+  Side *side = data;
+
+  return side->call != NULL && side->call->moving && side->call->nh == NULL;
+}
+
+/* The application hangs up while the moved call's new transport gathers
+ * (a STUN server that never answers keeps it gathering): no handle has
+ * the session then, and the BYE still reaches the peer. */
+static void
+test_move_hangup_while_gathering (Fixture       *f,
+                                  gconstpointer  data)
+{
+  StateWait bob_ended = { &f->bob, SIPNAT_CALL_STATE_ENDED };
+
+  if (f->kamailio == NULL)
+    return;
+  if (!has_other_address ())
+    {
+      g_test_skip ("no IPv4 address besides loopback: the stack would stay");
+      return;
+    }
+
+  connect_call (f);
+  /* TEST-NET-1: nothing answers there. */
+  sipnat_nat_policy_set_stun_server (sipnat_registration_get_nat_policy (f->alice.reg),
+                                     "192.0.2.201");
+  inject_loopback_only (&f->alice);
+  sipnat_test_wait_until (gathering_after_move, &f->alice,
+                          sipnat_test_deadline_ms (CALL_DEADLINE_MS));
+  sipnat_call_hangup (f->alice.call);
+  g_assert_cmpuint (f->alice.call->moves_sent, ==, 0);
+  sipnat_test_wait_until (state_reached, &bob_ended, sipnat_test_deadline_ms (CALL_DEADLINE_MS));
+  g_assert_cmpstr (sipnat_call_get_state_reason (f->bob.call), ==, "The remote party hung up");
+}
+
 /* The move's re-INVITE fails (the proxy of the route set is gone): the
  * call ends once, "The network changed", and a handler of that end may
  * drop the call and the endpoint. */
@@ -617,6 +655,7 @@ main (int   argc,
   ADD ("move/callee", test_move, MOVER_ON_ALL | BOB_MOVES);
   ADD ("move/caller-no-ice", test_move, MOVER_ON_ALL | NO_ICE);
   ADD ("move/fails", test_move_fails_reason, MOVER_ON_ALL);
+  ADD ("move/hangup-while-gathering", test_move_hangup_while_gathering, MOVER_ON_ALL);
   ADD ("move/reentrancy/drop-in-ended", test_move_fails, MOVER_ON_ALL);
 
   return g_test_run ();
