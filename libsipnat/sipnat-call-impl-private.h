@@ -14,6 +14,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _SipnatCallDialog SipnatCallDialog;
+
 struct _SipnatCall
 {
   GObject parent_instance;
@@ -51,6 +53,15 @@ struct _SipnatCall
   char *first_hop;                  /* the dialog's first hop, when over TCP or TLS */
   nua_handle_t *probe_nh;           /* an OPTIONS to it before the re-INVITE */
   GSource *probe_source;            /* how long the re-INVITE waits for it */
+  SipnatCallDialog *dialog;         /* what a move to a new stack continues */
+  gboolean moving;                  /* moved to a new stack, no media path yet */
+  gboolean move_pending;            /* the move's re-INVITE awaits its answer */
+  guint moves_sent;                 /* re-INVITEs from a new stack */
+  GSource *move_glare_source;       /* the wait after a 491 */
+  GSource *move_wait_source;        /* the wait for the registration's new Contact */
+  char *move_old_contact;           /* its Contact when the move began */
+  gint64 move_start_time;           /* monotonic µs */
+  gint64 move_answer_time;          /* monotonic µs of the move's 2xx */
 
   SipnatCallMedia *media;
   GCancellable *media_cancellable;
@@ -120,5 +131,18 @@ void     _sipnat_call_restart_note_route    (SipnatCall           *self,
                                              const SipnatSipEvent *event);
 gboolean _sipnat_call_restart_probe_event   (SipnatCall           *self,
                                              const SipnatSipEvent *event);
+
+/* sipnat-call-move.c */
+void     _sipnat_call_dialog_free           (SipnatCallDialog     *dialog);
+void     _sipnat_call_move_note_dialog      (SipnatCall           *self,
+                                             const SipnatSipEvent *event);
+gboolean _sipnat_call_can_move              (SipnatCall           *self);
+void     _sipnat_call_move_to_stack         (SipnatCall           *self,
+                                             SipnatStack          *stack);
+gboolean _sipnat_call_handle_move_answer    (SipnatCall           *self,
+                                             const SipnatSipEvent *event);
+void     _sipnat_call_move_media_connected  (SipnatCall           *self);
+void     _sipnat_call_move_clear            (SipnatCall           *self);
+gboolean _sipnat_call_move_hangup           (SipnatCall           *self);
 
 G_END_DECLS

@@ -78,6 +78,21 @@ gboolean              _sipnat_call_media_take_restart_answer (SipnatCallMedia *s
                                                                const char      *text,
                                                                gsize            length,
                                                                GError         **error);
+/* sipnat-call-media-move.c */
+void                  _sipnat_call_media_move_async     (SipnatCallMedia     *self,
+                                                          const char          *local_host,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+char                 *_sipnat_call_media_move_finish    (SipnatCallMedia     *self,
+                                                          GAsyncResult        *result,
+                                                          const char          *origin_user,
+                                                          GError             **error);
+gboolean              _sipnat_call_media_take_move_answer (SipnatCallMedia   *self,
+                                                            const char        *text,
+                                                            gsize              length,
+                                                            GError           **error);
+
 SipnatCallMediaState  _sipnat_call_media_get_state      (SipnatCallMedia     *self);
 const GError         *_sipnat_call_media_get_error      (SipnatCallMedia     *self);
 GstElement           *_sipnat_call_media_get_bin        (SipnatCallMedia     *self);

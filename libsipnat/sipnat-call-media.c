@@ -18,7 +18,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-#include "sipnat-call-media-private.h"
+#include "sipnat-call-media-impl-private.h"
 #include "sipnat-candidate-pair-private.h"
 #include "sipnat-debug-private.h"
 #include "sipnat-error.h"
@@ -27,36 +27,6 @@
 #include "sipnat-rtp-socket-private.h"
 #include "sipnat-sdp-private.h"
 
-struct _SipnatCallMedia
-{
-  GObject parent_instance;
-
-  GMainContext *context;
-  SipnatNatPolicy *policy;
-  char *local_host;                 /* for a description without ICE */
-  char *public_hint;                /* the SIP flow's public address, if any */
-  gboolean controlling;
-  gboolean use_ice;
-
-  SipnatCallMediaState state;
-  GError *error;
-
-  SipnatIce *ice;
-  SipnatRtpSocket *socket;
-  char *public_host;                /* without ICE: STUN-learned, else local */
-  guint public_port;
-  GstElement *bin;
-
-  GPtrArray *codecs;                /* offered, then negotiated */
-  SipnatSdpDescription *remote;     /* the last remote description */
-  SipnatSdpDirection direction;     /* ours */
-  guint64 session_id;
-  guint64 session_version;
-  gint64 connected_time;
-  gboolean codec_set;
-
-  GTask *prepare_task;
-};
 
 G_DEFINE_FINAL_TYPE (SipnatCallMedia, _sipnat_call_media, G_TYPE_OBJECT)
 
@@ -163,6 +133,7 @@ rtcp_components (SipnatCallMedia *self)
 
 static gboolean
 set_tls_database (SipnatCallMedia  *self,
+                  SipnatIce        *ice,
                   GError          **error)
 {
   const char *path = sipnat_nat_policy_get_turn_tls_ca_file (self->policy);
@@ -181,22 +152,42 @@ set_tls_database (SipnatCallMedia  *self,
       return FALSE;
     }
 
-  _sipnat_ice_set_tls_database (self->ice, database);
+  _sipnat_ice_set_tls_database (ice, database);
   return TRUE;
+}
+
+/* A new agent with the policy's servers, before its gathering; a call
+ * that moves to other addresses takes one too (sipnat-call-media-move.c). */
+SipnatIce *
+_sipnat_call_media_new_ice (SipnatCallMedia  *self,
+                            GError          **error)
+{
+  g_autoptr(SipnatIce) ice = _sipnat_ice_new (self->context, self->policy, self->controlling,
+                                              sipnat_nat_policy_get_force_relay (self->policy),
+                                              rtcp_components (self), error);
+
+  if (ice == NULL || !set_tls_database (self, ice, error))
+    return NULL;
+  return g_steal_pointer (&ice);
+}
+
+void
+_sipnat_call_media_watch_ice (SipnatCallMedia *self,
+                              SipnatIce       *ice)
+{
+  g_signal_connect (ice, "state-changed", G_CALLBACK (ice_state_changed), self);
+  g_signal_connect (ice, "selected-pair-changed", G_CALLBACK (ice_pair_changed), self);
 }
 
 static gboolean
 start_ice (SipnatCallMedia  *self,
            GError          **error)
 {
-  self->ice = _sipnat_ice_new (self->context, self->policy, self->controlling,
-                               sipnat_nat_policy_get_force_relay (self->policy),
-                               rtcp_components (self), error);
-  if (self->ice == NULL || !set_tls_database (self, error))
+  self->ice = _sipnat_call_media_new_ice (self, error);
+  if (self->ice == NULL)
     return FALSE;
 
-  g_signal_connect (self->ice, "state-changed", G_CALLBACK (ice_state_changed), self);
-  g_signal_connect (self->ice, "selected-pair-changed", G_CALLBACK (ice_pair_changed), self);
+  _sipnat_call_media_watch_ice (self, self->ice);
   _sipnat_media_set_sending (self->bin, FALSE);
   _sipnat_media_set_transport_nice (self->bin, _sipnat_ice_get_agent (self->ice),
                                     _sipnat_ice_get_stream_id (self->ice), SIPNAT_ICE_COMPONENT);
@@ -273,6 +264,13 @@ socket_latched (SipnatRtpSocket *socket,
   g_signal_emit (self, signals[SIGNAL_SELECTED_PAIR_CHANGED], 0);
 }
 
+void
+_sipnat_call_media_watch_socket (SipnatCallMedia *self,
+                                 SipnatRtpSocket *socket)
+{
+  g_signal_connect (socket, "latched", G_CALLBACK (socket_latched), self);
+}
+
 static gboolean
 start_socket (SipnatCallMedia  *self,
               GError          **error)
@@ -283,7 +281,7 @@ start_socket (SipnatCallMedia  *self,
   if (self->socket == NULL)
     return FALSE;
 
-  g_signal_connect (self->socket, "latched", G_CALLBACK (socket_latched), self);
+  _sipnat_call_media_watch_socket (self, self->socket);
   self->public_host = g_strdup (self->local_host);
   self->public_port = _sipnat_rtp_socket_get_port (self->socket);
 
@@ -353,9 +351,9 @@ _sipnat_call_media_prepare_finish (SipnatCallMedia  *self,
 /* ---------------------------------------------------------------------- */
 /* Descriptions                                                           */
 
-static gboolean
-check_audio (const SipnatSdpDescription  *remote,
-             GError                     **error)
+gboolean
+_sipnat_call_media_check_audio (const SipnatSdpDescription  *remote,
+                                GError                     **error)
 {
   if (remote->port == 0)
     {
@@ -405,9 +403,9 @@ use_codec (SipnatCallMedia  *self,
 
 /* The remote description's transport side: ICE candidates, or where to
  * send without ICE. Checks start here. */
-static gboolean
-apply_remote (SipnatCallMedia  *self,
-              GError          **error)
+gboolean
+_sipnat_call_media_apply_remote (SipnatCallMedia  *self,
+                                 GError          **error)
 {
   const SipnatSdpDescription *remote = self->remote;
 
@@ -472,7 +470,7 @@ _sipnat_call_media_take_offer (SipnatCallMedia  *self,
   g_autoptr(SipnatSdpDescription) offer = _sipnat_sdp_description_parse (text, length, error);
   GPtrArray *codecs;
 
-  if (offer == NULL || !check_audio (offer, error))
+  if (offer == NULL || !_sipnat_call_media_check_audio (offer, error))
     return FALSE;
   codecs = common_codecs (offer, error);
   if (codecs == NULL)
@@ -511,8 +509,8 @@ fill_transport (SipnatCallMedia      *self,
     }
 }
 
-static SipnatSdpDescription *
-local_description (SipnatCallMedia *self)
+SipnatSdpDescription *
+_sipnat_call_media_local_description (SipnatCallMedia *self)
 {
   SipnatSdpDescription *local = _sipnat_sdp_description_new ();
 
@@ -552,8 +550,8 @@ _sipnat_call_media_build_local (SipnatCallMedia  *self,
       return NULL;
     }
 
-  local = local_description (self);
-  if (self->remote != NULL && (!use_codec (self, error) || !apply_remote (self, error)))
+  local = _sipnat_call_media_local_description (self);
+  if (self->remote != NULL && (!use_codec (self, error) || !_sipnat_call_media_apply_remote (self, error)))
     {
       fail (self, g_error_copy (*error));
       return NULL;
@@ -576,7 +574,7 @@ _sipnat_call_media_take_answer (SipnatCallMedia  *self,
   g_autoptr(SipnatSdpDescription) answer = _sipnat_sdp_description_parse (text, length, error);
   GPtrArray *codecs;
 
-  if (answer == NULL || !check_audio (answer, error))
+  if (answer == NULL || !_sipnat_call_media_check_audio (answer, error))
     goto failed;
   codecs = common_codecs (answer, error);
   if (codecs == NULL)
@@ -586,7 +584,7 @@ _sipnat_call_media_take_answer (SipnatCallMedia  *self,
   self->codecs = codecs;
   g_clear_pointer (&self->remote, _sipnat_sdp_description_free);
   self->remote = g_steal_pointer (&answer);
-  if (use_codec (self, error) && apply_remote (self, error))
+  if (use_codec (self, error) && _sipnat_call_media_apply_remote (self, error))
     return TRUE;
 
 failed:
@@ -615,7 +613,7 @@ _sipnat_call_media_update (SipnatCallMedia  *self,
   g_autoptr(GPtrArray) common = NULL;
   gboolean restart;
 
-  if (offer == NULL || !check_audio (offer, error) ||
+  if (offer == NULL || !_sipnat_call_media_check_audio (offer, error) ||
       (common = common_codecs (offer, error)) == NULL)
     return NULL;
 
@@ -633,8 +631,8 @@ _sipnat_call_media_update (SipnatCallMedia  *self,
   if (restart && !_sipnat_ice_restart (self->ice, error))
     return NULL;
 
-  local = local_description (self);
-  if ((restart || !self->use_ice) && !apply_remote (self, error))
+  local = _sipnat_call_media_local_description (self);
+  if ((restart || !self->use_ice) && !_sipnat_call_media_apply_remote (self, error))
     return NULL;
 
   return _sipnat_sdp_description_to_string (local, origin_user);
@@ -672,7 +670,7 @@ _sipnat_call_media_restart_offer (SipnatCallMedia  *self,
   if (!_sipnat_ice_restart (self->ice, error))
     return NULL;
 
-  local = local_description (self);
+  local = _sipnat_call_media_local_description (self);
   return _sipnat_sdp_description_to_string (local, origin_user);
 }
 
@@ -690,7 +688,7 @@ _sipnat_call_media_take_restart_answer (SipnatCallMedia  *self,
 {
   g_autoptr(SipnatSdpDescription) answer = _sipnat_sdp_description_parse (text, length, error);
 
-  if (answer == NULL || !check_audio (answer, error))
+  if (answer == NULL || !_sipnat_call_media_check_audio (answer, error))
     return FALSE;
   if (answer->ice_ufrag == NULL)
     {
@@ -707,7 +705,7 @@ _sipnat_call_media_take_restart_answer (SipnatCallMedia  *self,
 
   g_clear_pointer (&self->remote, _sipnat_sdp_description_free);
   self->remote = g_steal_pointer (&answer);
-  return apply_remote (self, error);
+  return _sipnat_call_media_apply_remote (self, error);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -239,7 +239,11 @@ _sipnat_call_restart_ice (SipnatCall *self)
 {
   _sipnat_call_enter (self);
 
-  if (!can_reinvite (self) || _sipnat_call_media_get_state (self->media) == SIPNAT_CALL_MEDIA_FAILED)
+  if (self->moving)
+    SIPNAT_NOTE (SIP, "call %s: no ICE restart (the call moves to new transports)",
+                 self->remote_uri);
+  else if (!can_reinvite (self) ||
+           _sipnat_call_media_get_state (self->media) == SIPNAT_CALL_MEDIA_FAILED)
     SIPNAT_NOTE (SIP, "call %s: no ICE restart (the call is not established)", self->remote_uri);
   else if (self->reinvite_pending || self->glare_source != NULL)
     self->restart_wanted = TRUE;
@@ -391,6 +395,7 @@ _sipnat_call_restart_done_by_peer (SipnatCall *self)
 void
 _sipnat_call_restart_clear (SipnatCall *self)
 {
+  _sipnat_call_move_clear (self);
   end_probe (self);
   _sipnat_clear_source (&self->glare_source);
   self->restart_wanted = FALSE;

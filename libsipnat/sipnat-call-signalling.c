@@ -201,7 +201,8 @@ handle_invite_answer (SipnatCall           *self,
     }
   if (self->state == SIPNAT_CALL_STATE_ENDED || ev->status < 100)
     return;
-  if (_sipnat_call_handle_restart_answer (self, ev))
+  if (_sipnat_call_handle_move_answer (self, ev) ||
+      _sipnat_call_handle_restart_answer (self, ev))
     return;
 
   /* nua's local statuses (9xx) are no SIP status of the INVITE. */
@@ -254,6 +255,7 @@ _sipnat_call_accept_offer (SipnatCall            *self,
   if (body != NULL && _sipnat_call_media_take_offer (self->media, body, length, error))
     {
       _sipnat_call_restart_note_route (self, ev);
+      _sipnat_call_move_note_dialog (self, ev);
       return TRUE;
     }
 
@@ -358,6 +360,8 @@ handle_reinvite (SipnatCall           *self,
 void
 _sipnat_call_hangup_signalling (SipnatCall *self)
 {
+  if (_sipnat_call_move_hangup (self))
+    return;
   if (self->nh == NULL || self->dialog_done)
     return;
 
@@ -399,6 +403,7 @@ _sipnat_call_handle_event (SipnatHandleOwner    *owner,
       _sipnat_call_leave (self);
       return;
     }
+  _sipnat_call_move_note_dialog (self, ev);
 
   switch (ev->event)
     {

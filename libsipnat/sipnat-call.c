@@ -348,12 +348,17 @@ media_state_changed (SipnatCallMedia *media,
       const GError *error = _sipnat_call_media_get_error (media);
 
       if (self->answered)
-        nua_bye (self->nh, TAG_END ());
+        _sipnat_call_hangup_signalling (self);
       else if (self->direction == SIPNAT_CALL_DIRECTION_OUTGOING && self->invite_sent)
         nua_cancel (self->nh, TAG_END ());
       else if (self->direction == SIPNAT_CALL_DIRECTION_INCOMING)
         _sipnat_call_send_reject (self, 488, "Not Acceptable Here");
-      _sipnat_call_end (self, error ? error->message : _("The media failed"), error);
+      /* No path on the transport of a call that moved: it ends as calls
+       * did before they could move. */
+      if (self->moving)
+        _sipnat_call_end (self, _("The network changed"), error);
+      else
+        _sipnat_call_end (self, error ? error->message : _("The media failed"), error);
     }
   else
     _sipnat_call_check_active (self);
@@ -370,6 +375,8 @@ media_pair_changed (SipnatCallMedia *media,
   _sipnat_call_enter (self);
   g_clear_pointer (&self->selected_pair, sipnat_candidate_pair_free);
   self->selected_pair = pair ? sipnat_candidate_pair_copy (pair) : NULL;
+  if (pair != NULL)
+    _sipnat_call_move_media_connected (self);
   notify (self, PROP_SELECTED_PAIR);
   if (pair != NULL)
     _sipnat_outbox_add_emission (self->outbox, emit_selected_pair_changed,
@@ -734,6 +741,8 @@ sipnat_call_finalize (GObject *object)
   g_clear_pointer (&self->account, _sipnat_account_unref);
   g_clear_pointer (&self->origin, _sipnat_call_origin_free);
   g_clear_pointer (&self->first_hop, g_free);
+  g_clear_pointer (&self->dialog, _sipnat_call_dialog_free);
+  g_clear_pointer (&self->move_old_contact, g_free);
   g_clear_object (&self->registration);
   g_clear_object (&self->media_cancellable);
   g_clear_pointer (&self->selected_pair, sipnat_candidate_pair_free);

@@ -69,11 +69,13 @@ preferred_host (SipnatEndpoint *self)
   return NULL;
 }
 
-/* The calls whose signalling goes through @stack end. */
+/* The calls whose signalling goes through @old move to @stack with a
+ * re-INVITE (sipnat-call-move.c); those that cannot (not established
+ * yet) end. */
 static void
-terminate_calls_on_stack (SipnatEndpoint *self,
-                          SipnatStack    *stack,
-                          const char     *reason)
+move_calls_from_stack (SipnatEndpoint *self,
+                       SipnatStack    *old,
+                       SipnatStack    *stack)
 {
   g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_object_unref);
 
@@ -81,12 +83,20 @@ terminate_calls_on_stack (SipnatEndpoint *self,
     {
       SipnatCall *call = g_ptr_array_index (self->calls, i);
 
-      if (call->stack == stack)
+      if (call->stack == old)
         g_ptr_array_add (calls, g_object_ref (call));
     }
 
+  /* Handlers may drop the endpoint: it has its stack already. */
   for (guint i = 0; i < calls->len; i++)
-    _sipnat_call_terminate (g_ptr_array_index (calls, i), reason);
+    {
+      SipnatCall *call = g_ptr_array_index (calls, i);
+
+      if (self->stack == stack && _sipnat_call_can_move (call))
+        _sipnat_call_move_to_stack (call, stack);
+      else
+        _sipnat_call_terminate (call, _("The network changed"));
+    }
 }
 
 /* The calls whose signalling stays on @stack restart ICE: the network
@@ -112,8 +122,8 @@ restart_calls_on_stack (SipnatEndpoint *self,
 /* Sofia's sockets of a stack bound to all interfaces are bound to each
  * address there was: when one is gone, or requests would now leave from
  * a new one, the stack is replaced by one bound to the addresses of now
- * (on the same port if it is free already, else another). Calls on the
- * old stack end: their signalling has no way out any more. */
+ * (on the same port if it is free already, else another). Active calls
+ * on the old stack move to the new one; the others end. */
 static void
 replace_stack (SipnatEndpoint *self)
 {
@@ -142,7 +152,7 @@ replace_stack (SipnatEndpoint *self)
   for (guint i = 0; i < registrations->len; i++)
     _sipnat_registration_move_to_stack (g_ptr_array_index (registrations, i), stack);
 
-  terminate_calls_on_stack (self, old, _("The network changed"));
+  move_calls_from_stack (self, old, stack);
   _sipnat_stack_shutdown (old, NULL, NULL);
   if (self->stack != NULL)
     _sipnat_endpoint_update_local_port (self);

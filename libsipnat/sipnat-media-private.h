@@ -51,6 +51,16 @@ gboolean    _sipnat_media_set_transport_nice    (GstElement       *media,
 gboolean    _sipnat_media_set_transport_socket  (GstElement       *media,
                                                  SipnatRtpSocket  *socket);
 
+/* The same, on a bin that has a transport already (a call that moved to
+ * other addresses): the old transport's elements leave the bin, the
+ * payloader goes to the new sink between two buffers. */
+gboolean    _sipnat_media_move_transport_nice   (GstElement       *media,
+                                                 NiceAgent        *agent,
+                                                 guint             stream_id,
+                                                 guint             component_id);
+gboolean    _sipnat_media_move_transport_socket (GstElement       *media,
+                                                 SipnatRtpSocket  *socket);
+
 /* "PCMU" (8000 Hz, mono) or "opus" (48000 Hz, 1 or 2 channels), ASCII
  * case ignored; 20 ms packets of @payload_type. Anything else is
  * SIPNAT_ERROR_NO_COMMON_CODEC. Once per bin. */

@@ -45,41 +45,11 @@
 #include <gst/net/gstnetaddressmeta.h>
 
 #include "sipnat-error.h"
-#include "sipnat-media-private.h"
+#include "sipnat-media-impl-private.h"
 
 #define JITTER_LATENCY_MS 60
 #define PACKET_TIME_NS    (20 * GST_MSECOND)
 
-#define SIPNAT_TYPE_MEDIA_BIN (sipnat_media_bin_get_type ())
-G_DECLARE_FINAL_TYPE (SipnatMediaBin, sipnat_media_bin, SIPNAT, MEDIA_BIN, GstBin)
-
-struct _SipnatMediaBin
-{
-  GstBin parent_instance;
-
-  GstPad *sink_ghost;
-  GstPad *src_ghost;
-  GstElement *discard;            /* the sink ghost's target until media flows */
-
-  GstElement *transport_src;
-  GstElement *transport_sink;
-  SipnatRtpSocket *socket;        /* without ICE */
-
-  GstElement *send_first;         /* audioconvert */
-  GstElement *send_last;          /* payloader */
-  GstElement *recv_first;         /* capsfilter */
-  GstElement *recv_last;          /* audioresample */
-  GstElement *recv_chain[6];      /* recv_first ... recv_last */
-  guint payload_type;
-  gboolean active;
-
-  GMainContext *context;
-
-  gint recv_payload_type;         /* atomic; -1 until active */
-  gint sending;                   /* atomic; 0: packets dropped, not counted */
-  GMutex lock;                    /* the fields below */
-  SipnatMediaStats stats;
-};
 
 enum {
   SIGNAL_FIRST_RTP_RECEIVED,
@@ -264,10 +234,10 @@ filter_list_item (GstBuffer **buffer,
   return TRUE;
 }
 
-static GstPadProbeReturn
-on_transport_src_data (GstPad          *pad,
-                       GstPadProbeInfo *info,
-                       gpointer         data)
+GstPadProbeReturn
+_sipnat_media_on_transport_src_data (GstPad          *pad,
+                                     GstPadProbeInfo *info,
+                                     gpointer         data)
 {
   SipnatMediaBin *self = data;
 
@@ -301,10 +271,10 @@ count_sent_item (GstBuffer **buffer,
   return TRUE;
 }
 
-static GstPadProbeReturn
-on_transport_sink_data (GstPad          *pad,
-                        GstPadProbeInfo *info,
-                        gpointer         data)
+GstPadProbeReturn
+_sipnat_media_on_transport_sink_data (GstPad          *pad,
+                                      GstPadProbeInfo *info,
+                                      gpointer         data)
 {
   SipnatMediaBin *self = data;
 
@@ -329,9 +299,9 @@ on_transport_sink_data (GstPad          *pad,
 
 /* --------------------------------------------------------- assembling */
 
-static void
-post_missing (SipnatMediaBin *self,
-              const char     *factory)
+void
+_sipnat_media_post_missing (SipnatMediaBin *self,
+                            const char     *factory)
 {
   GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
                      (_("The GStreamer element “%s” is missing"), factory), (NULL));
@@ -395,11 +365,11 @@ sync_chain (GstElement **elements,
     gst_element_sync_state_with_parent (elements[i - 1]);
 }
 
-static gboolean
-link_pads (GstElement *src,
-           const char *src_pad,
-           GstElement *sink,
-           const char *sink_pad)
+gboolean
+_sipnat_media_link_pads (GstElement *src,
+                         const char *src_pad,
+                         GstElement *sink,
+                         const char *sink_pad)
 {
   g_autoptr(GstPad) srcpad = gst_element_get_static_pad (src, src_pad);
   g_autoptr(GstPad) sinkpad = gst_element_get_static_pad (sink, sink_pad);
@@ -420,8 +390,8 @@ activate (SipnatMediaBin *self)
     return;
   self->active = TRUE;
 
-  if (!link_pads (self->send_last, "src", self->transport_sink, "sink") ||
-      !link_pads (self->transport_src, "src", self->recv_first, "sink"))
+  if (!_sipnat_media_link_pads (self->send_last, "src", self->transport_sink, "sink") ||
+      !_sipnat_media_link_pads (self->transport_src, "src", self->recv_first, "sink"))
     {
       GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
                          (_("Cannot join the call's audio to its transport")), (NULL));
@@ -487,22 +457,29 @@ _sipnat_media_new (void)
   return GST_ELEMENT (self);
 }
 
-static void
-add_transport (SipnatMediaBin *self,
-               GstElement     *src,
-               GstElement     *sink)
+void
+_sipnat_media_add_transport_probes (SipnatMediaBin *self,
+                                    GstElement     *src,
+                                    GstElement     *sink)
 {
   g_autoptr(GstPad) src_pad = gst_element_get_static_pad (src, "src");
   g_autoptr(GstPad) sink_pad = gst_element_get_static_pad (sink, "sink");
 
   g_object_set (sink, "sync", TRUE, "async", FALSE, NULL);
+  gst_pad_add_probe (src_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     _sipnat_media_on_transport_src_data, self, NULL);
+  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     _sipnat_media_on_transport_sink_data, self, NULL);
+}
+
+void
+_sipnat_media_add_transport (SipnatMediaBin *self,
+                             GstElement     *src,
+                             GstElement     *sink)
+{
+  _sipnat_media_add_transport_probes (self, src, sink);
   self->transport_src = src;
   self->transport_sink = sink;
-
-  gst_pad_add_probe (src_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                     on_transport_src_data, self, NULL);
-  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                     on_transport_sink_data, self, NULL);
 
   gst_bin_add_many (GST_BIN (self), sink, src, NULL);
   gst_element_sync_state_with_parent (sink);
@@ -529,7 +506,7 @@ _sipnat_media_set_transport_nice (GstElement *media,
   sink = gst_element_factory_make ("nicesink", "rtp-sink");
   if (src == NULL || sink == NULL)
     {
-      post_missing (self, src == NULL ? "nicesrc" : "nicesink");
+      _sipnat_media_post_missing (self, src == NULL ? "nicesrc" : "nicesink");
       gst_clear_object (&src);
       gst_clear_object (&sink);
       return FALSE;
@@ -537,7 +514,7 @@ _sipnat_media_set_transport_nice (GstElement *media,
 
   g_object_set (src, "agent", agent, "stream", stream_id, "component", component_id, NULL);
   g_object_set (sink, "agent", agent, "stream", stream_id, "component", component_id, NULL);
-  add_transport (self, src, sink);
+  _sipnat_media_add_transport (self, src, sink);
 
   return TRUE;
 }
@@ -558,7 +535,7 @@ _sipnat_media_set_transport_socket (GstElement      *media,
   sink = gst_element_factory_make ("multiudpsink", "rtp-sink");
   if (src == NULL || sink == NULL)
     {
-      post_missing (self, src == NULL ? "udpsrc" : "multiudpsink");
+      _sipnat_media_post_missing (self, src == NULL ? "udpsrc" : "multiudpsink");
       gst_clear_object (&src);
       gst_clear_object (&sink);
       return FALSE;
@@ -570,7 +547,7 @@ _sipnat_media_set_transport_socket (GstElement      *media,
                 "close-socket", FALSE, NULL);
   self->socket = g_object_ref (socket);
   _sipnat_rtp_socket_set_sink (socket, sink);
-  add_transport (self, src, sink);
+  _sipnat_media_add_transport (self, src, sink);
 
   return TRUE;
 }
