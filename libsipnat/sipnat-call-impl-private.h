@@ -121,6 +121,7 @@ gboolean _sipnat_call_accept_offer (SipnatCall        *self,
 
 /* sipnat-call-restart.c */
 void     _sipnat_call_restart_ice           (SipnatCall           *self);
+guint    _sipnat_call_glare_delay_ms        (SipnatCall           *self);
 gboolean _sipnat_call_handle_restart_answer (SipnatCall           *self,
                                              const SipnatSipEvent *event);
 gboolean _sipnat_call_restart_glare         (SipnatCall           *self,

@@ -72,10 +72,6 @@
 #define MAX_HEADER_LENGTH 1024
 #define MAX_ROUTES 16
 
-/* RFC 3261 section 14.1, in ms. */
-#define GLARE_OWNER_MIN_MS 2100
-#define GLARE_OWNER_MAX_MS 4000
-#define GLARE_OTHER_MAX_MS 2000
 #define MAX_GLARES 3
 
 /* How long the re-INVITE waits for the registration to learn its Contact
@@ -620,12 +616,7 @@ glare_elapsed (gpointer data)
 static void
 retry_after_glare (SipnatCall *self)
 {
-  guint ms;
-
-  if (self->direction == SIPNAT_CALL_DIRECTION_OUTGOING)   /* we chose the Call-ID */
-    ms = 10 * g_random_int_range (GLARE_OWNER_MIN_MS / 10, GLARE_OWNER_MAX_MS / 10 + 1);
-  else
-    ms = 10 * g_random_int_range (0, GLARE_OTHER_MAX_MS / 10 + 1);
+  guint ms = _sipnat_call_glare_delay_ms (self);
 
   SIPNAT_NOTE (SIP, "call %s: the move's re-INVITE met another (491), again in %u ms",
                self->remote_uri, ms);

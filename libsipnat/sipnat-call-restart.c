@@ -30,7 +30,7 @@
 
 #define SDP_TYPE "application/sdp"
 
-/* RFC 3261 section 14.1, in units of 10 ms. */
+/* RFC 3261 section 14.1, in ms (drawn in units of 10 ms). */
 #define GLARE_OWNER_MIN_MS 2100
 #define GLARE_OWNER_MAX_MS 4000
 #define GLARE_OTHER_MAX_MS 2000
@@ -266,15 +266,26 @@ glare_elapsed (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/*
+ * _sipnat_call_glare_delay_ms:
+ *
+ * Returns: how long to wait before a re-INVITE that met another (491),
+ *   as RFC 3261 section 14.1 says: 2.1-4 s for the side that chose the
+ *   Call-ID, 0-2 s for the other
+ */
+guint
+_sipnat_call_glare_delay_ms (SipnatCall *self)
+{
+  if (self->direction == SIPNAT_CALL_DIRECTION_OUTGOING)   /* we chose the Call-ID */
+    return 10 * g_random_int_range (GLARE_OWNER_MIN_MS / 10, GLARE_OWNER_MAX_MS / 10 + 1);
+
+  return 10 * g_random_int_range (0, GLARE_OTHER_MAX_MS / 10 + 1);
+}
+
 static void
 retry_after_glare (SipnatCall *self)
 {
-  guint ms;
-
-  if (self->direction == SIPNAT_CALL_DIRECTION_OUTGOING)   /* we chose the Call-ID */
-    ms = 10 * g_random_int_range (GLARE_OWNER_MIN_MS / 10, GLARE_OWNER_MAX_MS / 10 + 1);
-  else
-    ms = 10 * g_random_int_range (0, GLARE_OTHER_MAX_MS / 10 + 1);
+  guint ms = _sipnat_call_glare_delay_ms (self);
 
   SIPNAT_NOTE (SIP, "call %s: re-INVITE glare (491), again in %u ms", self->remote_uri, ms);
   _sipnat_clear_source (&self->glare_source);
