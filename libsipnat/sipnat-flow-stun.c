@@ -79,8 +79,10 @@ struct _SipnatFlowStun
   int fd;                       /* Sofia's; never closed here */
   TapSource *tap;
 
+  /* Only while a transaction is in flight: a StunAgent is 12.5 KiB
+   * (it remembers 200 transaction ids), times thousands of flows. */
   StunAgent *agent;             /* of the transaction in flight: only its id answers */
-  uint8_t request[STUN_MAX_MESSAGE_SIZE_IPV4];
+  uint8_t *request;             /* STUN_MAX_MESSAGE_SIZE_IPV4 bytes */
   gsize request_len;
   gboolean in_flight;
   guint sends;
@@ -187,14 +189,14 @@ transaction_equal (gconstpointer a,
 static void
 index_transaction (SipnatFlowStun *self)
 {
-  if (self->tap != NULL && self->in_flight && self->request_len >= 20)
+  if (self->tap != NULL && self->in_flight && self->request != NULL && self->request_len >= 20)
     g_hash_table_replace (self->tap->by_transaction, self->request + TRANSACTION_ID_OFFSET, self);
 }
 
 static void
 unindex_transaction (SipnatFlowStun *self)
 {
-  if (self->tap != NULL && self->request_len >= 20 &&
+  if (self->tap != NULL && self->request != NULL && self->request_len >= 20 &&
       g_hash_table_lookup (self->tap->by_transaction, self->request + TRANSACTION_ID_OFFSET) == self)
     g_hash_table_remove (self->tap->by_transaction, self->request + TRANSACTION_ID_OFFSET);
 }
@@ -517,6 +519,9 @@ finish (SipnatFlowStun       *self,
   stop_timers (self);
   unindex_transaction (self);
   self->in_flight = FALSE;
+  g_clear_pointer (&self->agent, g_free);
+  g_clear_pointer (&self->request, g_free);
+  self->request_len = 0;
   self->func (self->data, result, host, port);   /* last: it may free us */
 }
 
@@ -580,12 +585,14 @@ _sipnat_flow_stun_send (SipnatFlowStun *self)
                                       "in the registrar's address family", self->local_port);
       return SIPNAT_FLOW_STUN_NEVER;
     }
-  g_free (self->agent);
   self->agent = _sipnat_stun_agent_new (FALSE);
+  self->request = g_malloc (STUN_MAX_MESSAGE_SIZE_IPV4);
   self->request_len = _sipnat_stun_build_binding (self->agent, NULL, self->request,
-                                                  sizeof self->request);
+                                                  STUN_MAX_MESSAGE_SIZE_IPV4);
   if (self->request_len == 0)
     {
+      g_clear_pointer (&self->agent, g_free);
+      g_clear_pointer (&self->request, g_free);
       self->reason = g_strdup ("libstun could not build a Binding request");
       return SIPNAT_FLOW_STUN_NEVER;
     }
@@ -700,6 +707,7 @@ _sipnat_flow_stun_free (SipnatFlowStun *self)
   g_free (self->registrar_host);
   g_free (self->reason);
   g_free (self->agent);
+  g_free (self->request);
   g_free (self);
 }
 
