@@ -28,6 +28,7 @@ typedef struct {
   guint stun_dropped;       /* STUN-shaped datagrams that were no answer of ours */
   guint options_sent;       /* OPTIONS keep-alives and probes */
   gboolean options_fallback; /* the registrar did not answer STUN */
+  guint stun_timeouts_excused; /* unanswered while the registrar answered others */
 } SipnatFlowCounts;
 
 SipnatFlow *_sipnat_flow_new               (SipnatStack            *stack,

@@ -43,6 +43,7 @@ guint              _sipnat_flow_stun_get_n_flows (SipnatFlowStun    *self);
 SipnatFlowStunSend _sipnat_flow_stun_send       (SipnatFlowStun     *self);
 gboolean           _sipnat_flow_stun_in_flight  (SipnatFlowStun     *self);
 const char        *_sipnat_flow_stun_get_reason (SipnatFlowStun     *self);
+gboolean           _sipnat_flow_stun_registrar_alive (SipnatFlowStun *self);
 void               _sipnat_flow_stun_get_counts (SipnatFlowStun     *self,
                                                  guint              *sent,
                                                  guint              *answered,

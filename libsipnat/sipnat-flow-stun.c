@@ -56,6 +56,13 @@ typedef struct {
   guint port;                   /* what the socket is bound to */
   int family;
   gboolean dead;                /* the socket is no longer Sofia's */
+  guint dropped;                /* STUN-shaped datagrams no owner took */
+  /* The last answer any owner took: a timeout while the same registrar
+   * answers others on the same socket (the same NAT binding) is a lost
+   * or late answer, not a dead flow. */
+  gint64 last_answer_us;
+  struct sockaddr_storage last_from;
+  socklen_t last_from_len;
 } TapSource;
 
 /* fd -> TapSource, for the sockets of every stack in the process. */
@@ -92,7 +99,9 @@ struct _SipnatFlowStun
 
   guint count_sent;             /* datagrams, retransmissions included */
   guint count_answered;
-  guint count_dropped;          /* STUN-shaped datagrams that were not our answers */
+  guint count_dropped;          /* STUN-shaped datagrams that were not our answers, */
+  guint dropped_base;           /* ... counted on the tap since we joined it */
+  gint64 sent_at_us;            /* the first send of the last transaction */
 };
 
 /* ------------------------------------------------------------ the socket */
@@ -287,17 +296,14 @@ offer_datagram (SipnatFlowStun                *self,
     }
 }
 
+/* Counted once on the tap, not on each of its thousands of owners: late
+ * answers come by the thousand when the loop is overloaded. */
 static void
 drop_datagram (TapSource  *tap,
                gsize       len,
                const char *why)
 {
-  GHashTableIter iter;
-  gpointer owner;
-
-  g_hash_table_iter_init (&iter, tap->owners);
-  while (g_hash_table_iter_next (&iter, &owner, NULL))
-    ((SipnatFlowStun *) owner)->count_dropped++;
+  tap->dropped++;
   SIPNAT_NOTE (NAT, "keep-alive: dropped a STUN message of %" G_GSIZE_FORMAT " bytes: %s",
                len, why);
 }
@@ -319,6 +325,8 @@ tap_let_go (TapSource *tap)
   g_hash_table_iter_init (&iter, tap->owners);
   while (g_hash_table_iter_next (&iter, &owner, NULL))
     {
+      ((SipnatFlowStun *) owner)->count_dropped += tap->dropped -
+                                                   ((SipnatFlowStun *) owner)->dropped_base;
       ((SipnatFlowStun *) owner)->tap = NULL;
       ((SipnatFlowStun *) owner)->fd = -1;
     }
@@ -394,7 +402,12 @@ read_one (TapSource *tap)
                                                    buf + TRANSACTION_ID_OFFSET);
 
       if (owner != NULL && offer_datagram (owner, buf, (gsize) len, &from, from_len))
-        return;
+        {
+          tap->last_answer_us = g_get_monotonic_time ();
+          memcpy (&tap->last_from, &from, MIN (sizeof tap->last_from, from_len));
+          tap->last_from_len = from_len;
+          return;
+        }
     }
 
   drop_datagram (tap, (gsize) len, "no answer to a transaction of ours from its registrar");
@@ -422,6 +435,7 @@ stop_tap (SipnatFlowStun *self)
     return;
 
   unindex_transaction (self);
+  self->count_dropped += tap->dropped - self->dropped_base;
   self->tap = NULL;
   g_hash_table_remove (tap->owners, self);
   if (g_hash_table_size (tap->owners) > 0)
@@ -471,6 +485,7 @@ start_tap (SipnatFlowStun *self)
 
   g_hash_table_add (tap->owners, self);
   self->tap = tap;
+  self->dropped_base = tap->dropped;
   index_transaction (self);
 }
 
@@ -600,6 +615,7 @@ _sipnat_flow_stun_send (SipnatFlowStun *self)
   self->in_flight = TRUE;
   index_transaction (self);
   self->sends = 0;
+  self->sent_at_us = g_get_monotonic_time ();
   send_request (self);
 
   self->retransmit = _sipnat_scheduler_add (self->scheduler, STUN_RTO_MS, on_retransmit, self);
@@ -731,7 +747,25 @@ _sipnat_flow_stun_get_counts (SipnatFlowStun *self,
 {
   *sent = self->count_sent;
   *answered = self->count_answered;
-  *dropped = self->count_dropped;
+  *dropped = self->count_dropped + (self->tap != NULL ? self->tap->dropped - self->dropped_base : 0);
+}
+
+/*
+ * _sipnat_flow_stun_registrar_alive:
+ *
+ * Whether the registrar answered another flow on the same socket (so
+ * through the same NAT binding) since this one's last transaction
+ * started: then that transaction's timeout says the answer was lost or
+ * came late (an overloaded loop, a full socket buffer), not that the
+ * flow is gone.
+ */
+gboolean
+_sipnat_flow_stun_registrar_alive (SipnatFlowStun *self)
+{
+  TapSource *tap = self->tap;
+
+  return tap != NULL && self->sent_at_us > 0 && tap->last_answer_us >= self->sent_at_us &&
+         from_registrar (self, &tap->last_from, tap->last_from_len);
 }
 
 /* How many flows share this one's SIP socket (0 before its first send). */

@@ -58,6 +58,8 @@ struct _SipnatFlow
   char *registrar_url;
   SipnatTransport transport;
   SipnatSchedulerTimer *timer;   /* on the stack's scheduler */
+  SipnatSchedulerTimer *probe_timer;   /* an OPTIONS probe put off */
+  gboolean first_round;         /* the next keep-alive is the flow's first */
   gint64 last_sent;             /* monotonic µs of the last keep-alive (or the start) */
   gboolean in_flight;
   gboolean stream_claimed;
@@ -197,6 +199,37 @@ send_keepalive (SipnatFlow *self)
 }
 
 static void
+probe_cb (gpointer data)
+{
+  SipnatFlow *self = data;
+
+  self->probe_timer = NULL;   /* the scheduler is done with it */
+  send_options (self);
+}
+
+/* The OPTIONS probe after a STUN timeout. With many flows on the socket
+ * their timeouts come together (an overloaded loop answers late), and an
+ * OPTIONS costs O(registrations) in Sofia: at once they would feed the
+ * overload that caused them. So it waits a random part of the period. */
+static void
+probe_after_timeout (SipnatFlow *self)
+{
+  SipnatScheduler *scheduler = _sipnat_stack_get_scheduler (self->stack);
+  guint ms = period (self) * 1000;
+
+  if (self->stun == NULL || ms == 0 ||
+      _sipnat_flow_stun_get_n_flows (self->stun) <= MAX_FLOWS_FOR_OPTIONS_ALONG)
+    {
+      send_options (self);
+      return;
+    }
+
+  if (self->probe_timer == NULL)
+    self->probe_timer = _sipnat_scheduler_add (scheduler, g_random_int_range (0, (gint32) ms),
+                                               probe_cb, self);
+}
+
+static void
 stun_answered (gpointer             data,
                SipnatFlowStunResult result,
                const char          *host,
@@ -223,18 +256,28 @@ stun_answered (gpointer             data,
 
     case SIPNAT_FLOW_STUN_TIMEOUT:
     default:
+      /* The registrar answered others on this socket meanwhile: the same
+       * NAT binding is alive, ours was lost or late. No probe, no
+       * fall-back: that would multiply the traffic that made it late. */
+      if (_sipnat_flow_stun_registrar_alive (self->stun))
+        {
+          self->counts.stun_timeouts_excused++;
+          SIPNAT_NOTE (NAT, "keep-alive: STUN unanswered, but the registrar answers others "
+                       "on the same socket: no probe");
+          return;
+        }
       if (self->kind == KEEPALIVE_STUN_TRYING)
         {
           fall_back_to_options (self, "no STUN answer from the registrar");
           if (_sipnat_flow_stun_get_n_flows (self->stun) > MAX_FLOWS_FOR_OPTIONS_ALONG)
-            send_options (self);   /* none went along */
+            probe_after_timeout (self);   /* none went along */
           return;
         }
       if (++self->stun_timeouts >= MAX_STUN_TIMEOUTS)
         fall_back_to_options (self, "the registrar stopped answering STUN");
       else
         SIPNAT_NOTE (NAT, "keep-alive: STUN unanswered; probing with OPTIONS");
-      send_options (self);
+      probe_after_timeout (self);
       return;
     }
 }
@@ -247,6 +290,7 @@ tick_cb (gpointer data)
   SipnatFlow *self = data;
 
   self->timer = NULL;   /* the scheduler is done with it */
+  self->first_round = FALSE;
   send_keepalive (self);
   start_timer (self);   /* a fresh random interval */
 }
@@ -257,11 +301,19 @@ stop_timer (SipnatFlow *self)
   _sipnat_scheduler_clear (_sipnat_stack_get_scheduler (self->stack), &self->timer);
 }
 
+static void
+stop_probe_timer (SipnatFlow *self)
+{
+  _sipnat_scheduler_clear (_sipnat_stack_get_scheduler (self->stack), &self->probe_timer);
+}
+
 /* RFC 5626 §4.4.1: each interval is drawn between 80 % and 100 % of the
  * period, so that many flows do not send in bursts. Streams have their
  * own ping. The interval counts from the last keep-alive: a period made
  * shorter (keepalive_interval = auto) must not leave a gap longer than
- * the old one. */
+ * the old one. The first one of a flow comes between 10 % and 100 % of
+ * the period: thousands of registrations made at once then keep alive
+ * evenly over the period, not in a burst at its end. */
 static void
 start_timer (SipnatFlow *self)
 {
@@ -273,7 +325,10 @@ start_timer (SipnatFlow *self)
   if (ms == 0 || is_stream (self) || self->nh == NULL)
     return;
 
-  interval_ms = _sipnat_scheduler_jitter (ms, 20);
+  if (self->first_round)
+    interval_ms = (guint) g_random_int_range ((gint32) (ms / 10), (gint32) ms + 1);
+  else
+    interval_ms = _sipnat_scheduler_jitter (ms, 20);
   elapsed_ms = (g_get_monotonic_time () - self->last_sent) / 1000;
   self->timer = _sipnat_scheduler_add (_sipnat_stack_get_scheduler (self->stack),
                                        elapsed_ms >= interval_ms ? 0 : interval_ms - elapsed_ms,
@@ -429,6 +484,7 @@ _sipnat_flow_start (SipnatFlow      *self,
   if (transport == SIPNAT_TRANSPORT_UDP)
     start_stun (self);
   self->last_sent = g_get_monotonic_time ();
+  self->first_round = TRUE;
   start_timer (self);
 }
 
@@ -438,6 +494,7 @@ void
 _sipnat_flow_stop (SipnatFlow *self)
 {
   stop_timer (self);
+  stop_probe_timer (self);
   stop_stun (self);
   release_stream (self);
 
