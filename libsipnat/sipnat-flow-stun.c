@@ -489,6 +489,32 @@ start_tap (SipnatFlowStun *self)
   index_transaction (self);
 }
 
+/* The descriptor of a live tap on the SIP socket of @port, checked, or -1. */
+static int
+find_tapped_socket (guint port,
+                    int   family)
+{
+  GHashTableIter iter;
+  gpointer value;
+  int fd = -1;
+
+  G_LOCK (taps);
+  if (taps != NULL)
+    {
+      g_hash_table_iter_init (&iter, taps);
+      while (fd < 0 && g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          TapSource *tap = value;
+
+          if (!tap->dead && tap->port == port && tap->family == family)
+            fd = tap->pollfd.fd;
+        }
+    }
+  G_UNLOCK (taps);
+
+  return fd >= 0 && fd_is_sip_socket (fd, port, family) ? fd : -1;
+}
+
 /* The descriptor found earlier, if it is still Sofia's SIP socket. */
 static gboolean
 ensure_socket (SipnatFlowStun *self)
@@ -498,7 +524,12 @@ ensure_socket (SipnatFlowStun *self)
   if (self->fd >= 0 && self->tap != NULL && fd_is_sip_socket (self->fd, self->local_port, family))
     return TRUE;
 
-  self->fd = _sipnat_flow_stun_find_socket (self->local_port, family);
+  /* Another flow found it already: thousands of flows share one socket,
+   * and looking at every descriptor of the process is dozens of system
+   * calls. */
+  self->fd = find_tapped_socket (self->local_port, family);
+  if (self->fd < 0)
+    self->fd = _sipnat_flow_stun_find_socket (self->local_port, family);
   if (self->fd < 0)
     {
       stop_tap (self);
