@@ -54,7 +54,9 @@ struct _SipnatFlow
   gboolean outbound_active;
   guint flow_timer;             /* seconds, from the registrar; 0 if none */
 
-  nua_handle_t *nh;
+  gboolean running;
+  nua_handle_t *nh;             /* made at the first OPTIONS: STUN needs none */
+  char *aor;
   char *registrar_url;
   SipnatTransport transport;
   SipnatSchedulerTimer *timer;   /* on the stack's scheduler */
@@ -142,10 +144,34 @@ is_stream (SipnatFlow *self)
   return self->transport == SIPNAT_TRANSPORT_TCP;
 }
 
+/* A handle costs a few KiB in Sofia, times thousands of registrations
+ * that keep alive with STUN or CRLF only: made when first needed. */
+static gboolean
+ensure_handle (SipnatFlow *self)
+{
+  nua_t *nua = _sipnat_stack_get_nua (self->stack);
+
+  if (self->nh != NULL)
+    return TRUE;
+  if (!self->running || nua == NULL)
+    return FALSE;
+
+  self->nh = nua_handle (nua, &self->owner,
+                         SIPTAG_TO_STR (self->aor),
+                         SIPTAG_FROM_STR (self->aor),
+                         NUTAG_MEDIA_ENABLE (0),
+                         /* Keep-alives go out often: no more headers
+                          * than they need. */
+                         SIPTAG_ALLOW_STR ("OPTIONS"),
+                         SIPTAG_SUPPORTED_STR (""),
+                         TAG_END ());
+  return self->running;
+}
+
 static void
 send_options (SipnatFlow *self)
 {
-  if (self->nh == NULL || self->in_flight)
+  if (self->in_flight || !ensure_handle (self))
     return;
 
   SIPNAT_NOTE (NAT, "keep-alive OPTIONS to %s", self->registrar_url);
@@ -322,7 +348,7 @@ start_timer (SipnatFlow *self)
   guint interval_ms;
 
   stop_timer (self);
-  if (ms == 0 || is_stream (self) || self->nh == NULL)
+  if (ms == 0 || is_stream (self) || !self->running)
     return;
 
   if (self->first_round)
@@ -361,7 +387,7 @@ restart (SipnatFlow *self)
 {
   if (self->stream_claimed)
     _sipnat_flow_claim_stream (self);
-  if (self->nh != NULL)
+  if (self->running)
     start_timer (self);
 }
 
@@ -467,20 +493,13 @@ _sipnat_flow_start (SipnatFlow      *self,
 {
   nua_t *nua = _sipnat_stack_get_nua (self->stack);
 
-  if (self->nh != NULL || nua == NULL)
+  if (self->running || nua == NULL)
     return;
 
+  self->running = TRUE;
   self->transport = transport;
   self->registrar_url = g_strdup (registrar_url);
-  self->nh = nua_handle (nua, &self->owner,
-                         SIPTAG_TO_STR (aor),
-                         SIPTAG_FROM_STR (aor),
-                         NUTAG_MEDIA_ENABLE (0),
-                         /* Keep-alives go out often: no more headers
-                          * than they need. */
-                         SIPTAG_ALLOW_STR ("OPTIONS"),
-                         SIPTAG_SUPPORTED_STR (""),
-                         TAG_END ());
+  self->aor = g_strdup (aor);
   if (transport == SIPNAT_TRANSPORT_UDP)
     start_stun (self);
   self->last_sent = g_get_monotonic_time ();
@@ -505,8 +524,10 @@ _sipnat_flow_stop (SipnatFlow *self)
       nua_handle_destroy (self->nh);
     }
   self->nh = NULL;
+  self->running = FALSE;
 
   g_clear_pointer (&self->registrar_url, g_free);
+  g_clear_pointer (&self->aor, g_free);
   self->in_flight = FALSE;
 }
 
@@ -521,7 +542,7 @@ _sipnat_flow_is_running (SipnatFlow *self)
 void
 _sipnat_flow_probe (SipnatFlow *self)
 {
-  if (self->nh == NULL)
+  if (!self->running)
     return;
 
   send_keepalive (self);
