@@ -15,6 +15,9 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
 
 #include "sipnat-debug-private.h"
 #include "sipnat-socket-drops-private.h"
@@ -30,10 +33,51 @@ struct _SipnatSocketDrops
   guint64 last;
 };
 
-/* Adds the drops of the sockets bound to @port in one table. */
+/* The inodes of this process's UDP sockets bound to @port: the tables
+ * list every socket of the network namespace, other processes' too. */
+static GHashTable *
+own_socket_inodes (guint port)
+{
+  GHashTable *inodes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      int fd = (int) g_ascii_strtoll (name, NULL, 10);
+      struct sockaddr_storage ss;
+      socklen_t len = sizeof ss;
+      int type = 0;
+      socklen_t type_len = sizeof type;
+      struct stat st;
+      guint bound = 0;
+
+      if (fstat (fd, &st) != 0 || !S_ISSOCK (st.st_mode))
+        continue;
+      if (getsockopt (fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_DGRAM)
+        continue;
+      if (getsockname (fd, (struct sockaddr *) &ss, &len) != 0)
+        continue;
+      if (ss.ss_family == AF_INET)
+        bound = g_ntohs (((struct sockaddr_in *) &ss)->sin_port);
+      else if (ss.ss_family == AF_INET6)
+        bound = g_ntohs (((struct sockaddr_in6 *) &ss)->sin6_port);
+      if (bound == port)
+        {
+          gint64 *inode = g_new (gint64, 1);
+
+          *inode = (gint64) st.st_ino;
+          g_hash_table_add (inodes, inode);
+        }
+    }
+
+  return inodes;
+}
+
+/* Adds the drops of the sockets in @inodes listed in one table. */
 static gboolean
 add_from_table (const char *path,
-                guint       port,
+                GHashTable *inodes,
                 guint64    *drops)
 {
   g_autofree char *table = NULL;
@@ -48,7 +92,7 @@ add_from_table (const char *path,
     {
       g_auto(GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
       g_autoptr(GPtrArray) words = g_ptr_array_new ();
-      const char *colon;
+      gint64 inode;
 
       for (guint j = 0; fields[j] != NULL; j++)
         if (*fields[j] != '\0')
@@ -57,8 +101,8 @@ add_from_table (const char *path,
        * inode ref pointer drops */
       if (words->len < 13)
         continue;
-      colon = strrchr (g_ptr_array_index (words, 1), ':');
-      if (colon == NULL || g_ascii_strtoull (colon + 1, NULL, 16) != port)
+      inode = g_ascii_strtoll (g_ptr_array_index (words, 9), NULL, 10);
+      if (!g_hash_table_contains (inodes, &inode))
         continue;
       *drops += g_ascii_strtoull (g_ptr_array_index (words, 12), NULL, 10);
     }
@@ -69,8 +113,8 @@ add_from_table (const char *path,
 /*
  * _sipnat_socket_drops_read:
  * @port: a local UDP port of this process
- * @drops: (out): datagrams dropped at the sockets bound to it, IPv4 and
- *   IPv6, since they were opened
+ * @drops: (out): datagrams dropped at this process's sockets bound to it,
+ *   IPv4 and IPv6, since they were opened
  *
  * Returns: whether a table could be read (Linux only)
  */
@@ -78,11 +122,14 @@ gboolean
 _sipnat_socket_drops_read (guint    port,
                            guint64 *drops)
 {
+  g_autoptr(GHashTable) inodes = own_socket_inodes (port);
   gboolean v4, v6;
 
   *drops = 0;
-  v4 = add_from_table ("/proc/net/udp", port, drops);
-  v6 = add_from_table ("/proc/net/udp6", port, drops);
+  if (g_hash_table_size (inodes) == 0)
+    return FALSE;
+  v4 = add_from_table ("/proc/net/udp", inodes, drops);
+  v6 = add_from_table ("/proc/net/udp6", inodes, drops);
   return v4 || v6;
 }
 
