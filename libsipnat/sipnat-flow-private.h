@@ -29,6 +29,7 @@ typedef struct {
   guint options_sent;       /* OPTIONS keep-alives and probes */
   gboolean options_fallback; /* the registrar did not answer STUN */
   guint stun_timeouts_excused; /* unanswered while the registrar answered others */
+  guint stun_deferred;      /* keep-alives put off: too many answers pending on the socket */
 } SipnatFlowCounts;
 
 SipnatFlow *_sipnat_flow_new               (SipnatStack            *stack,

@@ -23,6 +23,7 @@ typedef enum {
   SIPNAT_FLOW_STUN_SENT,       /* the result comes later, once */
   SIPNAT_FLOW_STUN_NOT_YET,    /* the registrar's address is being resolved */
   SIPNAT_FLOW_STUN_NEVER,      /* no SIP socket or no address to send to */
+  SIPNAT_FLOW_STUN_BUSY,       /* too many in flight on the socket: try again soon */
 } SipnatFlowStunSend;
 
 /* Called once per transaction sent; may free the SipnatFlowStun. */

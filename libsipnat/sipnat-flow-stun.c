@@ -44,6 +44,12 @@
 /* Answers longer than this are refused unread: a Binding answer is a
  * few dozen bytes, and RFC 3489 servers stay within 548. */
 #define MAX_ANSWER        548
+/* STUN transactions in flight on one socket at most: their answers may
+ * all arrive at once, and the socket's receive buffer (2 MiB asked for,
+ * about 2 000 small datagrams) must hold them while the loop is busy.
+ * More keep-alives wait (SIPNAT_FLOW_STUN_BUSY): a slow loop then slows
+ * the keep-alives down instead of losing their answers. */
+#define MAX_TAP_IN_FLIGHT 256
 
 /* One per SIP socket: every registration on the stack has its own flow
  * and transactions on that one socket, so a datagram goes to the owner
@@ -624,6 +630,8 @@ _sipnat_flow_stun_send (SipnatFlowStun *self)
     return SIPNAT_FLOW_STUN_NOT_YET;
   if (self->in_flight)
     return SIPNAT_FLOW_STUN_SENT;
+  if (self->tap != NULL && g_hash_table_size (self->tap->by_transaction) >= MAX_TAP_IN_FLIGHT)
+    return SIPNAT_FLOW_STUN_BUSY;
 
   if (!ensure_socket (self))
     {

@@ -194,34 +194,48 @@ fall_back_to_options (SipnatFlow *self,
 
 /* A keep-alive: STUN on UDP unless the registrar does not do it. Until
  * the registrar has answered STUN once, an OPTIONS goes along, so that a
- * probe is answered as fast as before by a registrar without STUN. */
-static void
+ * probe is answered as fast as before by a registrar without STUN.
+ * FALSE when it must wait: too many STUN answers pending on the socket. */
+static gboolean
 send_keepalive (SipnatFlow *self)
 {
-  self->last_sent = g_get_monotonic_time ();
+  SipnatFlowStunSend sent;
+
   if (self->stun == NULL || self->kind == KEEPALIVE_OPTIONS)
     {
+      self->last_sent = g_get_monotonic_time ();
       send_options (self);
-      return;
+      return TRUE;
     }
 
-  switch (_sipnat_flow_stun_send (self->stun))
+  sent = _sipnat_flow_stun_send (self->stun);
+  if (sent == SIPNAT_FLOW_STUN_BUSY)
+    {
+      self->counts.stun_deferred++;
+      return FALSE;
+    }
+
+  self->last_sent = g_get_monotonic_time ();
+  switch (sent)
     {
     case SIPNAT_FLOW_STUN_SENT:
       SIPNAT_NOTE (NAT, "keep-alive STUN to %s", self->registrar_url);
       if (self->kind == KEEPALIVE_STUN_TRYING &&
           _sipnat_flow_stun_get_n_flows (self->stun) <= MAX_FLOWS_FOR_OPTIONS_ALONG)
         send_options (self);
-      return;
+      break;
     case SIPNAT_FLOW_STUN_NOT_YET:
       send_options (self);
-      return;
+      break;
     case SIPNAT_FLOW_STUN_NEVER:
+    case SIPNAT_FLOW_STUN_BUSY:
     default:
       fall_back_to_options (self, _sipnat_flow_stun_get_reason (self->stun));
       send_options (self);
-      return;
+      break;
     }
+
+  return TRUE;
 }
 
 static void
@@ -310,14 +324,31 @@ stun_answered (gpointer             data,
 
 static void start_timer (SipnatFlow *self);
 
+static void tick_cb (gpointer data);
+
+/* Answers pending on the socket: the keep-alive again in a moment. */
+static void
+retry_soon (SipnatFlow *self)
+{
+  SipnatScheduler *scheduler = _sipnat_stack_get_scheduler (self->stack);
+
+  _sipnat_scheduler_clear (scheduler, &self->timer);
+  self->timer = _sipnat_scheduler_add (scheduler, (guint) g_random_int_range (20, 200),
+                                       tick_cb, self);
+}
+
 static void
 tick_cb (gpointer data)
 {
   SipnatFlow *self = data;
 
   self->timer = NULL;   /* the scheduler is done with it */
+  if (!send_keepalive (self))
+    {
+      retry_soon (self);
+      return;
+    }
   self->first_round = FALSE;
-  send_keepalive (self);
   start_timer (self);   /* a fresh random interval */
 }
 
@@ -545,8 +576,10 @@ _sipnat_flow_probe (SipnatFlow *self)
   if (!self->running)
     return;
 
-  send_keepalive (self);
-  start_timer (self);
+  if (send_keepalive (self))
+    start_timer (self);
+  else
+    retry_soon (self);
 }
 
 void

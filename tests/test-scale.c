@@ -111,6 +111,7 @@ test_thousands (void)
   guint64 refreshes_before;
   guint64 drops_before = 0, drops_after = 0;
   guint excused = 0;
+  guint deferred = 0;
   gint64 start;
 
   if (g_getenv ("SIPNAT_UNDER_VALGRIND") != NULL)
@@ -180,12 +181,14 @@ test_thousands (void)
       stun_answered += c.stun_answered;
       options_sent += c.options_sent;
       excused += c.stun_timeouts_excused;
+      deferred += c.stun_deferred;
     }
   g_assert_true (_sipnat_socket_drops_read (sipnat_endpoint_get_local_port (endpoint),
                                             &drops_after));
   g_test_message ("in %u s: STUN answered %u, OPTIONS %u, STUN timeouts excused %u, "
+                  "keep-alives deferred %u, "
                   "datagrams dropped at our socket %" G_GUINT64_FORMAT ", REGISTERs at Kamailio %u",
-                  HOLD_MS / 1000, stun_answered, options_sent, excused, drops_after - drops_before,
+                  HOLD_MS / 1000, stun_answered, options_sent, excused, deferred, drops_after - drops_before,
                   (guint) (sipnat_test_registrar_count_registers (kamailio) - refreshes_before));
   g_assert_cmpuint (watch.left_registered, ==, 0);
   g_assert_cmpuint (watch.status_408, ==, 0);
