@@ -630,15 +630,16 @@ _sipnat_flow_stun_send (SipnatFlowStun *self)
     return SIPNAT_FLOW_STUN_NOT_YET;
   if (self->in_flight)
     return SIPNAT_FLOW_STUN_SENT;
-  if (self->tap != NULL && g_hash_table_size (self->tap->by_transaction) >= MAX_TAP_IN_FLIGHT)
-    return SIPNAT_FLOW_STUN_BUSY;
-
   if (!ensure_socket (self))
     {
       self->reason = g_strdup_printf ("no UDP socket of this process is bound to port %u "
                                       "in the registrar's address family", self->local_port);
       return SIPNAT_FLOW_STUN_NEVER;
     }
+  /* After ensure_socket(): a flow's first keep-alive joins the tap there,
+   * and counts against the socket's limit like the others. */
+  if (g_hash_table_size (self->tap->by_transaction) >= MAX_TAP_IN_FLIGHT)
+    return SIPNAT_FLOW_STUN_BUSY;
   self->agent = _sipnat_stun_agent_new (FALSE);
   self->request = g_malloc (STUN_MAX_MESSAGE_SIZE_IPV4);
   self->request_len = _sipnat_stun_build_binding (self->agent, NULL, self->request,
