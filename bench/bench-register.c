@@ -26,6 +26,7 @@
  */
 
 #include <malloc.h>
+#include <sys/resource.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,10 @@ static int opt_idle = 6;
 static gboolean opt_skip_latency = FALSE;
 static gboolean opt_skip_many = FALSE;
 static int opt_close_timeout = 0;
+static gboolean opt_digest = FALSE;
+static gboolean opt_stun = FALSE;
+static int opt_keepalive = -1;
+static int opt_reg_timeout = 0;
 
 static const GOptionEntry entries[] = {
   { "rounds", 'r', 0, G_OPTION_ARG_INT, &opt_rounds,
@@ -78,6 +83,17 @@ static const GOptionEntry entries[] = {
     "The endpoint's close-timeout in ms (default 0: the library's)", "MS" },
   { "skip-many", 0, 0, G_OPTION_ARG_NONE, &opt_skip_many,
     "Skip the many-registrations run", NULL },
+  { "digest", 0, 0, G_OPTION_ARG_NONE, &opt_digest,
+    "Digest auth in the many-registrations run (password: user name + \"pw\"), "
+    "for libsipnat and the raw client", NULL },
+  { "stun", 0, 0, G_OPTION_ARG_NONE, &opt_stun,
+    "Kamailio answers STUN on its SIP port in the many-registrations run "
+    "(keep-alives are STUN; default: OPTIONS)", NULL },
+  { "keepalive", 'k', 0, G_OPTION_ARG_INT, &opt_keepalive,
+    "Keep-alive interval of each registration in s (default: the library's)", "S" },
+  { "reg-timeout", 0, 0, G_OPTION_ARG_INT, &opt_reg_timeout,
+    "Expires asked for by each registration in s (default: the library's); "
+    "refreshes come before it", "S" },
   { NULL }
 };
 
@@ -105,6 +121,17 @@ typedef struct {
   guint count;
   guint window;                /* 0: all started at once */
   SipnatTransport transport;
+  gboolean digest;
+  gboolean stun;
+  gint keepalive_s;            /* -1: the library's */
+  guint reg_timeout_s;         /* 0: the library's */
+  /* Over the whole run (registering, idle, closing) */
+  guint status_408;            /* registrations that saw a 408 */
+  guint status_failures;       /* status codes >= 300 other than 401/407 */
+  gint64 total_drops_endpoint; /* datagrams dropped at our socket */
+  double cpu_register_ms;      /* user + system CPU of the process */
+  double cpu_idle_ms;
+  double cpu_close_ms;
 
   /* The reference: a raw client, same registrar, same users count */
   double raw_register_ms;
@@ -135,6 +162,7 @@ typedef struct {
   guint idle_options_seen;          /* OPTIONS (keep-alives) Kamailio received while idle */
   gint64 idle_drops_endpoint;       /* datagrams dropped at our socket while idle */
 
+  double rss_idle_kib_per_reg;      /* VmRSS per registration after idle_s, no malloc_trim */
   /* Closing */
   double close_ms;
   guint close_registers_seen;  /* REGISTERs Kamailio received while closing */
@@ -245,6 +273,17 @@ heap_in_use (void)
   struct mallinfo2 info = mallinfo2 ();
 
   return (gint64) (info.uordblks + info.hblkhd);
+}
+
+/* User + system CPU time of the process, in ms. */
+static double
+cpu_ms (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec * 1000.0 + usage.ru_utime.tv_usec / 1000.0 +
+         usage.ru_stime.tv_sec * 1000.0 + usage.ru_stime.tv_usec / 1000.0;
 }
 
 /* The drops counter of the IPv4 UDP socket bound to 127.0.0.1:@port, from
@@ -570,6 +609,24 @@ many_state_cb (SipnatRegistration *reg,
     state->failed++;
 }
 
+/* Every final status a registration reports: a 408 is a request that
+ * got no answer (ours or the registrar's overload). */
+static void
+many_status_cb (SipnatRegistration *reg,
+                GParamSpec         *pspec,
+                ManyResult         *result)
+{
+  guint status = sipnat_registration_get_status_code (reg);
+
+  if (status == 408)
+    result->status_408++;
+  if (status >= 300 && status != 401 && status != 407)
+    {
+      if (result->status_failures++ < 5)
+        g_printerr ("%s: status %u\n", sipnat_registration_get_user (reg), status);
+    }
+}
+
 static void
 many_all_cb (GObject      *source,
              GAsyncResult *result,
@@ -597,6 +654,7 @@ measure_reference (SipnatTestRegistrar  *registrar,
     .tcp = result->transport == SIPNAT_TRANSPORT_TCP,
     .count = result->count,
     .user_format = "r%05u",
+    .auth = result->digest,
     .expires = 600,
   };
   RawRegisterResult raw;
@@ -636,7 +694,9 @@ measure_many (ManyResult  *result,
 {
   /* Without STUN: the keep-alives it counts at Kamailio are OPTIONS
    * (Kamailio keeps no count of the STUN requests it answers). */
-  SipnatTestRegistrarOptions options = { .auth = FALSE, .no_stun = TRUE };
+  SipnatTestRegistrarOptions options = {
+    .auth = result->digest, .any_user = result->digest, .no_stun = !result->stun,
+  };
   g_autoptr(SipnatTestRegistrar) registrar = NULL;
   g_autofree char *server = NULL;
   g_autoptr(GPtrArray) regs = g_ptr_array_new ();
@@ -650,6 +710,8 @@ measure_many (ManyResult  *result,
   guint16 registrar_port, endpoint_port;
   guint options_before = 0;
   guint registers_before_close;
+  gint64 drops_endpoint_start;
+  double cpu_start;
 
   registrar = sipnat_test_registrar_start (&options, error);
   if (registrar == NULL)
@@ -665,6 +727,7 @@ measure_many (ManyResult  *result,
   registrar_port = sipnat_test_registrar_get_port (registrar);
   endpoint_port = sipnat_endpoint_get_local_port (endpoint);
   drops_endpoint = read_udp_drops (endpoint_port);
+  drops_endpoint_start = drops_endpoint;
   drops_registrar = read_udp_drops (registrar_port);
 
   malloc_trim (0);
@@ -678,10 +741,23 @@ measure_many (ManyResult  *result,
       SipnatRegistration *reg = sipnat_endpoint_add_registration (endpoint, server, user);
 
       sipnat_registration_set_transport (reg, result->transport);
+      if (result->digest)
+        {
+          g_autofree char *password = g_strconcat (user, "pw", NULL);
+
+          sipnat_registration_set_password (reg, password);
+        }
+      if (result->keepalive_s >= 0)
+        sipnat_nat_policy_set_keepalive_interval (sipnat_registration_get_nat_policy (reg),
+                                                  (guint) result->keepalive_s);
+      if (result->reg_timeout_s > 0)
+        sipnat_registration_set_reg_timeout (reg, result->reg_timeout_s);
+      g_signal_connect (reg, "notify::status-code", G_CALLBACK (many_status_cb), result);
       g_ptr_array_add (regs, reg);
     }
 
   state.pending = result->count;
+  cpu_start = cpu_ms ();
   start = state.start = g_get_monotonic_time ();
   if (opt_window == 0)
     {
@@ -702,6 +778,7 @@ measure_many (ManyResult  *result,
       return FALSE;
     }
 
+  result->cpu_register_ms = cpu_ms () - cpu_start;
   result->register_ms = usec_to_ms (state.last - start);
   result->per_second = result->count / ((state.last - start) / (double) G_USEC_PER_SEC);
   result->failed = state.failed;
@@ -755,8 +832,12 @@ measure_many (ManyResult  *result,
   if (!sipnat_test_registrar_read_statistic (registrar, "rcv_requests_options", &options_before, error))
     return FALSE;
   drops_endpoint = read_udp_drops (endpoint_port);
+  cpu_start = cpu_ms ();
   idle_for (result->idle_s * 1000);
+  result->cpu_idle_ms = cpu_ms () - cpu_start;
   result->idle_drops_endpoint = read_udp_drops (endpoint_port) - drops_endpoint;
+  result->rss_idle_kib_per_reg = (double) (read_rss_kib () - result->rss_before_kib) /
+                                 result->count;
   if (!sipnat_test_registrar_read_statistic (registrar, "rcv_requests_options", &result->idle_options_seen, error))
     return FALSE;
   result->idle_options_seen -= options_before;
@@ -768,8 +849,12 @@ measure_many (ManyResult  *result,
 
   registers_before_close = sipnat_test_registrar_count_registers (registrar);
   drops_registrar = read_udp_drops (registrar_port);
+  /* Read before the close, which closes the socket. */
+  result->total_drops_endpoint = read_udp_drops (endpoint_port) - drops_endpoint_start;
+  cpu_start = cpu_ms ();
   if (!close_endpoint (endpoint, &close_usec, error))
     return FALSE;
+  result->cpu_close_ms = cpu_ms () - cpu_start;
   result->close_ms = usec_to_ms (close_usec);
   /* The endpoint's socket is gone now: its drops show as retransmissions. */
   result->close_drops_registrar = read_udp_drops (registrar_port) - drops_registrar;
@@ -778,6 +863,8 @@ measure_many (ManyResult  *result,
 
   if (!count_contacts (registrar, &result->contacts_after_close, error))
     return FALSE;
+  for (guint i = 0; i < regs->len; i++)
+    g_signal_handlers_disconnect_by_func (g_ptr_array_index (regs, i), many_status_cb, result);
   if (result->contacts_after_close != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -785,6 +872,9 @@ measure_many (ManyResult  *result,
                    result->contacts_after_close);
       return FALSE;
     }
+  if (result->status_408 > 0 || result->total_drops_endpoint > 0)
+    g_printerr ("many registrations: %u 408s, %" G_GINT64_FORMAT " datagrams dropped at our socket\n",
+                result->status_408, result->total_drops_endpoint);
 
   result->done = TRUE;
   return TRUE;
@@ -812,6 +902,8 @@ static void
 print_many_table (const ManyResult *many)
 {
   g_autofree char *how = NULL;
+  g_autofree char *every = many->keepalive_s >= 0 ?
+                           g_strdup_printf (" every %d s", many->keepalive_s) : g_strdup ("");
   g_autofree char *idle_label = g_strdup_printf ("%u s later: VmRSS / malloc'd", many->idle_s);
 
   if (many->window == 0)
@@ -819,8 +911,12 @@ print_many_table (const ManyResult *many)
   else
     how = g_strdup_printf ("at most %u in flight", many->window);
 
-  g_print ("%u registrations (" USER_FORMAT "..), one endpoint, %s, %s\n",
-           many->count, 1, many->transport == SIPNAT_TRANSPORT_TCP ? "TCP" : "UDP", how);
+  g_print ("%u registrations (" USER_FORMAT "..), one endpoint, %s%s, %s, keep-alives %s%s\n",
+           many->count, 1, many->transport == SIPNAT_TRANSPORT_TCP ? "TCP" : "UDP",
+           many->digest ? " with digest" : "", how, many->stun ? "STUN" : "OPTIONS",
+           every);
+  g_print ("  %-44s %10.1f ms (%.3f ms per registration)\n", "CPU while registering",
+           many->cpu_register_ms, many->cpu_register_ms / many->count);
   g_print ("  %-44s %10.1f ms\n", "first register_async -> last callback", many->register_ms);
   g_print ("  %-44s %10.0f\n", "REGISTERs per second", many->per_second);
   g_print ("  %-44s %10.0f (%.1f ms, %u retransmitted; unregistered in %.1f ms)\n",
@@ -845,10 +941,19 @@ print_many_table (const ManyResult *many)
   g_print ("  %-44s %10u / %" G_GINT64_FORMAT "\n",
            "while idle: keep-alives at Kamailio / drops", many->idle_options_seen,
            many->idle_drops_endpoint);
+  g_print ("  %-44s %10.2f KiB\n", "VmRSS per registration after idle, no trim",
+           many->rss_idle_kib_per_reg);
+  g_print ("  %-44s %10.1f ms (%.1f %% of a core)\n", "CPU while idle", many->cpu_idle_ms,
+           100.0 * many->cpu_idle_ms / MAX (many->idle_s * 1000.0, 1));
   g_print ("  %-44s %10.1f ms\n", "close (unregisters all)", many->close_ms);
+  g_print ("  %-44s %10.1f ms\n", "CPU while closing", many->cpu_close_ms);
   g_print ("  %-44s %10u\n", "REGISTERs Kamailio received while closing",
            many->close_registers_seen);
   g_print ("  %-44s %10u\n", "contacts in Kamailio after close", many->contacts_after_close);
+  g_print ("  %-44s %10u / %u\n", "registrations that saw a 408 / any failure",
+           many->status_408, many->status_failures);
+  g_print ("  %-44s %10" G_GINT64_FORMAT "\n", "UDP datagrams dropped at our socket, whole run",
+           many->total_drops_endpoint);
 }
 
 static void
@@ -940,6 +1045,17 @@ print_json (const LatencyRow *rows,
       json_int (json, "close_registers_seen", many->close_registers_seen);
       json_int (json, "close_drops_registrar", many->close_drops_registrar);
       json_int (json, "contacts_after_close", many->contacts_after_close);
+      json_int (json, "digest", many->digest);
+      json_int (json, "stun", many->stun);
+      json_int (json, "keepalive_s", many->keepalive_s);
+      json_int (json, "reg_timeout_s", many->reg_timeout_s);
+      json_int (json, "status_408", many->status_408);
+      json_int (json, "status_failures", many->status_failures);
+      json_int (json, "total_drops_endpoint", many->total_drops_endpoint);
+      json_number (json, "cpu_register_ms", many->cpu_register_ms);
+      json_number (json, "cpu_idle_ms", many->cpu_idle_ms);
+      json_number (json, "cpu_close_ms", many->cpu_close_ms);
+      json_number (json, "rss_idle_kib_per_reg", many->rss_idle_kib_per_reg);
       json_end_object (json);
     }
 
@@ -994,6 +1110,10 @@ main (int   argc,
       many.count = opt_count;
       many.window = opt_window > 0 ? (guint) opt_window : 0;
       many.idle_s = (guint) opt_idle;
+      many.digest = opt_digest;
+      many.stun = opt_stun;
+      many.keepalive_s = opt_keepalive;
+      many.reg_timeout_s = opt_reg_timeout > 0 ? (guint) opt_reg_timeout : 0;
       many.transport = g_strcmp0 (opt_transport, "tcp") == 0 ? SIPNAT_TRANSPORT_TCP :
                        SIPNAT_TRANSPORT_UDP;
       if (!measure_many (&many, &error))

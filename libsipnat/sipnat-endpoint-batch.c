@@ -22,6 +22,8 @@
 #include "sipnat-util-private.h"
 
 #define MAX_IN_FLIGHT 32
+/* Names in an error message at most: the count is always exact. */
+#define MAX_NAMED 100
 
 typedef void     (*BatchStartFunc)  (SipnatRegistration  *reg,
                                      GCancellable        *cancellable,
@@ -37,8 +39,9 @@ typedef struct {
   guint in_flight;
   BatchStartFunc start;
   BatchFinishFunc finish;
+  GHashTable *in_flight_set;   /* registrations started, not done */
   GError *first_error;
-  GString *failures;     /* "name: message" for each */
+  GString *failures;     /* "name: message" for the first MAX_NAMED */
   guint n_failed;
 } Batch;
 
@@ -48,26 +51,78 @@ batch_free (gpointer data)
   Batch *batch = data;
 
   g_ptr_array_unref (batch->registrations);
+  g_hash_table_unref (batch->in_flight_set);
   g_clear_error (&batch->first_error);
   g_string_free (batch->failures, TRUE);
   g_free (batch);
 }
 
 static void
+record_failure (Batch              *batch,
+                SipnatRegistration *reg,
+                GError             *error)   /* (transfer full) */
+{
+  if (batch->n_failed++ < MAX_NAMED)
+    g_string_append_printf (batch->failures, "%s%s: %s", batch->failures->len ? "; " : "",
+                            sipnat_registration_get_name (reg), error->message);
+  if (batch->first_error == NULL)
+    batch->first_error = error;
+  else
+    g_error_free (error);
+}
+
+/* How many failed, and which (the first MAX_NAMED by name). */
+static GError *
+batch_build_error (Batch *batch)
+{
+  g_autoptr(GString) message = g_string_new (NULL);
+
+  if (batch->first_error == NULL)
+    return NULL;
+  if (batch->n_failed == 1)
+    return g_error_copy (batch->first_error);
+
+  g_string_printf (message, g_dngettext (GETTEXT_PACKAGE, "%u of %u registration failed: %s",
+                                         "%u of %u registrations failed: %s",
+                                         batch->registrations->len),
+                   batch->n_failed, batch->registrations->len, batch->failures->str);
+  if (batch->n_failed > MAX_NAMED)
+    g_string_append_printf (message, g_dngettext (GETTEXT_PACKAGE, "; and %u more",
+                                                  "; and %u more", batch->n_failed - MAX_NAMED),
+                            batch->n_failed - MAX_NAMED);
+
+  return g_error_new_literal (batch->first_error->domain, batch->first_error->code, message->str);
+}
+
+static void
 batch_return (GTask *task)
 {
   Batch *batch = g_task_get_task_data (task);
+  GError *error = batch_build_error (batch);
 
-  if (batch->first_error == NULL)
+  if (error == NULL)
     g_task_return_boolean (task, TRUE);
-  else if (batch->n_failed == 1)
-    g_task_return_error (task, g_steal_pointer (&batch->first_error));
   else
-    g_task_return_new_error (task, batch->first_error->domain, batch->first_error->code,
-                             g_dngettext (GETTEXT_PACKAGE, "%u of %u registration failed: %s",
-                                          "%u of %u registrations failed: %s",
-                                          batch->registrations->len),
-                             batch->n_failed, batch->registrations->len, batch->failures->str);
+    g_task_return_error (task, error);
+}
+
+/* Given up (cancelled, or the close's deadline): every registration in
+ * flight or not started yet counts as failed, with @why. */
+static void
+batch_give_up (Batch      *batch,
+               const char *why)
+{
+  GHashTableIter iter;
+  gpointer reg;
+
+  g_hash_table_iter_init (&iter, batch->in_flight_set);
+  while (g_hash_table_iter_next (&iter, &reg, NULL))
+    record_failure (batch, reg, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, why));
+  g_hash_table_remove_all (batch->in_flight_set);
+
+  for (; batch->next < batch->registrations->len; batch->next++)
+    record_failure (batch, g_ptr_array_index (batch->registrations, batch->next),
+                    g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, why));
 }
 
 static void one_done (GObject *source, GAsyncResult *result, gpointer data);
@@ -81,22 +136,18 @@ batch_step (GTask *task)   /* (transfer full) */
   while (batch->in_flight < MAX_IN_FLIGHT && batch->next < batch->registrations->len &&
          !g_cancellable_is_cancelled (cancellable))
     {
+      SipnatRegistration *reg = g_ptr_array_index (batch->registrations, batch->next++);
+
       batch->in_flight++;
-      batch->start (g_ptr_array_index (batch->registrations, batch->next++),
-                    cancellable, one_done, g_object_ref (task));
+      g_hash_table_add (batch->in_flight_set, reg);
+      batch->start (reg, cancellable, one_done, g_object_ref (task));
     }
 
   if (batch->in_flight == 0)
     {
-      if (batch->next < batch->registrations->len)
-        {
-          g_autoptr(GError) error = NULL;
-
-          g_cancellable_set_error_if_cancelled (cancellable, &error);
-          g_task_return_error (task, g_steal_pointer (&error));
-        }
-      else
-        batch_return (task);
+      /* Cancelled: the ones never started are named too. */
+      batch_give_up (batch, _("not attempted: cancelled"));
+      batch_return (task);
     }
 
   g_object_unref (task);
@@ -113,14 +164,9 @@ one_done (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!batch->finish (reg, result, &error))
-    {
-      batch->n_failed++;
-      g_string_append_printf (batch->failures, "%s%s: %s", batch->failures->len ? "; " : "",
-                              sipnat_registration_get_name (reg), error->message);
-      if (batch->first_error == NULL)
-        batch->first_error = g_steal_pointer (&error);
-    }
+    record_failure (batch, reg, g_steal_pointer (&error));
 
+  g_hash_table_remove (batch->in_flight_set, reg);
   batch->in_flight--;
   batch_step (task);
 }
@@ -131,7 +177,7 @@ one_done (GObject      *source,
  *
  * Runs @start on each registration, at most MAX_IN_FLIGHT at a time.
  */
-static void
+static Batch *
 batch_run (GObject               *source,
                    GPtrArray             *registrations,
                    BatchStartFunc   start,
@@ -149,9 +195,11 @@ batch_run (GObject               *source,
   batch->start = start;
   batch->finish = finish;
   batch->failures = g_string_new (NULL);
+  batch->in_flight_set = g_hash_table_new (NULL, NULL);
   g_task_set_task_data (task, batch, batch_free);
 
   batch_step (task);
+  return batch;   /* valid until the callback has run */
 }
 
 static gboolean
@@ -225,6 +273,7 @@ sipnat_endpoint_register_all_async (SipnatEndpoint      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sipnat_endpoint_register_all_async);
+  g_task_set_check_cancellable (task, FALSE);   /* the error names what was given up */
 
   batch_run (G_OBJECT (self), list_registrations (self, NULL),
                      sipnat_registration_register_async, sipnat_registration_register_finish,
@@ -311,6 +360,7 @@ unregister_all_done (GObject      *source,
   g_autoptr(SipnatEndpoint) self = data;
   g_autoptr(GError) error = NULL;
 
+  self->close_batch = NULL;
   if (!batch_finish (result, &error))
     {
       SIPNAT_NOTE (REGISTRATION, "closing: %s", error->message);
@@ -327,7 +377,22 @@ close_deadline_cb (gpointer data)
   SipnatEndpoint *self = data;
 
   g_clear_pointer (&self->close_deadline, g_source_unref);
-  if (self->close_error == NULL)
+  if (self->close_batch != NULL)
+    {
+      /* Which were not removed: those that failed, were in flight or
+       * were never started. The batch's own result comes later, to no
+       * one (the close has completed by then). */
+      Batch *batch = self->close_batch;
+      g_autoptr(GError) failed = NULL;
+
+      batch_give_up (batch, _("not done when the close timed out"));
+      failed = batch_build_error (batch);
+      g_clear_error (&self->close_error);
+      self->close_error = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT,
+                                       _("Closing took longer than %u ms: %s"),
+                                       self->close_timeout, failed->message);
+    }
+  else if (self->close_error == NULL)
     self->close_error = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT,
                                      _("Closing took longer than %u ms: abandoned what was left"),
                                      self->close_timeout);
@@ -398,9 +463,10 @@ sipnat_endpoint_close_async (SipnatEndpoint      *self,
   g_source_set_callback (self->close_deadline, close_deadline_cb, self, NULL);
   g_source_attach (self->close_deadline, self->context);
 
-  batch_run (G_OBJECT (self), list_registrations (self, _sipnat_registration_is_active),
-                     sipnat_registration_unregister_async, sipnat_registration_unregister_finish,
-                     self->close_cancellable, unregister_all_done, g_object_ref (self));
+  self->close_batch =
+    batch_run (G_OBJECT (self), list_registrations (self, _sipnat_registration_is_active),
+               sipnat_registration_unregister_async, sipnat_registration_unregister_finish,
+               self->close_cancellable, unregister_all_done, g_object_ref (self));
 }
 
 /**

@@ -46,6 +46,7 @@ struct _SipnatEndpoint
   gulong close_cancelled_id;
   GSource *close_deadline;
   GError *close_error;
+  gpointer close_batch;            /* its unregistrations (sipnat-endpoint-batch.c) */
 
   SipnatNetworkMonitor *network_monitor;   /* sipnat-endpoint-network.c */
 };

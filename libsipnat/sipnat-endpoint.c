@@ -14,6 +14,7 @@
 #include "sipnat-endpoint-impl-private.h"
 #include "sipnat-enums.h"
 #include "sipnat-error.h"
+#include "sipnat-registration-impl-private.h"
 #include "sipnat-registration-private.h"
 #include "sipnat-stack-private.h"
 #include "sipnat-util-private.h"
@@ -673,6 +674,36 @@ sipnat_endpoint_add_registration (SipnatEndpoint *self,
   return reg;
 }
 
+/* The list holds the registrations in the order they were made, so by
+ * increasing reg_id: a binary search, O(log^2 n) (g_list_store_find()
+ * compares every item, which made removing n registrations O(n^2)). */
+static gboolean
+find_registration_position (SipnatEndpoint     *self,
+                            SipnatRegistration *registration,
+                            guint              *position)
+{
+  GListModel *list = G_LIST_MODEL (self->registrations);
+  guint lo = 0, hi = g_list_model_get_n_items (list);
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      g_autoptr(SipnatRegistration) item = g_list_model_get_item (list, mid);
+
+      if (item == registration)
+        {
+          *position = mid;
+          return TRUE;
+        }
+      if (item->reg_id < registration->reg_id)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return FALSE;
+}
+
 /**
  * sipnat_endpoint_remove_registration:
  * @self: an endpoint
@@ -695,7 +726,7 @@ sipnat_endpoint_remove_registration (SipnatEndpoint     *self,
   g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
   g_return_if_fail (SIPNAT_IS_REGISTRATION (registration));
 
-  if (!g_list_store_find (self->registrations, registration, &position))
+  if (!find_registration_position (self, registration, &position))
     return;
 
   g_object_ref (registration);

@@ -28,6 +28,8 @@ typedef struct {
   guint stun_dropped;       /* STUN-shaped datagrams that were no answer of ours */
   guint options_sent;       /* OPTIONS keep-alives and probes */
   gboolean options_fallback; /* the registrar did not answer STUN */
+  guint stun_timeouts_excused; /* unanswered while the registrar answered others */
+  guint stun_deferred;      /* keep-alives put off: too many answers pending on the socket */
 } SipnatFlowCounts;
 
 SipnatFlow *_sipnat_flow_new               (SipnatStack            *stack,

@@ -23,6 +23,7 @@ typedef enum {
   SIPNAT_FLOW_STUN_SENT,       /* the result comes later, once */
   SIPNAT_FLOW_STUN_NOT_YET,    /* the registrar's address is being resolved */
   SIPNAT_FLOW_STUN_NEVER,      /* no SIP socket or no address to send to */
+  SIPNAT_FLOW_STUN_BUSY,       /* too many in flight on the socket: try again soon */
 } SipnatFlowStunSend;
 
 /* Called once per transaction sent; may free the SipnatFlowStun. */
@@ -43,6 +44,7 @@ guint              _sipnat_flow_stun_get_n_flows (SipnatFlowStun    *self);
 SipnatFlowStunSend _sipnat_flow_stun_send       (SipnatFlowStun     *self);
 gboolean           _sipnat_flow_stun_in_flight  (SipnatFlowStun     *self);
 const char        *_sipnat_flow_stun_get_reason (SipnatFlowStun     *self);
+gboolean           _sipnat_flow_stun_registrar_alive (SipnatFlowStun *self);
 void               _sipnat_flow_stun_get_counts (SipnatFlowStun     *self,
                                                  guint              *sent,
                                                  guint              *answered,

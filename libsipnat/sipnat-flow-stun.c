@@ -44,6 +44,12 @@
 /* Answers longer than this are refused unread: a Binding answer is a
  * few dozen bytes, and RFC 3489 servers stay within 548. */
 #define MAX_ANSWER        548
+/* STUN transactions in flight on one socket at most: their answers may
+ * all arrive at once, and the socket's receive buffer (2 MiB asked for,
+ * about 2 000 small datagrams) must hold them while the loop is busy.
+ * More keep-alives wait (SIPNAT_FLOW_STUN_BUSY): a slow loop then slows
+ * the keep-alives down instead of losing their answers. */
+#define MAX_TAP_IN_FLIGHT 256
 
 /* One per SIP socket: every registration on the stack has its own flow
  * and transactions on that one socket, so a datagram goes to the owner
@@ -56,6 +62,13 @@ typedef struct {
   guint port;                   /* what the socket is bound to */
   int family;
   gboolean dead;                /* the socket is no longer Sofia's */
+  guint dropped;                /* STUN-shaped datagrams no owner took */
+  /* The last answer any owner took: a timeout while the same registrar
+   * answers others on the same socket (the same NAT binding) is a lost
+   * or late answer, not a dead flow. */
+  gint64 last_answer_us;
+  struct sockaddr_storage last_from;
+  socklen_t last_from_len;
 } TapSource;
 
 /* fd -> TapSource, for the sockets of every stack in the process. */
@@ -79,8 +92,10 @@ struct _SipnatFlowStun
   int fd;                       /* Sofia's; never closed here */
   TapSource *tap;
 
+  /* Only while a transaction is in flight: a StunAgent is 12.5 KiB
+   * (it remembers 200 transaction ids), times thousands of flows. */
   StunAgent *agent;             /* of the transaction in flight: only its id answers */
-  uint8_t request[STUN_MAX_MESSAGE_SIZE_IPV4];
+  uint8_t *request;             /* STUN_MAX_MESSAGE_SIZE_IPV4 bytes */
   gsize request_len;
   gboolean in_flight;
   guint sends;
@@ -90,7 +105,9 @@ struct _SipnatFlowStun
 
   guint count_sent;             /* datagrams, retransmissions included */
   guint count_answered;
-  guint count_dropped;          /* STUN-shaped datagrams that were not our answers */
+  guint count_dropped;          /* STUN-shaped datagrams that were not our answers, */
+  guint dropped_base;           /* ... counted on the tap since we joined it */
+  gint64 sent_at_us;            /* the first send of the last transaction */
 };
 
 /* ------------------------------------------------------------ the socket */
@@ -187,14 +204,14 @@ transaction_equal (gconstpointer a,
 static void
 index_transaction (SipnatFlowStun *self)
 {
-  if (self->tap != NULL && self->in_flight && self->request_len >= 20)
+  if (self->tap != NULL && self->in_flight && self->request != NULL && self->request_len >= 20)
     g_hash_table_replace (self->tap->by_transaction, self->request + TRANSACTION_ID_OFFSET, self);
 }
 
 static void
 unindex_transaction (SipnatFlowStun *self)
 {
-  if (self->tap != NULL && self->request_len >= 20 &&
+  if (self->tap != NULL && self->request != NULL && self->request_len >= 20 &&
       g_hash_table_lookup (self->tap->by_transaction, self->request + TRANSACTION_ID_OFFSET) == self)
     g_hash_table_remove (self->tap->by_transaction, self->request + TRANSACTION_ID_OFFSET);
 }
@@ -285,17 +302,14 @@ offer_datagram (SipnatFlowStun                *self,
     }
 }
 
+/* Counted once on the tap, not on each of its thousands of owners: late
+ * answers come by the thousand when the loop is overloaded. */
 static void
 drop_datagram (TapSource  *tap,
                gsize       len,
                const char *why)
 {
-  GHashTableIter iter;
-  gpointer owner;
-
-  g_hash_table_iter_init (&iter, tap->owners);
-  while (g_hash_table_iter_next (&iter, &owner, NULL))
-    ((SipnatFlowStun *) owner)->count_dropped++;
+  tap->dropped++;
   SIPNAT_NOTE (NAT, "keep-alive: dropped a STUN message of %" G_GSIZE_FORMAT " bytes: %s",
                len, why);
 }
@@ -317,6 +331,8 @@ tap_let_go (TapSource *tap)
   g_hash_table_iter_init (&iter, tap->owners);
   while (g_hash_table_iter_next (&iter, &owner, NULL))
     {
+      ((SipnatFlowStun *) owner)->count_dropped += tap->dropped -
+                                                   ((SipnatFlowStun *) owner)->dropped_base;
       ((SipnatFlowStun *) owner)->tap = NULL;
       ((SipnatFlowStun *) owner)->fd = -1;
     }
@@ -392,7 +408,12 @@ read_one (TapSource *tap)
                                                    buf + TRANSACTION_ID_OFFSET);
 
       if (owner != NULL && offer_datagram (owner, buf, (gsize) len, &from, from_len))
-        return;
+        {
+          tap->last_answer_us = g_get_monotonic_time ();
+          memcpy (&tap->last_from, &from, MIN (sizeof tap->last_from, from_len));
+          tap->last_from_len = from_len;
+          return;
+        }
     }
 
   drop_datagram (tap, (gsize) len, "no answer to a transaction of ours from its registrar");
@@ -420,6 +441,7 @@ stop_tap (SipnatFlowStun *self)
     return;
 
   unindex_transaction (self);
+  self->count_dropped += tap->dropped - self->dropped_base;
   self->tap = NULL;
   g_hash_table_remove (tap->owners, self);
   if (g_hash_table_size (tap->owners) > 0)
@@ -469,7 +491,34 @@ start_tap (SipnatFlowStun *self)
 
   g_hash_table_add (tap->owners, self);
   self->tap = tap;
+  self->dropped_base = tap->dropped;
   index_transaction (self);
+}
+
+/* The descriptor of a live tap on the SIP socket of @port, checked, or -1. */
+static int
+find_tapped_socket (guint port,
+                    int   family)
+{
+  GHashTableIter iter;
+  gpointer value;
+  int fd = -1;
+
+  G_LOCK (taps);
+  if (taps != NULL)
+    {
+      g_hash_table_iter_init (&iter, taps);
+      while (fd < 0 && g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          TapSource *tap = value;
+
+          if (!tap->dead && tap->port == port && tap->family == family)
+            fd = tap->pollfd.fd;
+        }
+    }
+  G_UNLOCK (taps);
+
+  return fd >= 0 && fd_is_sip_socket (fd, port, family) ? fd : -1;
 }
 
 /* The descriptor found earlier, if it is still Sofia's SIP socket. */
@@ -481,7 +530,12 @@ ensure_socket (SipnatFlowStun *self)
   if (self->fd >= 0 && self->tap != NULL && fd_is_sip_socket (self->fd, self->local_port, family))
     return TRUE;
 
-  self->fd = _sipnat_flow_stun_find_socket (self->local_port, family);
+  /* Another flow found it already: thousands of flows share one socket,
+   * and looking at every descriptor of the process is dozens of system
+   * calls. */
+  self->fd = find_tapped_socket (self->local_port, family);
+  if (self->fd < 0)
+    self->fd = _sipnat_flow_stun_find_socket (self->local_port, family);
   if (self->fd < 0)
     {
       stop_tap (self);
@@ -517,6 +571,9 @@ finish (SipnatFlowStun       *self,
   stop_timers (self);
   unindex_transaction (self);
   self->in_flight = FALSE;
+  g_clear_pointer (&self->agent, g_free);
+  g_clear_pointer (&self->request, g_free);
+  self->request_len = 0;
   self->func (self->data, result, host, port);   /* last: it may free us */
 }
 
@@ -573,19 +630,24 @@ _sipnat_flow_stun_send (SipnatFlowStun *self)
     return SIPNAT_FLOW_STUN_NOT_YET;
   if (self->in_flight)
     return SIPNAT_FLOW_STUN_SENT;
-
   if (!ensure_socket (self))
     {
       self->reason = g_strdup_printf ("no UDP socket of this process is bound to port %u "
                                       "in the registrar's address family", self->local_port);
       return SIPNAT_FLOW_STUN_NEVER;
     }
-  g_free (self->agent);
+  /* After ensure_socket(): a flow's first keep-alive joins the tap there,
+   * and counts against the socket's limit like the others. */
+  if (g_hash_table_size (self->tap->by_transaction) >= MAX_TAP_IN_FLIGHT)
+    return SIPNAT_FLOW_STUN_BUSY;
   self->agent = _sipnat_stun_agent_new (FALSE);
+  self->request = g_malloc (STUN_MAX_MESSAGE_SIZE_IPV4);
   self->request_len = _sipnat_stun_build_binding (self->agent, NULL, self->request,
-                                                  sizeof self->request);
+                                                  STUN_MAX_MESSAGE_SIZE_IPV4);
   if (self->request_len == 0)
     {
+      g_clear_pointer (&self->agent, g_free);
+      g_clear_pointer (&self->request, g_free);
       self->reason = g_strdup ("libstun could not build a Binding request");
       return SIPNAT_FLOW_STUN_NEVER;
     }
@@ -593,6 +655,7 @@ _sipnat_flow_stun_send (SipnatFlowStun *self)
   self->in_flight = TRUE;
   index_transaction (self);
   self->sends = 0;
+  self->sent_at_us = g_get_monotonic_time ();
   send_request (self);
 
   self->retransmit = _sipnat_scheduler_add (self->scheduler, STUN_RTO_MS, on_retransmit, self);
@@ -700,6 +763,7 @@ _sipnat_flow_stun_free (SipnatFlowStun *self)
   g_free (self->registrar_host);
   g_free (self->reason);
   g_free (self->agent);
+  g_free (self->request);
   g_free (self);
 }
 
@@ -723,7 +787,25 @@ _sipnat_flow_stun_get_counts (SipnatFlowStun *self,
 {
   *sent = self->count_sent;
   *answered = self->count_answered;
-  *dropped = self->count_dropped;
+  *dropped = self->count_dropped + (self->tap != NULL ? self->tap->dropped - self->dropped_base : 0);
+}
+
+/*
+ * _sipnat_flow_stun_registrar_alive:
+ *
+ * Whether the registrar answered another flow on the same socket (so
+ * through the same NAT binding) since this one's last transaction
+ * started: then that transaction's timeout says the answer was lost or
+ * came late (an overloaded loop, a full socket buffer), not that the
+ * flow is gone.
+ */
+gboolean
+_sipnat_flow_stun_registrar_alive (SipnatFlowStun *self)
+{
+  TapSource *tap = self->tap;
+
+  return tap != NULL && self->sent_at_us > 0 && tap->last_answer_us >= self->sent_at_us &&
+         from_registrar (self, &tap->last_from, tap->last_from_len);
 }
 
 /* How many flows share this one's SIP socket (0 before its first send). */

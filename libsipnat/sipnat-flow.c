@@ -54,10 +54,14 @@ struct _SipnatFlow
   gboolean outbound_active;
   guint flow_timer;             /* seconds, from the registrar; 0 if none */
 
-  nua_handle_t *nh;
+  gboolean running;
+  nua_handle_t *nh;             /* made at the first OPTIONS: STUN needs none */
+  char *aor;
   char *registrar_url;
   SipnatTransport transport;
   SipnatSchedulerTimer *timer;   /* on the stack's scheduler */
+  SipnatSchedulerTimer *probe_timer;   /* an OPTIONS probe put off */
+  gboolean first_round;         /* the next keep-alive is the flow's first */
   gint64 last_sent;             /* monotonic µs of the last keep-alive (or the start) */
   gboolean in_flight;
   gboolean stream_claimed;
@@ -140,10 +144,34 @@ is_stream (SipnatFlow *self)
   return self->transport == SIPNAT_TRANSPORT_TCP;
 }
 
+/* A handle costs a few KiB in Sofia, times thousands of registrations
+ * that keep alive with STUN or CRLF only: made when first needed. */
+static gboolean
+ensure_handle (SipnatFlow *self)
+{
+  nua_t *nua = _sipnat_stack_get_nua (self->stack);
+
+  if (self->nh != NULL)
+    return TRUE;
+  if (!self->running || nua == NULL)
+    return FALSE;
+
+  self->nh = nua_handle (nua, &self->owner,
+                         SIPTAG_TO_STR (self->aor),
+                         SIPTAG_FROM_STR (self->aor),
+                         NUTAG_MEDIA_ENABLE (0),
+                         /* Keep-alives go out often: no more headers
+                          * than they need. */
+                         SIPTAG_ALLOW_STR ("OPTIONS"),
+                         SIPTAG_SUPPORTED_STR (""),
+                         TAG_END ());
+  return self->running;
+}
+
 static void
 send_options (SipnatFlow *self)
 {
-  if (self->nh == NULL || self->in_flight)
+  if (self->in_flight || !ensure_handle (self))
     return;
 
   SIPNAT_NOTE (NAT, "keep-alive OPTIONS to %s", self->registrar_url);
@@ -166,34 +194,79 @@ fall_back_to_options (SipnatFlow *self,
 
 /* A keep-alive: STUN on UDP unless the registrar does not do it. Until
  * the registrar has answered STUN once, an OPTIONS goes along, so that a
- * probe is answered as fast as before by a registrar without STUN. */
-static void
+ * probe is answered as fast as before by a registrar without STUN.
+ * FALSE when it must wait: too many STUN answers pending on the socket. */
+static gboolean
 send_keepalive (SipnatFlow *self)
 {
-  self->last_sent = g_get_monotonic_time ();
+  SipnatFlowStunSend sent;
+
   if (self->stun == NULL || self->kind == KEEPALIVE_OPTIONS)
     {
+      self->last_sent = g_get_monotonic_time ();
       send_options (self);
-      return;
+      return TRUE;
     }
 
-  switch (_sipnat_flow_stun_send (self->stun))
+  sent = _sipnat_flow_stun_send (self->stun);
+  if (sent == SIPNAT_FLOW_STUN_BUSY)
+    {
+      self->counts.stun_deferred++;
+      return FALSE;
+    }
+
+  self->last_sent = g_get_monotonic_time ();
+  switch (sent)
     {
     case SIPNAT_FLOW_STUN_SENT:
       SIPNAT_NOTE (NAT, "keep-alive STUN to %s", self->registrar_url);
       if (self->kind == KEEPALIVE_STUN_TRYING &&
           _sipnat_flow_stun_get_n_flows (self->stun) <= MAX_FLOWS_FOR_OPTIONS_ALONG)
         send_options (self);
-      return;
+      break;
     case SIPNAT_FLOW_STUN_NOT_YET:
       send_options (self);
-      return;
+      break;
     case SIPNAT_FLOW_STUN_NEVER:
+    case SIPNAT_FLOW_STUN_BUSY:
     default:
       fall_back_to_options (self, _sipnat_flow_stun_get_reason (self->stun));
       send_options (self);
+      break;
+    }
+
+  return TRUE;
+}
+
+static void
+probe_cb (gpointer data)
+{
+  SipnatFlow *self = data;
+
+  self->probe_timer = NULL;   /* the scheduler is done with it */
+  send_options (self);
+}
+
+/* The OPTIONS probe after a STUN timeout. With many flows on the socket
+ * their timeouts come together (an overloaded loop answers late), and an
+ * OPTIONS costs O(registrations) in Sofia: at once they would feed the
+ * overload that caused them. So it waits a random part of the period. */
+static void
+probe_after_timeout (SipnatFlow *self)
+{
+  SipnatScheduler *scheduler = _sipnat_stack_get_scheduler (self->stack);
+  guint ms = period (self) * 1000;
+
+  if (self->stun == NULL || ms == 0 ||
+      _sipnat_flow_stun_get_n_flows (self->stun) <= MAX_FLOWS_FOR_OPTIONS_ALONG)
+    {
+      send_options (self);
       return;
     }
+
+  if (self->probe_timer == NULL)
+    self->probe_timer = _sipnat_scheduler_add (scheduler, g_random_int_range (0, (gint32) ms),
+                                               probe_cb, self);
 }
 
 static void
@@ -223,23 +296,46 @@ stun_answered (gpointer             data,
 
     case SIPNAT_FLOW_STUN_TIMEOUT:
     default:
+      /* The registrar answered others on this socket meanwhile: the same
+       * NAT binding is alive, ours was lost or late. No probe, no
+       * fall-back: that would multiply the traffic that made it late. */
+      if (_sipnat_flow_stun_registrar_alive (self->stun))
+        {
+          self->counts.stun_timeouts_excused++;
+          SIPNAT_NOTE (NAT, "keep-alive: STUN unanswered, but the registrar answers others "
+                       "on the same socket: no probe");
+          return;
+        }
       if (self->kind == KEEPALIVE_STUN_TRYING)
         {
           fall_back_to_options (self, "no STUN answer from the registrar");
           if (_sipnat_flow_stun_get_n_flows (self->stun) > MAX_FLOWS_FOR_OPTIONS_ALONG)
-            send_options (self);   /* none went along */
+            probe_after_timeout (self);   /* none went along */
           return;
         }
       if (++self->stun_timeouts >= MAX_STUN_TIMEOUTS)
         fall_back_to_options (self, "the registrar stopped answering STUN");
       else
         SIPNAT_NOTE (NAT, "keep-alive: STUN unanswered; probing with OPTIONS");
-      send_options (self);
+      probe_after_timeout (self);
       return;
     }
 }
 
 static void start_timer (SipnatFlow *self);
+
+static void tick_cb (gpointer data);
+
+/* Answers pending on the socket: the keep-alive again in a moment. */
+static void
+retry_soon (SipnatFlow *self)
+{
+  SipnatScheduler *scheduler = _sipnat_stack_get_scheduler (self->stack);
+
+  _sipnat_scheduler_clear (scheduler, &self->timer);
+  self->timer = _sipnat_scheduler_add (scheduler, (guint) g_random_int_range (20, 200),
+                                       tick_cb, self);
+}
 
 static void
 tick_cb (gpointer data)
@@ -247,7 +343,12 @@ tick_cb (gpointer data)
   SipnatFlow *self = data;
 
   self->timer = NULL;   /* the scheduler is done with it */
-  send_keepalive (self);
+  if (!send_keepalive (self))
+    {
+      retry_soon (self);
+      return;
+    }
+  self->first_round = FALSE;
   start_timer (self);   /* a fresh random interval */
 }
 
@@ -257,11 +358,19 @@ stop_timer (SipnatFlow *self)
   _sipnat_scheduler_clear (_sipnat_stack_get_scheduler (self->stack), &self->timer);
 }
 
+static void
+stop_probe_timer (SipnatFlow *self)
+{
+  _sipnat_scheduler_clear (_sipnat_stack_get_scheduler (self->stack), &self->probe_timer);
+}
+
 /* RFC 5626 §4.4.1: each interval is drawn between 80 % and 100 % of the
  * period, so that many flows do not send in bursts. Streams have their
  * own ping. The interval counts from the last keep-alive: a period made
  * shorter (keepalive_interval = auto) must not leave a gap longer than
- * the old one. */
+ * the old one. The first one of a flow comes between 10 % and 100 % of
+ * the period: thousands of registrations made at once then keep alive
+ * evenly over the period, not in a burst at its end. */
 static void
 start_timer (SipnatFlow *self)
 {
@@ -270,10 +379,13 @@ start_timer (SipnatFlow *self)
   guint interval_ms;
 
   stop_timer (self);
-  if (ms == 0 || is_stream (self) || self->nh == NULL)
+  if (ms == 0 || is_stream (self) || !self->running)
     return;
 
-  interval_ms = _sipnat_scheduler_jitter (ms, 20);
+  if (self->first_round)
+    interval_ms = (guint) g_random_int_range ((gint32) (ms / 10), (gint32) ms + 1);
+  else
+    interval_ms = _sipnat_scheduler_jitter (ms, 20);
   elapsed_ms = (g_get_monotonic_time () - self->last_sent) / 1000;
   self->timer = _sipnat_scheduler_add (_sipnat_stack_get_scheduler (self->stack),
                                        elapsed_ms >= interval_ms ? 0 : interval_ms - elapsed_ms,
@@ -306,7 +418,7 @@ restart (SipnatFlow *self)
 {
   if (self->stream_claimed)
     _sipnat_flow_claim_stream (self);
-  if (self->nh != NULL)
+  if (self->running)
     start_timer (self);
 }
 
@@ -412,23 +524,17 @@ _sipnat_flow_start (SipnatFlow      *self,
 {
   nua_t *nua = _sipnat_stack_get_nua (self->stack);
 
-  if (self->nh != NULL || nua == NULL)
+  if (self->running || nua == NULL)
     return;
 
+  self->running = TRUE;
   self->transport = transport;
   self->registrar_url = g_strdup (registrar_url);
-  self->nh = nua_handle (nua, &self->owner,
-                         SIPTAG_TO_STR (aor),
-                         SIPTAG_FROM_STR (aor),
-                         NUTAG_MEDIA_ENABLE (0),
-                         /* Keep-alives go out often: no more headers
-                          * than they need. */
-                         SIPTAG_ALLOW_STR ("OPTIONS"),
-                         SIPTAG_SUPPORTED_STR (""),
-                         TAG_END ());
+  self->aor = g_strdup (aor);
   if (transport == SIPNAT_TRANSPORT_UDP)
     start_stun (self);
   self->last_sent = g_get_monotonic_time ();
+  self->first_round = TRUE;
   start_timer (self);
 }
 
@@ -438,6 +544,7 @@ void
 _sipnat_flow_stop (SipnatFlow *self)
 {
   stop_timer (self);
+  stop_probe_timer (self);
   stop_stun (self);
   release_stream (self);
 
@@ -448,8 +555,10 @@ _sipnat_flow_stop (SipnatFlow *self)
       nua_handle_destroy (self->nh);
     }
   self->nh = NULL;
+  self->running = FALSE;
 
   g_clear_pointer (&self->registrar_url, g_free);
+  g_clear_pointer (&self->aor, g_free);
   self->in_flight = FALSE;
 }
 
@@ -464,11 +573,13 @@ _sipnat_flow_is_running (SipnatFlow *self)
 void
 _sipnat_flow_probe (SipnatFlow *self)
 {
-  if (self->nh == NULL)
+  if (!self->running)
     return;
 
-  send_keepalive (self);
-  start_timer (self);
+  if (send_keepalive (self))
+    start_timer (self);
+  else
+    retry_soon (self);
 }
 
 void

@@ -23,6 +23,7 @@
 #include "sipnat-error.h"
 #include "sipnat-network-monitor-private.h"
 #include "sipnat-scheduler-private.h"
+#include "sipnat-socket-drops-private.h"
 #include "sipnat-stack-private.h"
 #include "sipnat-tls-trust-private.h"
 
@@ -39,6 +40,7 @@ struct _SipnatStack
 
   GHashTable *stream_keepalives;   /* who → ms */
   SipnatScheduler *scheduler;      /* the registrations' timers */
+  SipnatSocketDrops *drops;        /* with SIPNAT_DEBUG=sip or nat */
   gboolean tcp_for_large_requests;
 
   guint port;
@@ -418,6 +420,7 @@ stack_free (SipnatStack *self)
   destroy_nua (self);
   g_main_context_unref (self->context);
   g_hash_table_unref (self->stream_keepalives);
+  g_clear_pointer (&self->drops, _sipnat_socket_drops_free);
   g_clear_pointer (&self->scheduler, _sipnat_scheduler_free);
   g_free (self->contact_host);
   g_clear_pointer (&self->tls_trust, _sipnat_tls_trust_free);
@@ -528,6 +531,8 @@ _sipnat_stack_new (GMainContext              *context,
     }
   else
     self->contact_host = g_inet_address_to_string (address);
+
+  self->drops = _sipnat_socket_drops_new (self->scheduler, self->port);
 
   return self;
 }

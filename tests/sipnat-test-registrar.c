@@ -255,6 +255,8 @@ write_config (SipnatTestRegistrar              *self,
   g_string_replace (config, "@TLS_CERT@", opts->tls_certificate ? opts->tls_certificate : "", 0);
   g_string_replace (config, "@TLS_KEY@", opts->tls_key ? opts->tls_key : "", 0);
   g_string_replace (config, "@STUN@", stun ? "#!define WITH_STUN" : "#!undef WITH_STUN", 0);
+  g_string_replace (config, "@ANY_USER@",
+                    opts->any_user ? "#!define WITH_ANY_USER" : "#!undef WITH_ANY_USER", 0);
 
   leftover = g_regex_new ("@[A-Z_]+@", 0, 0, NULL);
   if (g_regex_match (leftover, config->str, 0, &match))
@@ -541,6 +543,7 @@ sipnat_test_registrar_start (const SipnatTestRegistrarOptions *options,
       opts.tls_certificate = options->tls_certificate;
       opts.tls_key = options->tls_key;
       opts.no_stun = options->no_stun;
+      opts.any_user = options->any_user;
     }
   address = opts.listen_address;
 

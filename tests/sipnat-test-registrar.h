@@ -43,6 +43,8 @@ typedef struct
   const char *tls_key;
   gboolean    no_stun;        /* no STUN on the SIP port (it answers STUN
                                  Binding requests by default) */
+  gboolean    any_user;       /* with auth: any other user is accepted with
+                                 the password user + "pw" (benchmarks) */
 } SipnatTestRegistrarOptions;
 
 typedef struct _SipnatTestRegistrar SipnatTestRegistrar;

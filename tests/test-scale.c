@@ -15,10 +15,14 @@
  */
 
 #include <string.h>
+#include <sys/socket.h>
+
+#include <gio/gio.h>
 
 #include <sipnat.h>
 #include "sipnat-registration-impl-private.h"
 #include "sipnat-scheduler-private.h"
+#include "sipnat-socket-drops-private.h"
 #include "sipnat-test-registrar.h"
 #include "sipnat-test-utils.h"
 
@@ -105,6 +109,9 @@ test_thousands (void)
   guint stun_answered = 0;
   guint options_sent = 0;
   guint64 refreshes_before;
+  guint64 drops_before = 0, drops_after = 0;
+  guint excused = 0;
+  guint deferred = 0;
   gint64 start;
 
   if (g_getenv ("SIPNAT_UNDER_VALGRIND") != NULL)
@@ -134,6 +141,8 @@ test_thousands (void)
       g_ptr_array_add (regs, reg);
     }
 
+  g_assert_true (_sipnat_socket_drops_read (sipnat_endpoint_get_local_port (endpoint),
+                                            &drops_before));
   start = g_get_monotonic_time ();
   sipnat_endpoint_register_all_async (endpoint, NULL, sipnat_test_register_all_cb, &result);
   sipnat_test_wait_flag (&result.done, sipnat_test_deadline_ms (60000));
@@ -171,12 +180,19 @@ test_thousands (void)
       _sipnat_flow_get_counts (reg->flow, &c);
       stun_answered += c.stun_answered;
       options_sent += c.options_sent;
+      excused += c.stun_timeouts_excused;
+      deferred += c.stun_deferred;
     }
-  g_test_message ("in %u s: STUN answered %u, OPTIONS %u, REGISTERs at Kamailio %u",
-                  HOLD_MS / 1000, stun_answered, options_sent,
+  g_assert_true (_sipnat_socket_drops_read (sipnat_endpoint_get_local_port (endpoint),
+                                            &drops_after));
+  g_test_message ("in %u s: STUN answered %u, OPTIONS %u, STUN timeouts excused %u, "
+                  "keep-alives deferred %u, "
+                  "datagrams dropped at our socket %" G_GUINT64_FORMAT ", REGISTERs at Kamailio %u",
+                  HOLD_MS / 1000, stun_answered, options_sent, excused, deferred, drops_after - drops_before,
                   (guint) (sipnat_test_registrar_count_registers (kamailio) - refreshes_before));
   g_assert_cmpuint (watch.left_registered, ==, 0);
   g_assert_cmpuint (watch.status_408, ==, 0);
+  g_assert_cmpuint (drops_after - drops_before, ==, 0);
   g_assert_cmpuint (watch.failures, ==, 0);
   /* The keep-alives ran and were answered: HOLD_MS / KEEPALIVE_S rounds
    * were due (10; 10.7 answered per registration on a quiet machine, 6
@@ -194,12 +210,49 @@ test_thousands (void)
   g_assert_cmpuint (contacts_in_kamailio (kamailio), ==, 0);
 }
 
+/* The counter the debug output and the test above read sees a receive
+ * queue that overflowed. */
+static void
+test_socket_drops (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) receiver = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                              G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr(GSocket) sender = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                            G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  guint port;
+  guint64 drops = 0;
+  char payload[512] = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_set_option (receiver, SOL_SOCKET, SO_RCVBUF, 4096, &error));
+  g_assert_true (g_socket_bind (receiver, any, FALSE, &error));
+  bound = g_socket_get_local_address (receiver, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+
+  g_assert_true (_sipnat_socket_drops_read (port, &drops));
+  g_assert_cmpuint (drops, ==, 0);
+
+  /* Never read: past a few datagrams the kernel drops them. */
+  for (guint i = 0; i < 200; i++)
+    g_socket_send_to (sender, bound, payload, sizeof payload, NULL, NULL);
+
+  g_assert_true (_sipnat_socket_drops_read (port, &drops));
+  g_assert_cmpuint (drops, >, 0);
+  g_assert_cmpuint (drops, <=, 200);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/scale/socket-drops", test_socket_drops);
   g_test_add_func ("/scale/thousands", test_thousands);
 
   return g_test_run ();
