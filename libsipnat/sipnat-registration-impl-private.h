@@ -141,14 +141,23 @@ void _sipnat_registration_send           (SipnatRegistration      *self);
 void _sipnat_registration_drop_handle    (SipnatRegistration      *self,
                                           gboolean                 unregister);
 void _sipnat_registration_stop_flow      (SipnatRegistration      *self);
-void _sipnat_registration_cancel_retry  (SipnatRegistration      *self);
 gboolean _sipnat_registration_start_unregister (SipnatRegistration *self,
                                                 GError            **error);
 void _sipnat_registration_setting_changed (SipnatRegistration     *self,
                                            gboolean                identity);
 void _sipnat_registration_apply_changes  (SipnatRegistration      *self);
+const char *_sipnat_registration_active_server (SipnatRegistration *self);
+
+/* sipnat-registration-failure.c */
+
+/* Above this, a REGISTER over UDP may be fragmented. */
+#define SIPNAT_REGISTRATION_UDP_SIZE_LIMIT 1300
+
 void _sipnat_registration_fail           (SipnatRegistration      *self,
                                           GError                  *error);
+GError *_sipnat_registration_failure_error (SipnatRegistration   *self,
+                                            const SipnatSipEvent *event);
+void _sipnat_registration_cancel_retry   (SipnatRegistration      *self);
 
 /* sipnat-registration-tls.c */
 gboolean _sipnat_registration_check_tls  (SipnatRegistration      *self,

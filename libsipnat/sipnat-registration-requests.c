@@ -28,16 +28,14 @@
 #include "sipnat-registration-impl-private.h"
 #include "sipnat-via-private.h"
 
-#define UDP_SIZE_LIMIT 1300
-
 /* What a registrar may grant: shorter means a refresh storm, longer an
  * overflow in nua's refresh timer (and a binding nobody would notice
  * lost for days). */
 #define MIN_GRANTED_EXPIRES_S 10
 #define MAX_GRANTED_EXPIRES_S (7 * 24 * 3600)
 
-static const char *
-active_server (SipnatRegistration *self)
+const char *
+_sipnat_registration_active_server (SipnatRegistration *self)
 {
   return _sipnat_server_list_get_active (self->servers);
 }
@@ -47,7 +45,7 @@ static gboolean
 naptr_applies (SipnatRegistration *self)
 {
   return self->naptr_chose && self->transport == SIPNAT_TRANSPORT_UDP &&
-         g_strcmp0 (self->naptr_server, active_server (self)) == 0;
+         g_strcmp0 (self->naptr_server, _sipnat_registration_active_server (self)) == 0;
 }
 
 /* The transport of our Contact: the registration's, or the one DNS
@@ -123,187 +121,6 @@ _sipnat_registration_stop_flow (SipnatRegistration *self)
 {
   if (self->flow != NULL)
     _sipnat_flow_stop (self->flow);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Failure and retry                                                      */
-
-static void
-retry_cb (gpointer data)
-{
-  SipnatRegistration *self = data;
-  _sipnat_registration_enter (self);
-
-  self->retry_timer = NULL;   /* the scheduler is done with it */
-  g_clear_pointer (&self->retry_stack, _sipnat_stack_unref);
-  SIPNAT_NOTE (REGISTRATION, "%s: retrying", self->name);
-  _sipnat_registration_send (self);
-
-  _sipnat_registration_leave (self);
-}
-
-/* Retries go on the stack's one scheduler, not a GSource each. */
-static void
-schedule_retry (SipnatRegistration *self,
-                guint               delay_ms)
-{
-  if (self->retry_timer != NULL || self->stack == NULL)
-    return;
-
-  self->retry_stack = _sipnat_stack_ref (self->stack);
-  self->retry_timer = _sipnat_scheduler_add (_sipnat_stack_get_scheduler (self->stack),
-                                             delay_ms, retry_cb, self);
-}
-
-void
-_sipnat_registration_cancel_retry (SipnatRegistration *self)
-{
-  if (self->retry_timer == NULL)
-    return;
-
-  _sipnat_scheduler_clear (_sipnat_stack_get_scheduler (self->retry_stack), &self->retry_timer);
-  g_clear_pointer (&self->retry_stack, _sipnat_stack_unref);
-}
-
-/* What waiting cannot mend is not retried: credentials, configuration,
- * a closed endpoint, and a registrar's definite no (a 4xx other than
- * the temporary 408, 429 and 480). */
-static gboolean
-is_retryable (SipnatRegistration *self,
-              const GError       *error)
-{
-  guint status = self->status_code;
-
-  if (g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_REJECTED) &&
-      status >= 400 && status < 500)
-    return status == 408 || status == 429 || status == 480;
-
-  return !g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_AUTH_FAILED) &&
-         !g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_CONFIG) &&
-         !g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_CERTIFICATE) &&
-         !g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_CLOSED);
-}
-
-/* The server did not answer or could not be reached, or failed itself
- * (5xx, 6xx): another server may do better. */
-static gboolean
-is_failover_error (const GError *error)
-{
-  return g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT) ||
-         g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE) ||
-         g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_REJECTED);
-}
-
-static gboolean
-stack_alive (SipnatRegistration *self)
-{
-  return self->stack != NULL && _sipnat_stack_get_nua (self->stack) != NULL;
-}
-
-static gboolean
-fail_over (SipnatRegistration *self,
-           const GError       *error)
-{
-  guint delay_ms = 0;
-
-  if (!is_failover_error (error) ||
-      !_sipnat_server_list_fail_over (self->servers, self->transport, self->reg_interval, &delay_ms))
-    return FALSE;
-
-  g_clear_pointer (&self->contact_binding, sipnat_binding_free);
-  _sipnat_registration_notify (self, "active-server");
-  SIPNAT_NOTE (REGISTRATION, "%s: failing over to %s", self->name, active_server (self));
-  _sipnat_registration_set_state (self, SIPNAT_REGISTRATION_STATE_RETRYING, error->message);
-  schedule_retry (self, delay_ms);
-  return TRUE;
-}
-
-/* A failed REGISTER: the next server, or a retry after a back-off
- * (RFC 5626 §4.5), or failed for good (credentials, configuration). */
-static void
-fail (SipnatRegistration *self,
-      GError             *error)   /* (transfer full) */
-{
-  g_autoptr(GError) owned = error;
-  gboolean retry = is_retryable (self, error) && stack_alive (self);
-
-  SIPNAT_NOTE (REGISTRATION, "%s: failed: %s", self->name, error->message);
-
-  _sipnat_registration_drop_handle (self, FALSE);
-  _sipnat_registration_stop_flow (self);
-  g_clear_pointer (&self->stale_contact, g_free);
-  _sipnat_registration_set_error (self, error);
-
-  /* A pending register_async waits for the other servers. */
-  if (stack_alive (self) && fail_over (self, error))
-    return;
-
-  _sipnat_registration_set_state (self,
-                                  retry ? SIPNAT_REGISTRATION_STATE_RETRYING
-                                        : SIPNAT_REGISTRATION_STATE_FAILED,
-                                  error->message);
-  if (retry)
-    schedule_retry (self, _sipnat_server_list_retry_delay_ms (self->servers, self->reg_interval));
-
-  _sipnat_registration_complete (self, &self->register_task, error);
-}
-
-void
-_sipnat_registration_fail (SipnatRegistration *self,
-                           GError             *error)   /* (transfer full) */
-{
-  fail (self, error);
-}
-
-/* A large REGISTER that got no answer: Sofia tried TCP, which did not
- * work, then UDP, whose fragments were lost on the way. Say so, rather
- * than a bare timeout. */
-static GError *
-explain_failure (SipnatRegistration *self,
-                 GError             *error)   /* (transfer full) */
-{
-  GError *explained;
-
-  if (!g_error_matches (error, SIPNAT_ERROR, SIPNAT_ERROR_TIMEOUT) ||
-      self->transport != SIPNAT_TRANSPORT_UDP || self->request_size <= UDP_SIZE_LIMIT)
-    return error;
-
-  if (_sipnat_stack_get_tcp_for_large_requests (self->stack))
-    explained = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
-                             _("No answer to a request of about %zu bytes: too large for UDP "
-                               "through NATs that drop IP fragments, and TCP did not work (%s)"),
-                             self->request_size, error->message);
-  else
-    explained = g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_TRANSPORT,
-                             _("No answer to a request of about %zu bytes: too large for UDP "
-                               "through NATs that drop IP fragments, and TCP for large requests "
-                               "is turned off (%s)"),
-                             self->request_size, error->message);
-  g_error_free (error);
-  return explained;
-}
-
-/* The error for a final failure, naming the server and saying whether
- * the failure was ours (no answer, no route) or the server's answer. */
-static GError *
-failure_error (SipnatRegistration   *self,
-               const SipnatSipEvent *ev)
-{
-  g_autoptr(GError) base = _sipnat_error_new_from_status (ev->status, ev->phrase,
-                                                          ev->from_network);
-  GError *error = _sipnat_dns_failure_new (active_server (self), ev->status, ev->phrase,
-                                           ev->from_network);
-
-  if (error != NULL)
-    return error;
-  if (ev->from_network)
-    error = g_error_new (base->domain, base->code, _("%s: %s"), active_server (self),
-                         base->message);
-  else
-    error = g_error_new (base->domain, base->code, _("%s over %s: %s"), active_server (self),
-                         sipnat_transport_to_string (self->transport), base->message);
-
-  return explain_failure (self, error);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -394,20 +211,20 @@ dns_probe_cb (gpointer                    data,
   if (!result->answered)
     {
       SIPNAT_NOTE (REGISTRATION, "%s: no DNS server answered for %s", self->name,
-                   active_server (self));
-      fail (self, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE,
+                   _sipnat_registration_active_server (self));
+      _sipnat_registration_fail (self, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_UNREACHABLE,
                                _("%s: no DNS server answered within %u s, so the server could "
                                  "not be found"),
-                               active_server (self), SIPNAT_DNS_PROBE_TIMEOUT_MS / 1000));
+                               _sipnat_registration_active_server (self), SIPNAT_DNS_PROBE_TIMEOUT_MS / 1000));
     }
   else if (waiting && self->state != SIPNAT_REGISTRATION_STATE_UNREGISTERING)
     {
       g_free (self->naptr_server);
-      self->naptr_server = g_strdup (active_server (self));
+      self->naptr_server = g_strdup (_sipnat_registration_active_server (self));
       self->naptr_chose = result->has_transport;
       self->naptr_transport = result->transport;
       if (result->has_transport)
-        SIPNAT_NOTE (REGISTRATION, "%s: NAPTR of %s chose %s", self->name, active_server (self),
+        SIPNAT_NOTE (REGISTRATION, "%s: NAPTR of %s chose %s", self->name, _sipnat_registration_active_server (self),
                      sipnat_transport_to_string (result->transport));
       _sipnat_registration_send (self);
     }
@@ -424,7 +241,7 @@ start_dns_probe (SipnatRegistration *self)
   g_clear_pointer (&self->dns_probe, _sipnat_dns_probe_free);
   self->naptr_pending = FALSE;
   self->dns_probe = _sipnat_dns_probe_start (_sipnat_stack_get_context (self->stack),
-                                             active_server (self), transports,
+                                             _sipnat_registration_active_server (self), transports,
                                              SIPNAT_DNS_PROBE_TIMEOUT_MS, dns_probe_cb, self);
 }
 
@@ -441,8 +258,8 @@ wait_for_naptr (SipnatRegistration *self)
 
   if (self->transport != SIPNAT_TRANSPORT_UDP ||
       (transports & ~SIPNAT_TRANSPORT_FLAGS_UDP) == 0 ||
-      !_sipnat_dns_server_uses_srv (active_server (self)) ||
-      g_strcmp0 (self->naptr_server, active_server (self)) == 0)
+      !_sipnat_dns_server_uses_srv (_sipnat_registration_active_server (self)) ||
+      g_strcmp0 (self->naptr_server, _sipnat_registration_active_server (self)) == 0)
     return FALSE;
 
   self->naptr_chose = FALSE;
@@ -461,10 +278,10 @@ registrar_url (SipnatRegistration *self)
 {
   /* The chosen transport, named: nta asks its SRV name only. */
   if (naptr_applies (self))
-    return g_strdup_printf ("sip:%s;transport=%s", active_server (self),
+    return g_strdup_printf ("sip:%s;transport=%s", _sipnat_registration_active_server (self),
                             sipnat_transport_to_string (self->naptr_transport));
 
-  return _sipnat_register_build_registrar_url (active_server (self), self->transport);
+  return _sipnat_register_build_registrar_url (_sipnat_registration_active_server (self), self->transport);
 }
 
 void
@@ -478,7 +295,7 @@ _sipnat_registration_send (SipnatRegistration *self)
 
   if (!ensure_handle (self))
     {
-      fail (self, g_error_new_literal (SIPNAT_ERROR, SIPNAT_ERROR_CLOSED,
+      _sipnat_registration_fail (self, g_error_new_literal (SIPNAT_ERROR, SIPNAT_ERROR_CLOSED,
                                        _("The endpoint is closed")));
       return;
     }
@@ -608,7 +425,7 @@ follow_binding (SipnatRegistration *self)
       self->state != SIPNAT_REGISTRATION_STATE_REGISTERED)
     return;
 
-  registrar_host = _sipnat_server_host (active_server (self));
+  registrar_host = _sipnat_server_host (_sipnat_registration_active_server (self));
   switch (_sipnat_binding_follower_decide (self->follower, self->contact_binding, registrar_host))
     {
     case SIPNAT_BINDING_ACTION_NONE:
@@ -781,14 +598,14 @@ answer_challenge (SipnatRegistration    *self,
       g_set_error (error, SIPNAT_ERROR, SIPNAT_ERROR_AUTH_FAILED,
                    _("%s: authentication failed: the server refused the credentials of “%s” "
                      "(%d %s)"),
-                   active_server (self), self->user, ev->status, ev->phrase);
+                   _sipnat_registration_active_server (self), self->user, ev->status, ev->phrase);
       return FALSE;
     }
 
   if (!_sipnat_account_answer (self->account, ev, "REGISTER", self->registrar_url,
                                &header, error))
     {
-      g_prefix_error (error, "%s: ", active_server (self));
+      g_prefix_error (error, "%s: ", _sipnat_registration_active_server (self));
       return FALSE;
     }
 
@@ -806,7 +623,7 @@ handle_challenge (SipnatRegistration   *self,
   g_autoptr(GError) error = NULL;
 
   if (!answer_challenge (self, ev, &error))
-    fail (self, g_steal_pointer (&error));
+    _sipnat_registration_fail (self, g_steal_pointer (&error));
 }
 
 static gboolean
@@ -863,8 +680,8 @@ adopt_dns_transport (SipnatRegistration   *self,
   g_autoptr(SipnatBinding) contact = NULL;
 
   if (self->transport != SIPNAT_TRANSPORT_UDP || self->contact_binding == NULL ||
-      self->request_size > UDP_SIZE_LIMIT || ev->sip->sip_via == NULL ||
-      !_sipnat_dns_server_uses_srv (active_server (self)))
+      self->request_size > SIPNAT_REGISTRATION_UDP_SIZE_LIMIT || ev->sip->sip_via == NULL ||
+      !_sipnat_dns_server_uses_srv (_sipnat_registration_active_server (self)))
     return FALSE;
 
   sent_by = _sipnat_via_get_sent_by (ev->sip->sip_via, NULL);
@@ -872,7 +689,7 @@ adopt_dns_transport (SipnatRegistration   *self,
     return FALSE;
 
   SIPNAT_NOTE (REGISTRATION, "%s: DNS chose %s for %s; the Contact follows", self->name,
-               sipnat_transport_to_string (sent_by->transport), active_server (self));
+               sipnat_transport_to_string (sent_by->transport), _sipnat_registration_active_server (self));
   contact = sipnat_binding_new (self->contact_binding->host, self->contact_binding->port,
                                 sent_by->transport);
   g_free (self->stale_contact);
@@ -892,10 +709,10 @@ handle_success (SipnatRegistration   *self,
   self->stale_sent = FALSE;
   if (granted == 0)
     {
-      fail (self, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_REJECTED,
+      _sipnat_registration_fail (self, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_REJECTED,
                                _("%s: the server answered %d %s but did not keep the Contact "
                                  "(expires=0)"),
-                               active_server (self), ev->status, ev->phrase));
+                               _sipnat_registration_active_server (self), ev->status, ev->phrase));
       return;
     }
 
@@ -904,10 +721,10 @@ handle_success (SipnatRegistration   *self,
    * a registrar is broken; retry it with a back-off, never in a loop. */
   if (granted < MIN (MIN_GRANTED_EXPIRES_S, self->reg_timeout) || granted > MAX_GRANTED_EXPIRES_S)
     {
-      fail (self, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_REJECTED,
+      _sipnat_registration_fail (self, g_error_new (SIPNAT_ERROR, SIPNAT_ERROR_REJECTED,
                                _("%s: the server granted an expiry of %" G_GUINT64_FORMAT
                                  " s for %u s asked, outside %u to %u s"),
-                               active_server (self), granted, self->reg_timeout,
+                               _sipnat_registration_active_server (self), granted, self->reg_timeout,
                                MIN (MIN_GRANTED_EXPIRES_S, self->reg_timeout),
                                MAX_GRANTED_EXPIRES_S));
       return;
@@ -949,12 +766,12 @@ handle_register_answer (SipnatRegistration   *self,
     handle_challenge (self, ev);
   else if (ev->status >= 300)
     {
-      GError *error = failure_error (self, ev);
+      GError *error = _sipnat_registration_failure_error (self, ev);
 
       /* Sofia's own error over TLS: first find out whether the
        * certificate was the reason (sipnat-registration-tls.c). */
       if (ev->from_network || !_sipnat_registration_explain_tls_failure (self, error))
-        fail (self, error);
+        _sipnat_registration_fail (self, error);
     }
   else
     handle_success (self, ev);
@@ -971,7 +788,7 @@ handle_unregister_answer (SipnatRegistration   *self,
     return;
 
   if (error == NULL && ev->status >= 300)
-    error = failure_error (self, ev);
+    error = _sipnat_registration_failure_error (self, ev);
   if (error != NULL)
     g_prefix_error (&error, _("The registration “%s” was not removed: "), self->name);
   else
