@@ -889,6 +889,8 @@ cmd_start_kamailio() {
   else
     content=${content//@STUN@/#!undef WITH_STUN}
   fi
+  # Digest for any user is for the scale benchmark's test registrar only.
+  content=${content//@ANY_USER@/#!undef WITH_ANY_USER}
   for i in "${sets[@]}"; do
     name=${i%%=*}
     value=${i#*=}
