@@ -211,6 +211,12 @@ LAB=0
 # test, even after SIGKILL, through --owner) and sources its variables.
 lab_start() {
   local var
+  # One lab at a time: the previous one goes first, also when the test
+  # gave up on it half-way (its state directory goes with WORK at exit,
+  # and without it the watchdog cannot find what to tear down).
+  if [ -n "$STATE" ]; then
+    "$NATLAB" --state "$STATE" down >/dev/null 2>&1 || true
+  fi
   LAB=$((LAB + 1))
   # Forget the previous lab's variables.
   for var in $(compgen -v | grep -E '^(NS_|NAT[12]_|CARRIER_|CLIENT2_|KAMAILIO_|COTURN_|SPAWN_)'); do
