@@ -42,6 +42,16 @@ struct _SipnatMediaBin
 };
 
 /* sipnat-media.c */
+gboolean           _sipnat_media_make_nice_transport   (SipnatMediaBin  *self,
+                                                        NiceAgent       *agent,
+                                                        guint            stream_id,
+                                                        guint            component_id,
+                                                        GstElement     **src,
+                                                        GstElement     **sink);
+gboolean           _sipnat_media_make_socket_transport (SipnatMediaBin  *self,
+                                                        SipnatRtpSocket *socket,
+                                                        GstElement     **src,
+                                                        GstElement     **sink);
 void               _sipnat_media_post_missing          (SipnatMediaBin  *self,
                                                         const char      *factory);
 gboolean           _sipnat_media_link_pads             (GstElement      *src,

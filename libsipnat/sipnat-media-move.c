@@ -123,19 +123,12 @@ _sipnat_media_move_transport_nice (GstElement *media,
                                    guint       component_id)
 {
   SipnatMediaBin *self = SIPNAT_MEDIA_BIN (media);
-  GstElement *src = gst_element_factory_make ("nicesrc", NULL);
-  GstElement *sink = gst_element_factory_make ("nicesink", NULL);
+  GstElement *src;
+  GstElement *sink;
 
-  if (src == NULL || sink == NULL)
-    {
-      _sipnat_media_post_missing (self, src == NULL ? "nicesrc" : "nicesink");
-      gst_clear_object (&src);
-      gst_clear_object (&sink);
-      return FALSE;
-    }
+  if (!_sipnat_media_make_nice_transport (self, agent, stream_id, component_id, &src, &sink))
+    return FALSE;
 
-  g_object_set (src, "agent", agent, "stream", stream_id, "component", component_id, NULL);
-  g_object_set (sink, "agent", agent, "stream", stream_id, "component", component_id, NULL);
   if (self->socket != NULL)
     _sipnat_rtp_socket_set_sink (self->socket, NULL);
   g_clear_object (&self->socket);
@@ -154,21 +147,12 @@ _sipnat_media_move_transport_socket (GstElement      *media,
                                      SipnatRtpSocket *socket)
 {
   SipnatMediaBin *self = SIPNAT_MEDIA_BIN (media);
-  GstElement *src = gst_element_factory_make ("udpsrc", NULL);
-  GstElement *sink = gst_element_factory_make ("multiudpsink", NULL);
+  GstElement *src;
+  GstElement *sink;
 
-  if (src == NULL || sink == NULL)
-    {
-      _sipnat_media_post_missing (self, src == NULL ? "udpsrc" : "multiudpsink");
-      gst_clear_object (&src);
-      gst_clear_object (&sink);
-      return FALSE;
-    }
+  if (!_sipnat_media_make_socket_transport (self, socket, &src, &sink))
+    return FALSE;
 
-  g_object_set (src, "socket", _sipnat_rtp_socket_get_socket (socket),
-                "close-socket", FALSE, NULL);
-  g_object_set (sink, "socket", _sipnat_rtp_socket_get_socket (socket),
-                "close-socket", FALSE, NULL);
   if (self->socket != NULL)
     _sipnat_rtp_socket_set_sink (self->socket, NULL);
   g_set_object (&self->socket, socket);

@@ -488,6 +488,60 @@ _sipnat_media_add_transport (SipnatMediaBin *self,
   activate (self);
 }
 
+/* A pair of elements for a transport, or FALSE (and a missing-plugin
+ * message) when GStreamer lacks one. */
+static gboolean
+make_pair (SipnatMediaBin  *self,
+           const char      *src_factory,
+           const char      *sink_factory,
+           GstElement     **src,
+           GstElement     **sink)
+{
+  *src = gst_element_factory_make (src_factory, NULL);
+  *sink = gst_element_factory_make (sink_factory, NULL);
+  if (*src != NULL && *sink != NULL)
+    return TRUE;
+
+  _sipnat_media_post_missing (self, *src == NULL ? src_factory : sink_factory);
+  gst_clear_object (src);
+  gst_clear_object (sink);
+  return FALSE;
+}
+
+/* nicesrc and nicesink on an ICE stream's component. */
+gboolean
+_sipnat_media_make_nice_transport (SipnatMediaBin  *self,
+                                   NiceAgent       *agent,
+                                   guint            stream_id,
+                                   guint            component_id,
+                                   GstElement     **src,
+                                   GstElement     **sink)
+{
+  if (!make_pair (self, "nicesrc", "nicesink", src, sink))
+    return FALSE;
+
+  g_object_set (*src, "agent", agent, "stream", stream_id, "component", component_id, NULL);
+  g_object_set (*sink, "agent", agent, "stream", stream_id, "component", component_id, NULL);
+  return TRUE;
+}
+
+/* udpsrc and multiudpsink on an RTP socket (which they never close). */
+gboolean
+_sipnat_media_make_socket_transport (SipnatMediaBin   *self,
+                                     SipnatRtpSocket  *socket,
+                                     GstElement      **src,
+                                     GstElement      **sink)
+{
+  if (!make_pair (self, "udpsrc", "multiudpsink", src, sink))
+    return FALSE;
+
+  g_object_set (*src, "socket", _sipnat_rtp_socket_get_socket (socket),
+                "close-socket", FALSE, NULL);
+  g_object_set (*sink, "socket", _sipnat_rtp_socket_get_socket (socket),
+                "close-socket", FALSE, NULL);
+  return TRUE;
+}
+
 gboolean
 _sipnat_media_set_transport_nice (GstElement *media,
                                   NiceAgent  *agent,
@@ -502,18 +556,11 @@ _sipnat_media_set_transport_nice (GstElement *media,
   g_return_val_if_fail (NICE_IS_AGENT (agent), FALSE);
   g_return_val_if_fail (self->transport_src == NULL, FALSE);
 
-  src = gst_element_factory_make ("nicesrc", "rtp-src");
-  sink = gst_element_factory_make ("nicesink", "rtp-sink");
-  if (src == NULL || sink == NULL)
-    {
-      _sipnat_media_post_missing (self, src == NULL ? "nicesrc" : "nicesink");
-      gst_clear_object (&src);
-      gst_clear_object (&sink);
-      return FALSE;
-    }
+  if (!_sipnat_media_make_nice_transport (self, agent, stream_id, component_id, &src, &sink))
+    return FALSE;
 
-  g_object_set (src, "agent", agent, "stream", stream_id, "component", component_id, NULL);
-  g_object_set (sink, "agent", agent, "stream", stream_id, "component", component_id, NULL);
+  gst_object_set_name (GST_OBJECT (src), "rtp-src");
+  gst_object_set_name (GST_OBJECT (sink), "rtp-sink");
   _sipnat_media_add_transport (self, src, sink);
 
   return TRUE;
@@ -531,20 +578,11 @@ _sipnat_media_set_transport_socket (GstElement      *media,
   g_return_val_if_fail (SIPNAT_IS_RTP_SOCKET (socket), FALSE);
   g_return_val_if_fail (self->transport_src == NULL, FALSE);
 
-  src = gst_element_factory_make ("udpsrc", "rtp-src");
-  sink = gst_element_factory_make ("multiudpsink", "rtp-sink");
-  if (src == NULL || sink == NULL)
-    {
-      _sipnat_media_post_missing (self, src == NULL ? "udpsrc" : "multiudpsink");
-      gst_clear_object (&src);
-      gst_clear_object (&sink);
-      return FALSE;
-    }
+  if (!_sipnat_media_make_socket_transport (self, socket, &src, &sink))
+    return FALSE;
 
-  g_object_set (src, "socket", _sipnat_rtp_socket_get_socket (socket),
-                "close-socket", FALSE, NULL);
-  g_object_set (sink, "socket", _sipnat_rtp_socket_get_socket (socket),
-                "close-socket", FALSE, NULL);
+  gst_object_set_name (GST_OBJECT (src), "rtp-src");
+  gst_object_set_name (GST_OBJECT (sink), "rtp-sink");
   self->socket = g_object_ref (socket);
   _sipnat_rtp_socket_set_sink (socket, sink);
   _sipnat_media_add_transport (self, src, sink);
