@@ -19,6 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 builddir=${SIPNAT_BUILDDIR:-_build}
+# shellcheck source=../tests/nat/wait-lib.sh
+. "$ROOT/tests/nat/wait-lib.sh"
 KEEPALIVE=${SIPNAT_DEMO_KEEPALIVE:-5}
 
 if [ -d "$builddir" ]; then
@@ -44,14 +46,6 @@ show_events() {
   fi
 }
 
-wait_for() {   # wait_for FILE TEXT SECONDS
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do
-    grep -q -- "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 loopback_demo() {
   local helper=$ROOT/$builddir/tests/servers/sipnat-test-kamailio work port

@@ -124,7 +124,7 @@ run_row() {
   log "$row: alice dials bob, the call lasts $SECONDS_AFTER_ANSWER s after the answer"
   echo "$EPOCHREALTIME" > "$STATE/dial.time"
   baresip_cons client "/dial sip:bob@$REGISTRAR_IP" || return 1
-  if ! baresip_wait_for "$STATE/bob.log" 'answering call' 15; then
+  if ! wait_for "$STATE/bob.log" 'answering call' 15; then
     log "$row: bob never answered"
   else
     sleep "$SECONDS_AFTER_ANSWER"

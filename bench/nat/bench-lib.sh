@@ -9,6 +9,9 @@
 # process group in CHILDREN, tears down the lab in STATE and every lab
 # whose state directory is under WORK, and removes WORK unless KEEP_LOGS.
 
+# shellcheck source=../../tests/nat/wait-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/nat/wait-lib.sh"
+
 log() { printf '[%s] %s: %s\n' "$(date +%T)" "$BENCH_NAME" "$*" >&2; }
 die() { log "$*"; exit 1; }
 
@@ -77,15 +80,6 @@ nl() { "$NATLAB" --state "$STATE" "$@"; }
 now() { echo "$EPOCHREALTIME"; }
 since() { awk -v a="$EPOCHREALTIME" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
 
-# wait_for FILE REGEX SECONDS
-wait_for() {
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do
-    grep -aqE -- "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 # The users of the side-by-side benchmarks, one per client.
 client_user() {

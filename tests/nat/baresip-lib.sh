@@ -8,6 +8,9 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+# shellcheck source=wait-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/wait-lib.sh"
+
 BARESIP=${BARESIP:-/usr/bin/baresip}
 BARESIP_MODULES="opus ausine aubridge ice turn stun cons menu account"
 
@@ -113,15 +116,6 @@ while True:
 sys.exit(child.wait())
 '
 
-# baresip_wait_for FILE REGEX SECONDS
-baresip_wait_for() {
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do
-    grep -aqE -- "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 # baresip_start ROLE USER: spawns baresip (through the timestamper; its log
 # is $STATE/USER.log, its config $STATE/USER/) and waits for its
@@ -130,7 +124,7 @@ baresip_start() {
   local role=$1 user=$2 dir=$STATE/$2
   nl spawn "$role" "$user" /usr/bin/env HOME="$dir" "$PYTHON" -c "$BARESIP_TIMESTAMPER" \
     stdbuf -oL -eL "$BARESIP" -f "$dir" -v >/dev/null || return 1
-  baresip_wait_for "$STATE/$user.log" "$user@$REGISTRAR_IP: .*200 OK" 15 ||
+  wait_for "$STATE/$user.log" "$user@$REGISTRAR_IP: .*200 OK" 15 ||
     { { echo "$user did not register"; tail -n 20 "$STATE/$user.log"; } >&2; return 1; }
 }
 

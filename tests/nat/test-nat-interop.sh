@@ -110,7 +110,7 @@ case_libsipnat_calls() {
   ok "$name: lab up, baresip registered"
   nl exec client timeout $((CALL_SECONDS + 60)) "$TOOL" call "sip:bob@$REGISTRAR_IP" \
     --config "$STATE/alice.conf" --json --for "$CALL_SECONDS" > "$STATE/alice.log" 2> "$STATE/alice.err"
-  baresip_wait_for "$STATE/bob.log" 'terminated|closed|Call with .* terminated' 5
+  wait_for "$STATE/bob.log" 'terminated|closed|Call with .* terminated' 5
   read_counts
   verdict "$name" libsipnat-calls
   nl stop bob >/dev/null 2>&1
