@@ -52,6 +52,8 @@ gboolean           _sipnat_media_make_socket_transport (SipnatMediaBin  *self,
                                                         SipnatRtpSocket *socket,
                                                         GstElement     **src,
                                                         GstElement     **sink);
+void               _sipnat_media_drop_element          (SipnatMediaBin  *self,
+                                                        GstElement      *element);
 void               _sipnat_media_post_missing          (SipnatMediaBin  *self,
                                                         const char      *factory);
 gboolean           _sipnat_media_link_pads             (GstElement      *src,

@@ -34,15 +34,6 @@ sink_swap_free (gpointer data)
   g_free (swap);
 }
 
-static void
-drop_element (SipnatMediaBin *self,
-              GstElement     *element)
-{
-  gst_element_set_locked_state (element, TRUE);
-  gst_element_set_state (element, GST_STATE_NULL);
-  gst_bin_remove (GST_BIN (self), element);
-}
-
 /* The payloader is between two buffers (now, or once its push is over):
  * it goes to the new sink without ever pushing to nothing (a not-linked
  * flow would stop the application's source). */
@@ -59,7 +50,7 @@ swap_sink_idle (GstPad          *pad,
   if (gst_pad_link (pad, new_pad) != GST_PAD_LINK_OK)
     GST_ELEMENT_ERROR (swap->self, CORE, NEGOTIATION,
                        (_("Cannot join the call's audio to its transport")), (NULL));
-  drop_element (swap->self, swap->old_sink);
+  _sipnat_media_drop_element (swap->self, swap->old_sink);
   return GST_PAD_PROBE_REMOVE;
 }
 
@@ -79,8 +70,8 @@ replace_transport (SipnatMediaBin *self,
     {
       if (old_src != NULL)
         {
-          drop_element (self, old_src);
-          drop_element (self, old_sink);
+          _sipnat_media_drop_element (self, old_src);
+          _sipnat_media_drop_element (self, old_sink);
         }
       self->active = FALSE;
       _sipnat_media_add_transport (self, src, sink);
@@ -88,7 +79,7 @@ replace_transport (SipnatMediaBin *self,
     }
 
   /* Nothing is read from the old network any more. */
-  drop_element (self, old_src);
+  _sipnat_media_drop_element (self, old_src);
 
   _sipnat_media_add_transport_probes (self, src, sink);
   self->transport_src = src;

@@ -321,7 +321,16 @@ make_element (const char  *factory,
   return element;
 }
 
-/* Adds the @n @elements (floating) to the bin and links them in a row. */
+/* Stops @element and takes it out of the bin. */
+void
+_sipnat_media_drop_element (SipnatMediaBin *self,
+                            GstElement     *element)
+{
+  gst_element_set_locked_state (element, TRUE);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (self), element);
+}
+
 static void
 remove_chain (SipnatMediaBin  *self,
               GstElement     **elements,
@@ -329,14 +338,13 @@ remove_chain (SipnatMediaBin  *self,
 {
   for (guint i = 0; i < n; i++)
     {
-      gst_element_set_locked_state (elements[i], TRUE);
-      gst_element_set_state (elements[i], GST_STATE_NULL);
-      gst_bin_remove (GST_BIN (self), elements[i]);
+      _sipnat_media_drop_element (self, elements[i]);
       elements[i] = NULL;
     }
 }
 
-/* On failure, nothing is left in the bin. */
+/* Adds the @n @elements (floating) to the bin and links them in a row.
+ * On failure, nothing is left in the bin. */
 static gboolean
 add_chain (SipnatMediaBin  *self,
            GstElement     **elements,
@@ -377,13 +385,31 @@ _sipnat_media_link_pads (GstElement *src,
   return gst_pad_link (srcpad, sinkpad) == GST_PAD_LINK_OK;
 }
 
+/* The application's source is between two buffers (now, or once its push
+ * is over): the sink ghost pad goes from the fakesink to the send chain.
+ * Switched while a buffer is on its way, the buffer could reach the chain
+ * before the sticky events that the new link sends on (the segment). */
+static GstPadProbeReturn
+send_chain_idle (GstPad          *pad,
+                 GstPadProbeInfo *info,
+                 gpointer         data)
+{
+  SipnatMediaBin *self = data;
+  g_autoptr(GstPad) send_pad = gst_element_get_static_pad (self->send_first, "sink");
+
+  gst_ghost_pad_set_target (GST_GHOST_PAD (self->sink_ghost), send_pad);
+  if (self->discard != NULL)
+    _sipnat_media_drop_element (self, g_steal_pointer (&self->discard));
+
+  return GST_PAD_PROBE_REMOVE;
+}
+
 /* Once both the transport and the codec are known: the chains are
  * joined to the transport, the ghost pads to the chains, and received
  * RTP goes through. */
 static void
 activate (SipnatMediaBin *self)
 {
-  g_autoptr(GstPad) send_pad = NULL;
   g_autoptr(GstPad) recv_pad = NULL;
 
   if (self->active || self->transport_src == NULL || self->send_first == NULL)
@@ -402,15 +428,8 @@ activate (SipnatMediaBin *self)
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->src_ghost), recv_pad);
   g_atomic_int_set (&self->recv_payload_type, (gint) self->payload_type);
 
-  send_pad = gst_element_get_static_pad (self->send_first, "sink");
-  gst_ghost_pad_set_target (GST_GHOST_PAD (self->sink_ghost), send_pad);
-  if (self->discard != NULL)
-    {
-      gst_element_set_locked_state (self->discard, TRUE);
-      gst_element_set_state (self->discard, GST_STATE_NULL);
-      gst_bin_remove (GST_BIN (self), self->discard);
-      self->discard = NULL;
-    }
+  gst_pad_add_probe (self->sink_ghost, GST_PAD_PROBE_TYPE_IDLE, send_chain_idle,
+                     g_object_ref (self), g_object_unref);
 
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_latency (GST_OBJECT (self)));
 }
