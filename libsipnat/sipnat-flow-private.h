@@ -30,6 +30,7 @@ typedef struct {
   gboolean options_fallback; /* the registrar did not answer STUN */
   guint stun_timeouts_excused; /* unanswered while the registrar answered others */
   guint stun_deferred;      /* keep-alives put off: too many answers pending on the socket */
+  guint stun_shared;        /* keep-alives answered by another flow's STUN on the same socket */
 } SipnatFlowCounts;
 
 SipnatFlow *_sipnat_flow_new               (SipnatStack            *stack,

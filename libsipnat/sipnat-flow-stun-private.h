@@ -42,6 +42,9 @@ SipnatFlowStun    *_sipnat_flow_stun_new        (GMainContext       *context,
 void               _sipnat_flow_stun_free       (SipnatFlowStun     *self);
 guint              _sipnat_flow_stun_get_n_flows (SipnatFlowStun    *self);
 SipnatFlowStunSend _sipnat_flow_stun_send       (SipnatFlowStun     *self);
+char              *_sipnat_flow_stun_get_shared_mapping (SipnatFlowStun *self,
+                                                         guint           max_age_ms,
+                                                         guint          *port);
 gboolean           _sipnat_flow_stun_in_flight  (SipnatFlowStun     *self);
 const char        *_sipnat_flow_stun_get_reason (SipnatFlowStun     *self);
 gboolean           _sipnat_flow_stun_registrar_alive (SipnatFlowStun *self);

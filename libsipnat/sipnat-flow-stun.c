@@ -69,6 +69,20 @@ typedef struct {
   gint64 last_answer_us;
   struct sockaddr_storage last_from;
   socklen_t last_from_len;
+  /* The last mapped address a registrar answered with: every flow on
+   * the socket to the same registrar address has the same 5-tuple, so
+   * the same NAT binding, and that answer is theirs too. */
+  gint64 mapped_us;
+  struct sockaddr_storage mapped_from;
+  socklen_t mapped_from_len;
+  char *mapped_host;
+  guint mapped_port;
+  /* The last transaction an owner started: while it is under way, the
+   * mapping above still stands for the others (bounded by its
+   * deadline), or every flow due meanwhile would send one too. */
+  gint64 sent_us;
+  struct sockaddr_storage sent_to;
+  socklen_t sent_to_len;
 } TapSource;
 
 /* fd -> TapSource, for the sockets of every stack in the process. */
@@ -269,6 +283,21 @@ tap_check (GSource *source)
   return _sipnat_stun_looks_like (header, (gsize) len);
 }
 
+static void
+remember_mapping (TapSource                     *tap,
+                  const struct sockaddr_storage *from,
+                  socklen_t                      from_len,
+                  const char                    *host,
+                  guint                          port)
+{
+  tap->mapped_us = g_get_monotonic_time ();
+  memcpy (&tap->mapped_from, from, MIN (sizeof tap->mapped_from, from_len));
+  tap->mapped_from_len = from_len;
+  g_free (tap->mapped_host);
+  tap->mapped_host = g_strdup (host);
+  tap->mapped_port = port;
+}
+
 /* An answer to @self's transaction, taken: TRUE (@self may be freed). */
 static gboolean
 offer_datagram (SipnatFlowStun                *self,
@@ -291,6 +320,7 @@ offer_datagram (SipnatFlowStun                *self,
       host = g_inet_address_to_string (g_inet_socket_address_get_address (answer.mapped));
       port = g_inet_socket_address_get_port (answer.mapped);
       self->count_answered++;
+      remember_mapping (self->tap, from, from_len, host, port);
       finish (self, SIPNAT_FLOW_STUN_MAPPED, host, port);
       return TRUE;
     case SIPNAT_STUN_PARSE_ERROR:
@@ -424,6 +454,7 @@ tap_finalize (GSource *source)
 {
   g_hash_table_unref (((TapSource *) source)->owners);
   g_hash_table_unref (((TapSource *) source)->by_transaction);
+  g_free (((TapSource *) source)->mapped_host);
 }
 
 static GSourceFuncs tap_funcs = {
@@ -657,11 +688,57 @@ _sipnat_flow_stun_send (SipnatFlowStun *self)
   self->sends = 0;
   self->sent_at_us = g_get_monotonic_time ();
   send_request (self);
+  self->tap->sent_us = self->sent_at_us;
+  self->tap->sent_to = self->server;
+  self->tap->sent_to_len = self->server_len;
 
   self->retransmit = _sipnat_scheduler_add (self->scheduler, STUN_RTO_MS, on_retransmit, self);
   self->deadline = _sipnat_scheduler_add (self->scheduler, STUN_DEADLINE_MS, on_deadline, self);
 
   return SIPNAT_FLOW_STUN_SENT;
+}
+
+/*
+ * _sipnat_flow_stun_get_shared_mapping:
+ * @max_age_ms: how long ago the answer may have come
+ * @port: (out): the mapped port
+ *
+ * The public binding that the registrar gave another flow on the same
+ * socket within @max_age_ms: a keep-alive of its own would leave by the
+ * same NAT binding and learn the same (thousands of registrations on one
+ * stack share a socket; they need one keep-alive, not one each). Call it
+ * instead of _sipnat_flow_stun_send() when the flow is due.
+ *
+ * While a transaction that another flow started after that answer is
+ * under way (up to its deadline), the answer stands a little longer, so
+ * that the flows due meanwhile wait for its news instead of sending too.
+ *
+ * Returns: (nullable) (transfer full): the mapped host, or %NULL when no
+ * such answer is that recent (or a transaction of this flow is in
+ * flight): then send.
+ */
+char *
+_sipnat_flow_stun_get_shared_mapping (SipnatFlowStun *self,
+                                      guint           max_age_ms,
+                                      guint          *port)
+{
+  TapSource *tap;
+  gint64 age_us, max_age_us = (gint64) max_age_ms * 1000;
+  gboolean renewing;
+
+  if (self->reason != NULL || self->server_len == 0 || self->in_flight || !ensure_socket (self))
+    return NULL;
+
+  tap = self->tap;
+  if (tap->mapped_host == NULL || !from_registrar (self, &tap->mapped_from, tap->mapped_from_len))
+    return NULL;
+  age_us = g_get_monotonic_time () - tap->mapped_us;
+  renewing = tap->sent_us > tap->mapped_us && from_registrar (self, &tap->sent_to, tap->sent_to_len);
+  if (age_us > max_age_us + (renewing ? STUN_DEADLINE_MS * 1000 : 0))
+    return NULL;
+
+  *port = tap->mapped_port;
+  return g_strdup (tap->mapped_host);
 }
 
 /* ---------------------------------------------------------- lifecycle */

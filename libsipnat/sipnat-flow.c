@@ -87,6 +87,12 @@ struct _SipnatFlow
  * alone and a registrar without STUN gets its OPTIONS when it times out
  * (2.5 s later). */
 #define MAX_FLOWS_FOR_OPTIONS_ALONG 64
+/* A STUN answer to another flow on the same socket stands for ours this
+ * long: with thousands of registrations on a stack, one STUN
+ * transaction a second keeps their common NAT binding and sees it
+ * change, where one each made thousands a second. A rebinding is then
+ * seen by a flow at most this much later than by its own keep-alive. */
+#define SHARED_MAPPING_MAX_AGE_MS 1000
 
 static void
 handle_event (SipnatHandleOwner    *owner,
@@ -337,19 +343,47 @@ retry_soon (SipnatFlow *self)
                                        tick_cb, self);
 }
 
+/* The mapping another flow on the same socket learnt from the same
+ * registrar at most SHARED_MAPPING_MAX_AGE_MS ago, instead of a STUN
+ * keep-alive of our own: same socket, same registrar address, so the
+ * same 5-tuple and NAT binding, which that keep-alive refreshed. */
+static char *
+take_shared_mapping (SipnatFlow *self,
+                     guint      *port)
+{
+  char *host;
+
+  if (self->stun == NULL || self->kind == KEEPALIVE_OPTIONS)
+    return NULL;
+
+  host = _sipnat_flow_stun_get_shared_mapping (self->stun, SHARED_MAPPING_MAX_AGE_MS, port);
+  if (host != NULL)
+    {
+      self->counts.stun_shared++;
+      self->last_sent = g_get_monotonic_time ();
+    }
+
+  return host;
+}
+
 static void
 tick_cb (gpointer data)
 {
   SipnatFlow *self = data;
+  g_autofree char *shared_host = NULL;
+  guint shared_port = 0;
 
   self->timer = NULL;   /* the scheduler is done with it */
-  if (!send_keepalive (self))
+  shared_host = take_shared_mapping (self, &shared_port);
+  if (shared_host == NULL && !send_keepalive (self))
     {
       retry_soon (self);
       return;
     }
   self->first_round = FALSE;
   start_timer (self);   /* a fresh random interval */
+  if (shared_host != NULL)
+    stun_answered (self, SIPNAT_FLOW_STUN_MAPPED, shared_host, shared_port);   /* last */
 }
 
 static void

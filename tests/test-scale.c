@@ -108,6 +108,8 @@ test_thousands (void)
   Watch watch = { 0 };
   ContactsWait wait;
   guint stun_answered = 0;
+  guint stun_shared = 0;
+  guint stun_sent = 0;
   guint options_sent = 0;
   guint64 refreshes_before;
   guint64 drops_before = 0, drops_after = 0;
@@ -180,16 +182,19 @@ test_thousands (void)
       g_assert_cmpint (sipnat_registration_get_state (reg), ==, SIPNAT_REGISTRATION_STATE_REGISTERED);
       _sipnat_flow_get_counts (reg->flow, &c);
       stun_answered += c.stun_answered;
+      stun_shared += c.stun_shared;
+      stun_sent += c.stun_sent;
       options_sent += c.options_sent;
       excused += c.stun_timeouts_excused;
       deferred += c.stun_deferred;
     }
   g_assert_true (_sipnat_socket_drops_read (sipnat_endpoint_get_local_port (endpoint),
                                             &drops_after));
-  g_test_message ("in %u s: STUN answered %u, OPTIONS %u, STUN timeouts excused %u, "
-                  "keep-alives deferred %u, "
+  g_test_message ("in %u s: STUN sent %u, answered %u, shared %u, OPTIONS %u, "
+                  "STUN timeouts excused %u, keep-alives deferred %u, "
                   "datagrams dropped at our socket %" G_GUINT64_FORMAT ", REGISTERs at Kamailio %u",
-                  HOLD_MS / 1000, stun_answered, options_sent, excused, deferred, drops_after - drops_before,
+                  HOLD_MS / 1000, stun_sent, stun_answered, stun_shared, options_sent, excused,
+                  deferred, drops_after - drops_before,
                   (guint) (sipnat_test_registrar_count_registers (kamailio) - refreshes_before));
   g_assert_cmpuint (watch.left_registered, ==, 0);
   g_assert_cmpuint (watch.status_408, ==, 0);
@@ -201,7 +206,11 @@ test_thousands (void)
    * timers answered 1.2 and fell back to OPTIONS). A flow whose first
    * STUN goes unanswered keeps to OPTIONS (sipnat-flow.c), which a
    * loaded machine causes: OPTIONS are reported, not bounded. */
-  g_assert_cmpuint (stun_answered, >=, 2 * N_REGISTRATIONS);
+  g_assert_cmpuint (stun_answered + stun_shared, >=, 2 * N_REGISTRATIONS);
+  /* One socket, one registrar: one NAT binding, kept by about one STUN
+   * transaction a second however many registrations share it (3 000
+   * registrations with their own every 2 s would send 30 000 here). */
+  g_assert_cmpuint (stun_sent, <, N_REGISTRATIONS);
 
   start = g_get_monotonic_time ();
   g_assert_true (sipnat_test_close (endpoint, &error));
