@@ -436,6 +436,7 @@ sipnat_endpoint_close_async (SipnatEndpoint      *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  GPtrArray *registrations;
 
   g_return_if_fail (SIPNAT_IS_ENDPOINT (self));
 
@@ -463,8 +464,14 @@ sipnat_endpoint_close_async (SipnatEndpoint      *self,
   g_source_set_callback (self->close_deadline, close_deadline_cb, self, NULL);
   g_source_attach (self->close_deadline, self->context);
 
+  registrations = list_registrations (self, _sipnat_registration_is_active);
+  /* Keep-alives of registrations about to go are work for nothing, and
+   * at 30 000 a tenth of the close: they stop now, not each at its
+   * un-REGISTER. */
+  for (guint i = 0; i < registrations->len; i++)
+    _sipnat_registration_stop_keepalives (g_ptr_array_index (registrations, i));
   self->close_batch =
-    batch_run (G_OBJECT (self), list_registrations (self, _sipnat_registration_is_active),
+    batch_run (G_OBJECT (self), registrations,
                sipnat_registration_unregister_async, sipnat_registration_unregister_finish,
                self->close_cancellable, unregister_all_done, g_object_ref (self));
 }

@@ -726,7 +726,11 @@ _sipnat_flow_stun_get_shared_mapping (SipnatFlowStun *self,
   gint64 age_us, max_age_us = (gint64) max_age_ms * 1000;
   gboolean renewing;
 
-  if (self->reason != NULL || self->server_len == 0 || self->in_flight || !ensure_socket (self))
+  if (self->reason != NULL || self->server_len == 0 || self->in_flight)
+    return NULL;
+  /* Nothing is sent here: a tap already joined needs no check of its
+   * descriptor (two system calls, times thousands of flows). */
+  if ((self->tap == NULL || self->tap->dead) && !ensure_socket (self))
     return NULL;
 
   tap = self->tap;

@@ -59,6 +59,14 @@ _sipnat_registration_is_active (SipnatRegistration *self)
   return self->nh != NULL || self->retry_timer != NULL || self->bound;
 }
 
+/* The endpoint is closing: no keep-alive until the registration is
+ * registered again (it will not be). */
+void
+_sipnat_registration_stop_keepalives (SipnatRegistration *self)
+{
+  _sipnat_registration_stop_flow (self);
+}
+
 /* Removed, or the endpoint is going away: nothing is sent from now on
  * (but the un-REGISTER when asked for, in the background), every timer is
  * gone, and pending operations fail. */

@@ -33,6 +33,7 @@ SipnatRegistration *_sipnat_registration_new (SipnatEndpoint     *endpoint,
 void     _sipnat_registration_attach     (SipnatRegistration *self,
                                           SipnatStack        *stack);
 gboolean _sipnat_registration_is_active  (SipnatRegistration *self);
+void     _sipnat_registration_stop_keepalives (SipnatRegistration *self);
 void     _sipnat_registration_detach     (SipnatRegistration *self,
                                           gboolean            unregister);
 /* sipnat-registration-network.c */
