@@ -39,6 +39,8 @@ struct _SipnatStack
   gpointer incoming_data;       /* NULL once shutting down */
 
   GHashTable *stream_keepalives;   /* who → ms */
+  GHashTable *stream_periods;      /* ms → how many asked for it (a few values) */
+  guint stream_keepalive_ms;       /* the period Sofia has, 0: none */
   SipnatScheduler *scheduler;      /* the registrations' timers */
   SipnatSocketDrops *drops;        /* with SIPNAT_DEBUG=sip or nat */
   gboolean tcp_for_large_requests;
@@ -420,6 +422,7 @@ stack_free (SipnatStack *self)
   destroy_nua (self);
   g_main_context_unref (self->context);
   g_hash_table_unref (self->stream_keepalives);
+  g_hash_table_unref (self->stream_periods);
   g_clear_pointer (&self->drops, _sipnat_socket_drops_free);
   g_clear_pointer (&self->scheduler, _sipnat_scheduler_free);
   g_free (self->contact_host);
@@ -462,6 +465,7 @@ _sipnat_stack_new (GMainContext              *context,
   g_atomic_ref_count_init (&self->ref_count);
   self->context = g_main_context_ref (context);
   self->stream_keepalives = g_hash_table_new (NULL, NULL);
+  self->stream_periods = g_hash_table_new (NULL, NULL);
   self->scheduler = _sipnat_scheduler_new (context);
   self->tcp_for_large_requests = options->tcp_for_large_requests;
 
@@ -703,28 +707,54 @@ _sipnat_stack_set_incoming_handler (SipnatStack             *self,
  * within the wait closes the connection. */
 #define MAX_PONG_WAIT_MS 10000
 
+static void
+count_stream_period (SipnatStack *self,
+                     guint        ms,
+                     gint         delta)
+{
+  gpointer key = GUINT_TO_POINTER (ms);
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->stream_periods, key)) + (guint) delta;
+
+  if (n == 0)
+    g_hash_table_remove (self->stream_periods, key);
+  else
+    g_hash_table_insert (self->stream_periods, key, GUINT_TO_POINTER (n));
+}
+
+/* Each registration on a stream claims its period, and releases it: a
+ * count per distinct period (one or two in practice), so that 30 000
+ * registrations do not each walk all the others' claims, and Sofia hears
+ * only of a change. */
 void
 _sipnat_stack_set_stream_keepalive (SipnatStack   *self,
                                     gconstpointer  who,
                                     guint          ms)
 {
   GHashTableIter iter;
-  gpointer value;
+  gpointer key, old;
   guint min = 0;
 
+  if (g_hash_table_lookup_extended (self->stream_keepalives, who, NULL, &old))
+    count_stream_period (self, GPOINTER_TO_UINT (old), -1);
   if (ms > 0)
-    g_hash_table_insert (self->stream_keepalives, (gpointer) who, GUINT_TO_POINTER (ms));
+    {
+      g_hash_table_insert (self->stream_keepalives, (gpointer) who, GUINT_TO_POINTER (ms));
+      count_stream_period (self, ms, +1);
+    }
   else
     g_hash_table_remove (self->stream_keepalives, who);
 
   if (_sipnat_stack_get_nua (self) == NULL)
     return;
 
-  g_hash_table_iter_init (&iter, self->stream_keepalives);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (min == 0 || GPOINTER_TO_UINT (value) < min)
-      min = GPOINTER_TO_UINT (value);
+  g_hash_table_iter_init (&iter, self->stream_periods);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (min == 0 || GPOINTER_TO_UINT (key) < min)
+      min = GPOINTER_TO_UINT (key);
+  if (min == self->stream_keepalive_ms)
+    return;
 
+  self->stream_keepalive_ms = min;
   SIPNAT_NOTE (NAT, "TCP keep-alive every %u ms", min);
   nua_set_params (self->nua,
                   TPTAG_KEEPALIVE (min),
