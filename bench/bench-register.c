@@ -11,9 +11,10 @@
  *            sends a fresh REGISTER on a fresh nua handle. Rows: UDP, TCP,
  *            UDP with digest auth (401, then the authenticated REGISTER), and
  *            with --auth TCP with digest auth as well.
- *   many     --count registrations u0001, u0002, ... on one endpoint (auth
- *            off), through sipnat_endpoint_register_all_async (or --window N
- *            started by hand at a time): time from the
+ *   many     (bench-register-many.c) --count registrations u0001, u0002, ...
+ *            on one endpoint (auth off), through
+ *            sipnat_endpoint_register_all_async (or --window N started by
+ *            hand at a time): time from the
  *            first register_async to the last callback, VmRSS and malloc'd
  *            bytes per registration, the contacts Kamailio holds; then
  *            close_async, which unregisters them all.
@@ -25,8 +26,6 @@
  *                  [--auth] [--json] [--skip-latency] [--skip-many]
  */
 
-#include <malloc.h>
-#include <sys/resource.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,12 +33,10 @@
 
 #include <sipnat.h>
 
-#include "raw-register.h"
+#include "bench-register-private.h"
 #include "sipnat-test-registrar.h"
 
-#define WAIT_TIMEOUT_MS   60000
 #define WARMUP_ROUNDS     3
-#define USER_FORMAT       "u%04u"
 
 /* ---------------------------------------------------------------------- */
 /* Options                                                                */
@@ -116,59 +113,6 @@ typedef struct {
   guint registers_expected;
 } LatencyRow;
 
-typedef struct {
-  gboolean done;
-  guint count;
-  guint window;                /* 0: all started at once */
-  SipnatTransport transport;
-  gboolean digest;
-  gboolean stun;
-  gint keepalive_s;            /* -1: the library's */
-  guint reg_timeout_s;         /* 0: the library's */
-  /* Over the whole run (registering, idle, closing) */
-  guint status_408;            /* registrations that saw a 408 */
-  guint status_failures;       /* status codes >= 300 other than 401/407 */
-  gint64 total_drops_endpoint; /* datagrams dropped at our socket */
-  double cpu_register_ms;      /* user + system CPU of the process */
-  double cpu_idle_ms;
-  double cpu_close_ms;
-
-  /* The reference: a raw client, same registrar, same users count */
-  double raw_register_ms;
-  double raw_per_second;
-  guint raw_retransmitted;
-  double raw_unregister_ms;
-
-  /* Registering */
-  double register_ms;          /* first register_async -> last callback */
-  double per_second;
-  double p50_done_ms;          /* when half of the callbacks had come */
-  double p90_done_ms;
-  guint answered_first_try;    /* callbacks before T1 (500 ms): no retransmission */
-  guint failed;
-  gint64 udp_drops_endpoint;   /* datagrams the kernel dropped at our socket (responses) */
-  gint64 udp_drops_registrar;  /* ... at Kamailio's (requests) */
-  guint registers_seen;        /* REGISTERs Kamailio received */
-  guint contacts;              /* usrloc contacts once all callbacks came */
-
-  /* Memory */
-  gint64 rss_before_kib;
-  gint64 rss_after_kib;
-  double rss_kib_per_reg;
-  double heap_kib_per_reg;
-  guint idle_s;
-  double settled_rss_kib_per_reg;   /* the same idle_s later */
-  double settled_heap_kib_per_reg;
-  guint idle_options_seen;          /* OPTIONS (keep-alives) Kamailio received while idle */
-  gint64 idle_drops_endpoint;       /* datagrams dropped at our socket while idle */
-
-  double rss_idle_kib_per_reg;      /* VmRSS per registration after idle_s, no malloc_trim */
-  /* Closing */
-  double close_ms;
-  guint close_registers_seen;  /* REGISTERs Kamailio received while closing */
-  gint64 close_drops_registrar;
-  guint contacts_after_close;
-} ManyResult;
 
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                */
@@ -181,9 +125,9 @@ set_flag_cb (gpointer data)
 }
 
 /* Iterates the default context until *@flag is set. FALSE on timeout. */
-static gboolean
-wait_flag (gboolean *flag,
-           guint     timeout_ms)
+gboolean
+bench_wait_flag (gboolean *flag,
+                 guint     timeout_ms)
 {
   gboolean timed_out = FALSE;
   g_autoptr(GSource) timeout = g_timeout_source_new (timeout_ms);
@@ -199,8 +143,8 @@ wait_flag (gboolean *flag,
 }
 
 /* Iterates the default context for @ms whatever happens. */
-static void
-idle_for (guint ms)
+void
+bench_idle_for (guint ms)
 {
   gboolean done = FALSE;
   g_autoptr(GSource) timeout = g_timeout_source_new (ms);
@@ -212,15 +156,15 @@ idle_for (guint ms)
     g_main_context_iteration (NULL, TRUE);
 }
 
-static double
-usec_to_ms (gint64 usec)
+double
+bench_usec_to_ms (gint64 usec)
 {
   return (double) usec / 1000.0;
 }
 
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
+int
+bench_compare_gint64 (gconstpointer a,
+                      gconstpointer b)
 {
   gint64 x = *(const gint64 *) a;
   gint64 y = *(const gint64 *) b;
@@ -228,11 +172,11 @@ compare_gint64 (gconstpointer a,
   return (x > y) - (x < y);
 }
 
-/* Nearest-rank percentile of sorted @samples. */
-static gint64
-percentile (const gint64 *samples,
-            guint         n,
-            double        p)
+/* Nearest-rank bench_percentile of sorted @samples. */
+gint64
+bench_percentile (const gint64 *samples,
+                  guint         n,
+                  double        p)
 {
   guint rank = (guint) ceil (p / 100.0 * n);
 
@@ -244,89 +188,13 @@ median_ms (const gint64 *samples,
            guint         n)
 {
   if (n % 2 == 1)
-    return usec_to_ms (samples[n / 2]);
+    return bench_usec_to_ms (samples[n / 2]);
 
-  return usec_to_ms (samples[n / 2 - 1] + samples[n / 2]) / 2.0;
+  return bench_usec_to_ms (samples[n / 2 - 1] + samples[n / 2]) / 2.0;
 }
 
-/* VmRSS of this process in KiB, -1 if unreadable. */
-static gint64
-read_rss_kib (void)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return -1;
-
-  line = strstr (status, "\nVmRSS:");
-  if (line == NULL)
-    return -1;
-
-  return g_ascii_strtoll (line + strlen ("\nVmRSS:"), NULL, 10);
-}
-
-/* Bytes handed out by malloc (all arenas, mmapped chunks included). */
-static gint64
-heap_in_use (void)
-{
-  struct mallinfo2 info = mallinfo2 ();
-
-  return (gint64) (info.uordblks + info.hblkhd);
-}
-
-/* User + system CPU time of the process, in ms. */
-static double
-cpu_ms (void)
-{
-  struct rusage usage;
-
-  getrusage (RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec * 1000.0 + usage.ru_utime.tv_usec / 1000.0 +
-         usage.ru_stime.tv_sec * 1000.0 + usage.ru_stime.tv_usec / 1000.0;
-}
-
-/* The drops counter of the IPv4 UDP socket bound to 127.0.0.1:@port, from
- * /proc/net/udp: datagrams the kernel threw away because the socket's
- * receive buffer was full. -1 if there is no such socket. */
-static gint64
-read_udp_drops (guint16 port)
-{
-  g_autofree char *table = NULL;
-  g_auto(GStrv) lines = NULL;
-  g_autofree char *local = g_strdup_printf ("0100007F:%04X", port);
-
-  if (!g_file_get_contents ("/proc/net/udp", &table, NULL, NULL))
-    return -1;
-
-  lines = g_strsplit (table, "\n", -1);
-  for (guint i = 1; lines[i] != NULL; i++)
-    {
-      g_auto(GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
-      g_autoptr(GPtrArray) words = g_ptr_array_new ();
-
-      for (guint j = 0; fields[j] != NULL; j++)
-        if (*fields[j] != '\0')
-          g_ptr_array_add (words, fields[j]);
-
-      /* sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops */
-      if (words->len >= 13 && g_strcmp0 (g_ptr_array_index (words, 1), local) == 0)
-        return g_ascii_strtoll (g_ptr_array_index (words, words->len - 1), NULL, 10);
-    }
-
-  return -1;
-}
-
-static gboolean
-count_contacts (SipnatTestRegistrar *registrar,
-                guint               *contacts,
-                GError             **error)
-{
-  return sipnat_test_registrar_read_statistic (registrar, "location_contacts", contacts, error);
-}
-
-static SipnatEndpoint *
-new_endpoint (GError **error)
+SipnatEndpoint *
+bench_new_endpoint (GError **error)
 {
   g_autoptr(SipnatEndpoint) endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, error);
 
@@ -400,7 +268,7 @@ finish_step (Step        *step,
              const char  *what,
              GError     **error)
 {
-  if (!wait_flag (&step->done, WAIT_TIMEOUT_MS))
+  if (!bench_wait_flag (&step->done, WAIT_TIMEOUT_MS))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                    "%s: no callback after %u ms", what, WAIT_TIMEOUT_MS);
@@ -417,10 +285,10 @@ finish_step (Step        *step,
   return TRUE;
 }
 
-static gboolean
-close_endpoint (SipnatEndpoint *endpoint,
-                gint64         *usec,
-                GError        **error)
+gboolean
+bench_close_endpoint (SipnatEndpoint *endpoint,
+                      gint64         *usec,
+                      GError        **error)
 {
   Step step = { 0 };
   gint64 start = g_get_monotonic_time ();
@@ -460,7 +328,7 @@ measure_latency (LatencyRow  *row,
     return FALSE;
   server = g_strdup_printf ("127.0.0.1:%u", sipnat_test_registrar_get_port (registrar));
 
-  endpoint = new_endpoint (error);
+  endpoint = bench_new_endpoint (error);
   if (endpoint == NULL)
     return FALSE;
 
@@ -477,7 +345,7 @@ measure_latency (LatencyRow  *row,
       if (!finish_step (&step, "register", error))
         return FALSE;
       if (i == 0)
-        row->first_ms = usec_to_ms (step.finished - start);
+        row->first_ms = bench_usec_to_ms (step.finished - start);
       if (i >= WARMUP_ROUNDS)
         samples[i - WARMUP_ROUNDS] = step.finished - start;
       step_clear (&step);
@@ -523,360 +391,20 @@ measure_latency (LatencyRow  *row,
       return FALSE;
     }
 
-  if (!close_endpoint (endpoint, NULL, error))
+  if (!bench_close_endpoint (endpoint, NULL, error))
     return FALSE;
 
   for (guint i = 0; i < row->rounds; i++)
     sum += samples[i];
-  qsort (samples, row->rounds, sizeof (gint64), compare_gint64);
+  qsort (samples, row->rounds, sizeof (gint64), bench_compare_gint64);
 
-  row->min_ms = usec_to_ms (samples[0]);
+  row->min_ms = bench_usec_to_ms (samples[0]);
   row->median_ms = median_ms (samples, row->rounds);
-  row->p90_ms = usec_to_ms (percentile (samples, row->rounds, 90));
-  row->p99_ms = usec_to_ms (percentile (samples, row->rounds, 99));
-  row->max_ms = usec_to_ms (samples[row->rounds - 1]);
-  row->mean_ms = usec_to_ms (sum) / row->rounds;
+  row->p90_ms = bench_usec_to_ms (bench_percentile (samples, row->rounds, 90));
+  row->p99_ms = bench_usec_to_ms (bench_percentile (samples, row->rounds, 99));
+  row->max_ms = bench_usec_to_ms (samples[row->rounds - 1]);
+  row->mean_ms = bench_usec_to_ms (sum) / row->rounds;
 
-  return TRUE;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Many registrations                                                     */
-
-typedef struct {
-  GPtrArray *regs;
-  guint next;        /* the next registration to start */
-  guint pending;
-  guint failed;
-  gint64 start;
-  gint64 last;
-  GArray *done_at;   /* gint64 µs after start, one per callback */
-  gboolean all_done;
-} ManyState;
-
-static void many_register_cb (GObject      *source,
-                              GAsyncResult *result,
-                              gpointer      data);
-
-static void
-start_next (ManyState *state)
-{
-  SipnatRegistration *reg = g_ptr_array_index (state->regs, state->next++);
-
-  sipnat_registration_register_async (reg, NULL, many_register_cb, state);
-}
-
-static void
-many_register_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      data)
-{
-  ManyState *state = data;
-  g_autoptr(GError) error = NULL;
-
-  state->last = g_get_monotonic_time ();
-  g_array_append_val (state->done_at, (gint64) { state->last - state->start });
-
-  if (!sipnat_registration_register_finish (SIPNAT_REGISTRATION (source), result, &error))
-    {
-      if (state->failed++ == 0)
-        g_printerr ("%s: %s\n", sipnat_registration_get_user (SIPNAT_REGISTRATION (source)),
-                    error->message);
-    }
-
-  if (--state->pending == 0)
-    state->all_done = TRUE;
-  else if (state->next < state->regs->len)
-    start_next (state);
-}
-
-/* Through the API an application uses: register_all, which paces the
- * REGISTERs itself. Each registration's outcome is timed by its state. */
-static void
-many_state_cb (SipnatRegistration *reg,
-               GParamSpec         *pspec,
-               ManyState          *state)
-{
-  SipnatRegistrationState s = sipnat_registration_get_state (reg);
-
-  if (s != SIPNAT_REGISTRATION_STATE_REGISTERED && s != SIPNAT_REGISTRATION_STATE_FAILED)
-    return;
-
-  g_signal_handlers_disconnect_by_func (reg, many_state_cb, state);
-  state->last = g_get_monotonic_time ();
-  g_array_append_val (state->done_at, (gint64) { state->last - state->start });
-  if (s == SIPNAT_REGISTRATION_STATE_FAILED)
-    state->failed++;
-}
-
-/* Every final status a registration reports: a 408 is a request that
- * got no answer (ours or the registrar's overload). */
-static void
-many_status_cb (SipnatRegistration *reg,
-                GParamSpec         *pspec,
-                ManyResult         *result)
-{
-  guint status = sipnat_registration_get_status_code (reg);
-
-  if (status == 408)
-    result->status_408++;
-  if (status >= 300 && status != 401 && status != 407)
-    {
-      if (result->status_failures++ < 5)
-        g_printerr ("%s: status %u\n", sipnat_registration_get_user (reg), status);
-    }
-}
-
-static void
-many_all_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      data)
-{
-  ManyState *state = data;
-  g_autoptr(GError) error = NULL;
-
-  if (!sipnat_endpoint_register_all_finish (SIPNAT_ENDPOINT (source), result, &error))
-    g_printerr ("register_all: %s\n", error->message);
-  state->pending = 0;
-  state->all_done = TRUE;
-}
-
-/* The raw client registers as many users (named r00001...) and
- * unregisters them: the registrar's own rate, in the same run. */
-static gboolean
-measure_reference (SipnatTestRegistrar  *registrar,
-                   ManyResult           *result,
-                   GError              **error)
-{
-  RawRegisterOptions options = {
-    .address = "127.0.0.1",
-    .port = sipnat_test_registrar_get_port (registrar),
-    .tcp = result->transport == SIPNAT_TRANSPORT_TCP,
-    .count = result->count,
-    .user_format = "r%05u",
-    .auth = result->digest,
-    .expires = 600,
-  };
-  RawRegisterResult raw;
-  guint contacts = 0;
-
-  if (!raw_register_run (&options, &raw, error))
-    return FALSE;
-  result->raw_register_ms = raw.seconds * 1000;
-  result->raw_per_second = raw.per_second;
-  result->raw_retransmitted = raw.retransmitted;
-  if (raw.failed > 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "the raw client: %u of %u registrations failed", raw.failed, result->count);
-      return FALSE;
-    }
-
-  options.expires = 0;
-  if (!raw_register_run (&options, &raw, error))
-    return FALSE;
-  result->raw_unregister_ms = raw.seconds * 1000;
-  if (!count_contacts (registrar, &contacts, error))
-    return FALSE;
-  if (raw.failed > 0 || contacts != 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "the raw client's unregistration left %u contacts (%u failed)",
-                   contacts, raw.failed);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-measure_many (ManyResult  *result,
-              GError     **error)
-{
-  /* Without STUN: the keep-alives it counts at Kamailio are OPTIONS
-   * (Kamailio keeps no count of the STUN requests it answers). */
-  SipnatTestRegistrarOptions options = {
-    .auth = result->digest, .any_user = result->digest, .no_stun = !result->stun,
-  };
-  g_autoptr(SipnatTestRegistrar) registrar = NULL;
-  g_autofree char *server = NULL;
-  g_autoptr(GPtrArray) regs = g_ptr_array_new ();
-  g_autoptr(GArray) done_at = g_array_sized_new (FALSE, FALSE, sizeof (gint64), result->count);
-  ManyState state = { .done_at = done_at, .regs = regs };
-  /* Declared last, so disposed first: its callbacks use the state above. */
-  g_autoptr(SipnatEndpoint) endpoint = NULL;
-  guint window = opt_window > 0 ? (guint) opt_window : result->count;
-  gint64 heap_before, heap_after, start, close_usec = 0;
-  gint64 drops_endpoint, drops_registrar;
-  guint16 registrar_port, endpoint_port;
-  guint options_before = 0;
-  guint registers_before_close;
-  gint64 drops_endpoint_start;
-  double cpu_start;
-
-  registrar = sipnat_test_registrar_start (&options, error);
-  if (registrar == NULL)
-    return FALSE;
-  server = g_strdup_printf ("127.0.0.1:%u", sipnat_test_registrar_get_port (registrar));
-  if (!measure_reference (registrar, result, error))
-    return FALSE;
-
-  endpoint = new_endpoint (error);
-  if (endpoint == NULL)
-    return FALSE;
-
-  registrar_port = sipnat_test_registrar_get_port (registrar);
-  endpoint_port = sipnat_endpoint_get_local_port (endpoint);
-  drops_endpoint = read_udp_drops (endpoint_port);
-  drops_endpoint_start = drops_endpoint;
-  drops_registrar = read_udp_drops (registrar_port);
-
-  malloc_trim (0);
-  result->rss_before_kib = read_rss_kib ();
-  heap_before = heap_in_use ();
-
-  for (guint i = 1; i <= result->count; i++)
-    {
-      g_autofree char *user = g_strdup_printf (USER_FORMAT, i);
-
-      SipnatRegistration *reg = sipnat_endpoint_add_registration (endpoint, server, user);
-
-      sipnat_registration_set_transport (reg, result->transport);
-      if (result->digest)
-        {
-          g_autofree char *password = g_strconcat (user, "pw", NULL);
-
-          sipnat_registration_set_password (reg, password);
-        }
-      if (result->keepalive_s >= 0)
-        sipnat_nat_policy_set_keepalive_interval (sipnat_registration_get_nat_policy (reg),
-                                                  (guint) result->keepalive_s);
-      if (result->reg_timeout_s > 0)
-        sipnat_registration_set_reg_timeout (reg, result->reg_timeout_s);
-      g_signal_connect (reg, "notify::status-code", G_CALLBACK (many_status_cb), result);
-      g_ptr_array_add (regs, reg);
-    }
-
-  state.pending = result->count;
-  cpu_start = cpu_ms ();
-  start = state.start = g_get_monotonic_time ();
-  if (opt_window == 0)
-    {
-      for (guint i = 0; i < regs->len; i++)
-        g_signal_connect (g_ptr_array_index (regs, i), "notify::state",
-                          G_CALLBACK (many_state_cb), &state);
-      sipnat_endpoint_register_all_async (endpoint, NULL, many_all_cb, &state);
-    }
-  else
-    while (state.next < MIN (window, regs->len))
-      start_next (&state);
-
-  if (!wait_flag (&state.all_done, WAIT_TIMEOUT_MS))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                   "%u of %u registrations still pending after %u ms",
-                   state.pending, result->count, WAIT_TIMEOUT_MS);
-      return FALSE;
-    }
-
-  result->cpu_register_ms = cpu_ms () - cpu_start;
-  result->register_ms = usec_to_ms (state.last - start);
-  result->per_second = result->count / ((state.last - start) / (double) G_USEC_PER_SEC);
-  result->failed = state.failed;
-
-  result->udp_drops_endpoint = read_udp_drops (endpoint_port) - drops_endpoint;
-  result->udp_drops_registrar = read_udp_drops (registrar_port) - drops_registrar;
-
-  g_array_sort (done_at, compare_gint64);
-  for (guint i = 0; i < done_at->len; i++)
-    if (g_array_index (done_at, gint64, i) < 500 * 1000)
-      result->answered_first_try++;
-  result->p50_done_ms = usec_to_ms (percentile ((gint64 *) done_at->data, done_at->len, 50));
-  result->p90_done_ms = usec_to_ms (percentile ((gint64 *) done_at->data, done_at->len, 90));
-
-  result->rss_after_kib = read_rss_kib ();
-  heap_after = heap_in_use ();
-  result->rss_kib_per_reg = (double) (result->rss_after_kib - result->rss_before_kib) /
-                            result->count;
-  result->heap_kib_per_reg = (double) (heap_after - heap_before) / 1024.0 / result->count;
-
-  if (state.failed > 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "%u of %u registrations failed", state.failed, result->count);
-      return FALSE;
-    }
-
-  for (guint i = 0; i < regs->len; i++)
-    if (sipnat_registration_get_state (g_ptr_array_index (regs, i)) !=
-        SIPNAT_REGISTRATION_STATE_REGISTERED)
-      {
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                     "registration %u is not in the registered state", i + 1);
-        return FALSE;
-      }
-
-  /* The registrar agrees: one contact per registration. */
-  if (!count_contacts (registrar, &result->contacts, error))
-    return FALSE;
-  result->registers_seen = sipnat_test_registrar_count_registers (registrar);
-  if (result->contacts != result->count)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "Kamailio holds %u contacts, expected %u",
-                   result->contacts, result->count);
-      return FALSE;
-    }
-
-  /* Steady state: what a registration costs once its transaction is gone.
-   * Keep-alives that fall due meanwhile are counted. */
-  if (!sipnat_test_registrar_read_statistic (registrar, "rcv_requests_options", &options_before, error))
-    return FALSE;
-  drops_endpoint = read_udp_drops (endpoint_port);
-  cpu_start = cpu_ms ();
-  idle_for (result->idle_s * 1000);
-  result->cpu_idle_ms = cpu_ms () - cpu_start;
-  result->idle_drops_endpoint = read_udp_drops (endpoint_port) - drops_endpoint;
-  result->rss_idle_kib_per_reg = (double) (read_rss_kib () - result->rss_before_kib) /
-                                 result->count;
-  if (!sipnat_test_registrar_read_statistic (registrar, "rcv_requests_options", &result->idle_options_seen, error))
-    return FALSE;
-  result->idle_options_seen -= options_before;
-  malloc_trim (0);
-  result->settled_rss_kib_per_reg = (double) (read_rss_kib () - result->rss_before_kib) /
-                                    result->count;
-  result->settled_heap_kib_per_reg = (double) (heap_in_use () - heap_before) / 1024.0 /
-                                     result->count;
-
-  registers_before_close = sipnat_test_registrar_count_registers (registrar);
-  drops_registrar = read_udp_drops (registrar_port);
-  /* Read before the close, which closes the socket. */
-  result->total_drops_endpoint = read_udp_drops (endpoint_port) - drops_endpoint_start;
-  cpu_start = cpu_ms ();
-  if (!close_endpoint (endpoint, &close_usec, error))
-    return FALSE;
-  result->cpu_close_ms = cpu_ms () - cpu_start;
-  result->close_ms = usec_to_ms (close_usec);
-  /* The endpoint's socket is gone now: its drops show as retransmissions. */
-  result->close_drops_registrar = read_udp_drops (registrar_port) - drops_registrar;
-  result->close_registers_seen = sipnat_test_registrar_count_registers (registrar) -
-                                 registers_before_close;
-
-  if (!count_contacts (registrar, &result->contacts_after_close, error))
-    return FALSE;
-  for (guint i = 0; i < regs->len; i++)
-    g_signal_handlers_disconnect_by_func (g_ptr_array_index (regs, i), many_status_cb, result);
-  if (result->contacts_after_close != 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "Kamailio still holds %u contacts after close",
-                   result->contacts_after_close);
-      return FALSE;
-    }
-  if (result->status_408 > 0 || result->total_drops_endpoint > 0)
-    g_printerr ("many registrations: %u 408s, %" G_GINT64_FORMAT " datagrams dropped at our socket\n",
-                result->status_408, result->total_drops_endpoint);
-
-  result->done = TRUE;
   return TRUE;
 }
 
@@ -898,68 +426,10 @@ print_latency_table (const LatencyRow *rows,
              rows[i].registers_seen);
 }
 
-static void
-print_many_table (const ManyResult *many)
-{
-  g_autofree char *how = NULL;
-  g_autofree char *every = many->keepalive_s >= 0 ?
-                           g_strdup_printf (" every %d s", many->keepalive_s) : g_strdup ("");
-  g_autofree char *idle_label = g_strdup_printf ("%u s later: VmRSS / malloc'd", many->idle_s);
-
-  if (many->window == 0)
-    how = g_strdup ("sipnat_endpoint_register_all_async");
-  else
-    how = g_strdup_printf ("at most %u in flight", many->window);
-
-  g_print ("%u registrations (" USER_FORMAT "..), one endpoint, %s%s, %s, keep-alives %s%s\n",
-           many->count, 1, many->transport == SIPNAT_TRANSPORT_TCP ? "TCP" : "UDP",
-           many->digest ? " with digest" : "", how, many->stun ? "STUN" : "OPTIONS",
-           every);
-  g_print ("  %-44s %10.1f ms (%.3f ms per registration)\n", "CPU while registering",
-           many->cpu_register_ms, many->cpu_register_ms / many->count);
-  g_print ("  %-44s %10.1f ms\n", "first register_async -> last callback", many->register_ms);
-  g_print ("  %-44s %10.0f\n", "REGISTERs per second", many->per_second);
-  g_print ("  %-44s %10.0f (%.1f ms, %u retransmitted; unregistered in %.1f ms)\n",
-           "raw client: REGISTERs per second", many->raw_per_second, many->raw_register_ms,
-           many->raw_retransmitted, many->raw_unregister_ms);
-  g_print ("  %-44s %10.1f %%\n", "libsipnat's rate / the raw client's",
-           100.0 * many->per_second / MAX (many->raw_per_second, 1));
-  g_print ("  %-44s %10.1f / %.1f ms\n", "half / 90 % of the callbacks came after",
-           many->p50_done_ms, many->p90_done_ms);
-  g_print ("  %-44s %10u\n", "answered before T1 (500 ms)", many->answered_first_try);
-  g_print ("  %-44s %10" G_GINT64_FORMAT " / %" G_GINT64_FORMAT "\n",
-           "UDP datagrams dropped: endpoint / Kamailio", many->udp_drops_endpoint,
-           many->udp_drops_registrar);
-  g_print ("  %-44s %10u\n", "REGISTERs Kamailio received", many->registers_seen);
-  g_print ("  %-44s %10u\n", "contacts in Kamailio", many->contacts);
-  g_print ("  %-44s %10.2f KiB (VmRSS %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT " KiB)\n",
-           "VmRSS per registration", many->rss_kib_per_reg, many->rss_before_kib,
-           many->rss_after_kib);
-  g_print ("  %-44s %10.2f KiB\n", "malloc'd per registration", many->heap_kib_per_reg);
-  g_print ("  %-44s %10.2f / %.2f KiB\n", idle_label, many->settled_rss_kib_per_reg,
-           many->settled_heap_kib_per_reg);
-  g_print ("  %-44s %10u / %" G_GINT64_FORMAT "\n",
-           "while idle: keep-alives at Kamailio / drops", many->idle_options_seen,
-           many->idle_drops_endpoint);
-  g_print ("  %-44s %10.2f KiB\n", "VmRSS per registration after idle, no trim",
-           many->rss_idle_kib_per_reg);
-  g_print ("  %-44s %10.1f ms (%.1f %% of a core)\n", "CPU while idle", many->cpu_idle_ms,
-           100.0 * many->cpu_idle_ms / MAX (many->idle_s * 1000.0, 1));
-  g_print ("  %-44s %10.1f ms\n", "close (unregisters all)", many->close_ms);
-  g_print ("  %-44s %10.1f ms\n", "CPU while closing", many->cpu_close_ms);
-  g_print ("  %-44s %10u\n", "REGISTERs Kamailio received while closing",
-           many->close_registers_seen);
-  g_print ("  %-44s %10u\n", "contacts in Kamailio after close", many->contacts_after_close);
-  g_print ("  %-44s %10u / %u\n", "registrations that saw a 408 / any failure",
-           many->status_408, many->status_failures);
-  g_print ("  %-44s %10" G_GINT64_FORMAT "\n", "UDP datagrams dropped at our socket, whole run",
-           many->total_drops_endpoint);
-}
-
-static void
-json_number (GString    *json,
-             const char *key,
-             double      value)
+void
+bench_json_number (GString    *json,
+                   const char *key,
+                   double      value)
 {
   char text[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -967,16 +437,16 @@ json_number (GString    *json,
                           g_ascii_formatd (text, sizeof text, "%.3f", value));
 }
 
-static void
-json_int (GString    *json,
-          const char *key,
-          gint64      value)
+void
+bench_json_int (GString    *json,
+                const char *key,
+                gint64      value)
 {
   g_string_append_printf (json, "\"%s\": %" G_GINT64_FORMAT ", ", key, value);
 }
 
-static void
-json_end_object (GString *json)
+void
+bench_json_end_object (GString *json)
 {
   if (g_str_has_suffix (json->str, ", "))
     g_string_truncate (json, json->len - 2);
@@ -1000,65 +470,21 @@ print_json (const LatencyRow *rows,
                               i > 0 ? ", " : "", row->name,
                               sipnat_transport_to_string (row->transport),
                               row->auth ? "true" : "false", row->rounds);
-      json_number (json, "first_ms", row->first_ms);
-      json_number (json, "min_ms", row->min_ms);
-      json_number (json, "median_ms", row->median_ms);
-      json_number (json, "p90_ms", row->p90_ms);
-      json_number (json, "p99_ms", row->p99_ms);
-      json_number (json, "max_ms", row->max_ms);
-      json_number (json, "mean_ms", row->mean_ms);
-      json_int (json, "registers_seen", row->registers_seen);
-      json_int (json, "registers_expected", row->registers_expected);
-      json_end_object (json);
+      bench_json_number (json, "first_ms", row->first_ms);
+      bench_json_number (json, "min_ms", row->min_ms);
+      bench_json_number (json, "median_ms", row->median_ms);
+      bench_json_number (json, "p90_ms", row->p90_ms);
+      bench_json_number (json, "p99_ms", row->p99_ms);
+      bench_json_number (json, "max_ms", row->max_ms);
+      bench_json_number (json, "mean_ms", row->mean_ms);
+      bench_json_int (json, "registers_seen", row->registers_seen);
+      bench_json_int (json, "registers_expected", row->registers_expected);
+      bench_json_end_object (json);
     }
   g_string_append (json, "]");
 
   if (many->done)
-    {
-      g_string_append_printf (json, ", \"many\": {\"transport\": \"%s\", ",
-                              sipnat_transport_to_string (many->transport));
-      json_int (json, "count", many->count);
-      json_int (json, "window", many->window);
-      json_number (json, "register_ms", many->register_ms);
-      json_number (json, "per_second", many->per_second);
-      json_number (json, "raw_register_ms", many->raw_register_ms);
-      json_number (json, "raw_per_second", many->raw_per_second);
-      json_int (json, "raw_retransmitted", many->raw_retransmitted);
-      json_number (json, "raw_unregister_ms", many->raw_unregister_ms);
-      json_number (json, "p50_done_ms", many->p50_done_ms);
-      json_number (json, "p90_done_ms", many->p90_done_ms);
-      json_int (json, "answered_first_try", many->answered_first_try);
-      json_int (json, "udp_drops_endpoint", many->udp_drops_endpoint);
-      json_int (json, "udp_drops_registrar", many->udp_drops_registrar);
-      json_int (json, "registers_seen", many->registers_seen);
-      json_int (json, "contacts", many->contacts);
-      json_int (json, "rss_before_kib", many->rss_before_kib);
-      json_int (json, "rss_after_kib", many->rss_after_kib);
-      json_number (json, "rss_kib_per_reg", many->rss_kib_per_reg);
-      json_number (json, "heap_kib_per_reg", many->heap_kib_per_reg);
-      json_int (json, "idle_s", many->idle_s);
-      json_int (json, "idle_options_seen", many->idle_options_seen);
-      json_int (json, "idle_drops_endpoint", many->idle_drops_endpoint);
-      json_number (json, "settled_rss_kib_per_reg", many->settled_rss_kib_per_reg);
-      json_number (json, "settled_heap_kib_per_reg", many->settled_heap_kib_per_reg);
-      json_number (json, "close_ms", many->close_ms);
-      json_int (json, "close_registers_seen", many->close_registers_seen);
-      json_int (json, "close_drops_registrar", many->close_drops_registrar);
-      json_int (json, "contacts_after_close", many->contacts_after_close);
-      json_int (json, "digest", many->digest);
-      json_int (json, "stun", many->stun);
-      json_int (json, "keepalive_s", many->keepalive_s);
-      json_int (json, "reg_timeout_s", many->reg_timeout_s);
-      json_int (json, "status_408", many->status_408);
-      json_int (json, "status_failures", many->status_failures);
-      json_int (json, "total_drops_endpoint", many->total_drops_endpoint);
-      json_number (json, "cpu_register_ms", many->cpu_register_ms);
-      json_number (json, "cpu_idle_ms", many->cpu_idle_ms);
-      json_number (json, "cpu_close_ms", many->cpu_close_ms);
-      json_number (json, "rss_idle_kib_per_reg", many->rss_idle_kib_per_reg);
-      json_end_object (json);
-    }
-
+    bench_many_append_json (json, many);
   g_string_append (json, "}");
   g_print ("%s\n", json->str);
 }
@@ -1116,7 +542,7 @@ main (int   argc,
       many.reg_timeout_s = opt_reg_timeout > 0 ? (guint) opt_reg_timeout : 0;
       many.transport = g_strcmp0 (opt_transport, "tcp") == 0 ? SIPNAT_TRANSPORT_TCP :
                        SIPNAT_TRANSPORT_UDP;
-      if (!measure_many (&many, &error))
+      if (!bench_measure_many (&many, &error))
         {
           g_printerr ("many registrations: %s\n", error->message);
           return 1;
@@ -1144,7 +570,7 @@ main (int   argc,
       if (n_rows > 0 && many.done)
         g_print ("\n");
       if (many.done)
-        print_many_table (&many);
+        bench_print_many_table (&many);
     }
 
   return 0;
