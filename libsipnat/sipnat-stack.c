@@ -18,6 +18,8 @@
 #include <net/if.h>
 #include <string.h>
 
+#include <sofia-sip/msg_addr.h>
+
 #include "sipnat-debug-private.h"
 #include "sipnat-dns-private.h"
 #include "sipnat-error.h"
@@ -25,6 +27,7 @@
 #include "sipnat-scheduler-private.h"
 #include "sipnat-socket-drops-private.h"
 #include "sipnat-stack-private.h"
+#include "sipnat-stream-clamp-private.h"
 #include "sipnat-tls-trust-private.h"
 
 struct _SipnatStack
@@ -44,6 +47,7 @@ struct _SipnatStack
   SipnatScheduler *scheduler;      /* the registrations' timers */
   SipnatSocketDrops *drops;        /* with SIPNAT_DEBUG=sip or nat */
   gboolean tcp_for_large_requests;
+  gint64 clamped_at;               /* monotonic µs of the last look at connections */
 
   guint port;
   guint tls_port;                  /* 0: no TLS transport */
@@ -250,6 +254,34 @@ dispatch (SipnatStack          *self,
     nua_handle_destroy (ev->nh);       /* a handle its owner let go of */
 }
 
+/* Over TCP or TLS: the connection the answer came by gets a bounded
+ * receive buffer (sipnat-stream-clamp.c), looked for at most once a
+ * second (thousands of answers a second come at scale). */
+#define CLAMP_INTERVAL_US G_USEC_PER_SEC
+
+static void
+clamp_connection (SipnatStack *self,
+                  nua_t       *nua,
+                  const sip_t *sip)
+{
+  const char *protocol = sip->sip_via != NULL ? sip->sip_via->v_protocol : NULL;
+  const char *transport = protocol != NULL ? strrchr (protocol, '/') : NULL;
+  gint64 now = g_get_monotonic_time ();
+  msg_t *msg;
+  su_sockaddr_t su;
+  socklen_t len = sizeof su;
+
+  if (transport == NULL ||
+      (g_ascii_strcasecmp (transport, "/TCP") != 0 && g_ascii_strcasecmp (transport, "/TLS") != 0) ||
+      now - self->clamped_at < CLAMP_INTERVAL_US)
+    return;
+
+  self->clamped_at = now;
+  msg = nua_current_request (nua);
+  if (msg != NULL && msg_get_address (msg, &su, &len) == 0)
+    _sipnat_stream_clamp_connections_to (&su.su_sa, len);
+}
+
 static void
 nua_callback (nua_event_t   event,
               int           status,
@@ -274,6 +306,9 @@ nua_callback (nua_event_t   event,
 
   /* A reason phrase ends up in properties and errors: valid UTF-8. */
   g_autofree char *valid_phrase = g_utf8_make_valid (phrase ? phrase : "", -1);
+
+  if (status >= 200 && sip != NULL && sip->sip_status != NULL)
+    clamp_connection (self, nua, sip);
 
   dispatch (self, &(SipnatSipEvent) {
     .event = event,

@@ -3,9 +3,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+
 #include <sipnat.h>
 
 #include "sipnat-fake-registrar.h"
+#include "sipnat-stream-clamp-private.h"
 #include "sipnat-test-registrar.h"
 #include "sipnat-test-utils.h"
 
@@ -146,6 +150,33 @@ test_register_unregister (Fixture       *f,
   g_assert_cmpuint (g_strv_length (contacts), ==, 0);
 }
 
+/* The receive buffer of this process's connection to 127.0.0.1:@port, or
+ * -1 when there is none. */
+static int
+connection_rcvbuf (guint port)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      int fd = atoi (name);
+      struct sockaddr_in peer;
+      socklen_t len = sizeof peer;
+      int type = 0, size = 0;
+      socklen_t type_len = sizeof type, size_len = sizeof size;
+
+      if (getsockopt (fd, SOL_SOCKET, SO_TYPE, &type, &type_len) == 0 && type == SOCK_STREAM &&
+          getpeername (fd, (struct sockaddr *) &peer, &len) == 0 && peer.sin_family == AF_INET &&
+          g_ntohs (peer.sin_port) == port && g_ntohl (peer.sin_addr.s_addr) == INADDR_LOOPBACK &&
+          getsockopt (fd, SOL_SOCKET, SO_RCVBUF, &size, &size_len) == 0)
+        return size;
+    }
+
+  return -1;
+}
+
 static void
 test_register_tcp (Fixture       *f,
                    gconstpointer  data)
@@ -167,6 +198,11 @@ test_register_tcp (Fixture       *f,
                    SIPNAT_TRANSPORT_TCP);
   contacts = sipnat_test_registrar_get_contacts (f->kamailio, "bob");
   g_assert_true (contacts_contain (contacts, sipnat_registration_get_contact (reg)));
+
+  /* Sofia's connection has a bounded receive buffer (sipnat-stream-clamp.c:
+   * set, the kernel reports twice the size and autotunes no more). */
+  g_assert_cmpint (connection_rcvbuf (sipnat_test_registrar_get_port (f->kamailio)), ==,
+                   2 * SIPNAT_STREAM_RCVBUF_BYTES);
 }
 
 typedef struct {
