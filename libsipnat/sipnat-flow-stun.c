@@ -36,6 +36,7 @@
 
 #include "sipnat-debug-private.h"
 #include "sipnat-flow-stun-private.h"
+#include "sipnat-process-sockets-private.h"
 #include "sipnat-stun-client-private.h"
 
 #define STUN_RTO_MS       500     /* RFC 5389 §7.2.1 */
@@ -144,10 +145,8 @@ fd_is_sip_socket (int   fd,
 {
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
-  int type = 0;
-  socklen_t type_len = sizeof type;
 
-  if (getsockopt (fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_DGRAM)
+  if (!_sipnat_socket_is_type (fd, SOCK_DGRAM))
     return FALSE;
   if (getsockname (fd, (struct sockaddr *) &ss, &len) != 0)
     return FALSE;
@@ -163,27 +162,37 @@ fd_is_sip_socket (int   fd,
  * Returns: the descriptor of this process's UDP socket of @family bound
  * to @port, or -1. Linux only (/proc/self/fd).
  */
+typedef struct {
+  guint port;
+  int family;
+  int fd;
+} SocketSearch;
+
+static gboolean
+check_socket (int      fd,
+              gpointer data)
+{
+  SocketSearch *search = data;
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+
+  if (getsockname (fd, (struct sockaddr *) &ss, &len) == 0 && ss.ss_family == search->family &&
+      native_port (&ss) == search->port)
+    search->fd = fd;
+
+  return search->fd < 0;
+}
+
 int
 _sipnat_flow_stun_find_socket (guint port,
                                int   family)
 {
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  const char *name;
+  SocketSearch search = { port, family, -1 };
 
-  if (dir == NULL || port == 0)
-    return -1;
+  if (port != 0)
+    _sipnat_process_sockets_foreach (SOCK_DGRAM, check_socket, &search);
 
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      guint64 fd;
-
-      if (!g_ascii_string_to_unsigned (name, 10, 0, G_MAXINT, &fd, NULL))
-        continue;
-      if (fd_is_sip_socket ((int) fd, port, family))
-        return (int) fd;
-    }
-
-  return -1;
+  return search.fd;
 }
 
 /* -------------------------------------------------------- the answers */
@@ -235,27 +244,9 @@ from_registrar (SipnatFlowStun                *self,
                 const struct sockaddr_storage *from,
                 socklen_t                      from_len)
 {
-  if (self->server_len == 0 || from->ss_family != self->server.ss_family)
-    return FALSE;
-
-  if (from->ss_family == AF_INET)
-    {
-      const struct sockaddr_in *a = (const struct sockaddr_in *) from;
-      const struct sockaddr_in *b = (const struct sockaddr_in *) &self->server;
-
-      return from_len >= sizeof *a && a->sin_port == b->sin_port &&
-             a->sin_addr.s_addr == b->sin_addr.s_addr;
-    }
-  if (from->ss_family == AF_INET6)
-    {
-      const struct sockaddr_in6 *a = (const struct sockaddr_in6 *) from;
-      const struct sockaddr_in6 *b = (const struct sockaddr_in6 *) &self->server;
-
-      return from_len >= sizeof *a && a->sin6_port == b->sin6_port &&
-             memcmp (&a->sin6_addr, &b->sin6_addr, sizeof a->sin6_addr) == 0;
-    }
-
-  return FALSE;
+  return self->server_len != 0 &&
+         _sipnat_sockaddr_equal ((const struct sockaddr *) from, from_len,
+                                 (const struct sockaddr *) &self->server, self->server_len);
 }
 
 /* Sofia's descriptor has a STUN message waiting: looked at, not read. */

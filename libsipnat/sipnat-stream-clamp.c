@@ -24,61 +24,15 @@
 
 #include "config.h"
 
-#include <string.h>
-#include <netinet/in.h>
-
-#include <gio/gio.h>
-
 #include "sipnat-debug-private.h"
+#include "sipnat-process-sockets-private.h"
 #include "sipnat-stream-clamp-private.h"
 
-static gboolean
-same_address (const struct sockaddr_storage *a,
-              socklen_t                      a_len,
-              const struct sockaddr         *b,
-              socklen_t                      b_len)
-{
-  if (a->ss_family != b->sa_family)
-    return FALSE;
-  if (b->sa_family == AF_INET && a_len >= sizeof (struct sockaddr_in) &&
-      b_len >= sizeof (struct sockaddr_in))
-    {
-      const struct sockaddr_in *x = (const struct sockaddr_in *) a;
-      const struct sockaddr_in *y = (const struct sockaddr_in *) b;
-
-      return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-    }
-  if (b->sa_family == AF_INET6 && a_len >= sizeof (struct sockaddr_in6) &&
-      b_len >= sizeof (struct sockaddr_in6))
-    {
-      const struct sockaddr_in6 *x = (const struct sockaddr_in6 *) a;
-      const struct sockaddr_in6 *y = (const struct sockaddr_in6 *) b;
-
-      return x->sin6_port == y->sin6_port &&
-             memcmp (&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
-    }
-
-  return FALSE;
-}
-
-/* Whether @fd is a stream socket connected to @peer. */
-static gboolean
-is_connection_to (int                    fd,
-                  const struct sockaddr *peer,
-                  socklen_t              peer_len)
-{
-  struct sockaddr_storage ss;
-  socklen_t len = sizeof ss;
-  int type = 0;
-  socklen_t type_len = sizeof type;
-
-  if (getsockopt (fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_STREAM)
-    return FALSE;
-  if (getpeername (fd, (struct sockaddr *) &ss, &len) != 0)
-    return FALSE;
-
-  return same_address (&ss, len, peer, peer_len);
-}
+typedef struct {
+  const struct sockaddr *peer;
+  socklen_t peer_len;
+  guint clamped;
+} ClampSearch;
 
 /* TRUE if it was not clamped yet. The kernel reports twice what was
  * asked for, and a size set stops its autotuning (which would grow a
@@ -97,6 +51,26 @@ clamp (int fd)
   return setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &wanted, sizeof wanted) == 0;
 }
 
+static gboolean
+clamp_if_to_peer (int      fd,
+                  gpointer data)
+{
+  ClampSearch *search = data;
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+
+  if (getpeername (fd, (struct sockaddr *) &ss, &len) == 0 &&
+      _sipnat_sockaddr_equal ((const struct sockaddr *) &ss, len, search->peer, search->peer_len) &&
+      clamp (fd))
+    {
+      SIPNAT_NOTE (SIP, "connection on descriptor %d: receive buffer clamped to %u bytes",
+                   fd, SIPNAT_STREAM_RCVBUF_BYTES);
+      search->clamped++;
+    }
+
+  return TRUE;
+}
+
 /*
  * _sipnat_stream_clamp_connections_to:
  * @peer: the address an answer came from over a connection
@@ -111,26 +85,9 @@ guint
 _sipnat_stream_clamp_connections_to (const struct sockaddr *peer,
                                      socklen_t              peer_len)
 {
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  const char *name;
-  guint clamped = 0;
+  ClampSearch search = { peer, peer_len, 0 };
 
-  if (dir == NULL)
-    return 0;
+  _sipnat_process_sockets_foreach (SOCK_STREAM, clamp_if_to_peer, &search);
 
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      guint64 fd;
-
-      if (!g_ascii_string_to_unsigned (name, 10, 0, G_MAXINT, &fd, NULL))
-        continue;
-      if (is_connection_to ((int) fd, peer, peer_len) && clamp ((int) fd))
-        {
-          SIPNAT_NOTE (SIP, "connection on descriptor %d: receive buffer clamped to %u bytes",
-                       (int) fd, SIPNAT_STREAM_RCVBUF_BYTES);
-          clamped++;
-        }
-    }
-
-  return clamped;
+  return search.clamped;
 }
