@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <sofia-sip/msg_addr.h>
+#include <sofia-sip/su_uniqueid.h>
 
 #include "sipnat-debug-private.h"
 #include "sipnat-dns-private.h"
@@ -319,6 +320,19 @@ nua_callback (nua_event_t   event,
     .tags = tags,
     .from_network = sip != NULL && !nta_is_internal_msg (nua_current_request (nua)),
   }, hmagic);
+}
+
+/* Sofia-SIP 1.12.11's su_uniqueid destructor deletes its thread key at
+ * exit whether or not it ever made one: never made, that is key 0, the
+ * process's first key, which belongs to someone else (GLib's GSlice), and
+ * a GLib thread still running at exit then aborts in g_private_set()
+ * ("pthread_setspecific: Invalid argument"; seen in test-media, which
+ * loads Sofia but never starts a stack). Its key, made at load, is the
+ * one it deletes. */
+__attribute__((constructor)) static void
+make_sofia_uniqueid_key (void)
+{
+  (void) su_randint (0, 1);
 }
 
 static void
