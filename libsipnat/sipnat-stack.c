@@ -75,6 +75,17 @@ struct _SipnatStack
  * The kernel caps this at net.core.rmem_max. */
 #define UDP_BUFFER_BYTES (2 * 1024 * 1024)
 
+/* SIP's T4 (RFC 3261 §17.1.2.2), 5 s by default, is how long nta keeps a
+ * completed UDP transaction (Timer K; Timer I on the server side) to
+ * absorb retransmitted answers. A burst of requests at R a second keeps
+ * 2 × R × T4 of them (the REGISTER and its retry with credentials): at
+ * 30 000 registrations that was all of them, about 600 MB, and the
+ * process spent its time in malloc. A retransmitted answer comes one
+ * round trip after our retransmission; one arriving later is a stray
+ * that nta drops. Sofia also waits T4 for the TCP connection of a large
+ * request before it sends it over UDP (Timer N3): a second is a lost SYN. */
+#define COMPLETED_TRANSACTION_MS 1000
+
 /* ---------------------------------------------------------------------- */
 /* Choosing the port                                                      */
 
@@ -265,16 +276,21 @@ clamp_connection (SipnatStack *self,
                   nua_t       *nua,
                   const sip_t *sip)
 {
-  const char *protocol = sip->sip_via != NULL ? sip->sip_via->v_protocol : NULL;
-  const char *transport = protocol != NULL ? strrchr (protocol, '/') : NULL;
   gint64 now = g_get_monotonic_time ();
+  const char *protocol;
+  const char *transport;
   msg_t *msg;
   su_sockaddr_t su;
   socklen_t len = sizeof su;
 
+  /* The throttle first: most answers come within a second of the last clamp. */
+  if (now - self->clamped_at < CLAMP_INTERVAL_US)
+    return;
+
+  protocol = sip->sip_via != NULL ? sip->sip_via->v_protocol : NULL;
+  transport = protocol != NULL ? strrchr (protocol, '/') : NULL;
   if (transport == NULL ||
-      (g_ascii_strcasecmp (transport, "/TCP") != 0 && g_ascii_strcasecmp (transport, "/TLS") != 0) ||
-      now - self->clamped_at < CLAMP_INTERVAL_US)
+      (g_ascii_strcasecmp (transport, "/TCP") != 0 && g_ascii_strcasecmp (transport, "/TLS") != 0))
     return;
 
   self->clamped_at = now;
@@ -441,6 +457,7 @@ create_nua (SipnatStack              *self,
                           NUTAG_MEDIA_ENABLE (0),
                           NUTAG_OUTBOUND ("no-natify no-validate no-options-keepalive use-rport"),
                           NTATAG_SIP_T1X64 (options->transaction_timeout),
+                          NTATAG_SIP_T4 (COMPLETED_TRANSACTION_MS),
                           NTATAG_UDP_MTU (options->tcp_for_large_requests ? LARGE_REQUEST_BYTES
                                                                           : NEVER_LARGE_BYTES),
                           TPTAG_UDP_RMEM (UDP_BUFFER_BYTES),
