@@ -50,6 +50,16 @@ typedef SipnatEndpoint SipnatTestEndpoint;
 void     sipnat_test_endpoint_free (SipnatTestEndpoint *endpoint);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipnatTestEndpoint, sipnat_test_endpoint_free)
 
+/* An answer or offer without ICE, PCMU only */
+#define SIPNAT_TEST_PLAIN_SDP \
+  "v=0\r\n" \
+  "o=- 1 1 IN IP4 127.0.0.1\r\n" \
+  "s=-\r\n" \
+  "c=IN IP4 127.0.0.1\r\n" \
+  "t=0 0\r\n" \
+  "m=audio 40000 RTP/AVP 0\r\n" \
+  "a=rtpmap:0 PCMU/8000\r\n"
+
 /* The outcome of an async call, filled in by the callbacks below. */
 typedef struct {
   gboolean done;

@@ -65,7 +65,7 @@ static const BadOffer bad_offers[] = {
   { "port-0", "alice",
     "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     "m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n", 488 },
-  { "unknown-user", "nobody", SIPNAT_TEST_FAULTS_PLAIN_SDP, 404 },
+  { "unknown-user", "nobody", SIPNAT_TEST_PLAIN_SDP, 404 },
 };
 
 static void
@@ -89,7 +89,7 @@ test_incoming_no_ice (SipnatTestFaults *f,
 
   f->answer = TRUE;
   sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL,
-                                     SIPNAT_TEST_FAULTS_PLAIN_SDP);
+                                     SIPNAT_TEST_PLAIN_SDP);
   g_assert_cmpuint (wait_final (f, "INVITE"), ==, 200);
   g_assert_cmpuint (f->incoming, ==, 1);
   g_assert_cmpuint (sipnat_fake_registrar_count_responses (f->fake, 180, "INVITE"), ==, 1);
@@ -119,7 +119,7 @@ test_incoming_remote_bye (SipnatTestFaults *f,
 {
   f->answer = TRUE;
   sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL,
-                                     SIPNAT_TEST_FAULTS_PLAIN_SDP);
+                                     SIPNAT_TEST_PLAIN_SDP);
   sipnat_test_wait_flag (&f->result.done, SIPNAT_TEST_FAULTS_DEADLINE_MS);
   g_assert_no_error (f->result.error);
   g_assert_cmpuint (wait_final (f, "INVITE"), ==, 200);
@@ -145,7 +145,7 @@ test_incoming_cancelled (SipnatTestFaults *f,
                          gconstpointer     data)
 {
   sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL,
-                                     SIPNAT_TEST_FAULTS_PLAIN_SDP);
+                                     SIPNAT_TEST_PLAIN_SDP);
   sipnat_test_wait_until (sipnat_test_faults_call_ringing, f, SIPNAT_TEST_FAULTS_DEADLINE_MS);
 
   sipnat_fake_registrar_send_cancel (f->fake);
@@ -164,7 +164,7 @@ test_incoming_hold (SipnatTestFaults *f,
 
   f->answer = TRUE;
   sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL,
-                                     SIPNAT_TEST_FAULTS_PLAIN_SDP);
+                                     SIPNAT_TEST_PLAIN_SDP);
   sipnat_test_wait_flag (&f->result.done, SIPNAT_TEST_FAULTS_DEADLINE_MS);
   g_assert_no_error (f->result.error);
   g_assert_cmpuint (wait_final (f, "INVITE"), ==, 200);
