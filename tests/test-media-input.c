@@ -116,6 +116,34 @@ uint_is_set (gpointer data)
   return *(guint *) data > 0;
 }
 
+/* Plays @side with the codec given on a new socket on 127.0.0.1 whose
+ * remote is @peer; *@address gets the socket's address, where to send it
+ * RTP. */
+static SipnatRtpSocket *
+play_on_socket (SipnatTestSide  *side,
+                GSocket         *peer,
+                const char      *encoding,
+                guint            payload_type,
+                guint            clock_rate,
+                guint            channels,
+                GSocketAddress **address)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatRtpSocket) rtp_socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+
+  g_assert_no_error (error);
+  _sipnat_rtp_socket_set_remote (rtp_socket, "127.0.0.1", sipnat_test_socket_port (peer));
+  *address = g_inet_socket_address_new_from_string ("127.0.0.1",
+                                                    _sipnat_rtp_socket_get_port (rtp_socket));
+  sipnat_test_side_init (side);
+  g_assert_true (_sipnat_media_set_transport_socket (side->media, rtp_socket));
+  g_assert_true (_sipnat_media_set_codec (side->media, encoding, payload_type, clock_rate,
+                                          channels, &error));
+  g_assert_no_error (error);
+  sipnat_test_side_play (side);
+  return g_steal_pointer (&rtp_socket);
+}
+
 /* RTCP (muxed, RFC 5761), other payload types and garbage are dropped
  * before the depayloader: not counted, not latched to, and the RTP
  * after them still plays. */
@@ -138,7 +166,6 @@ test_rtcp_and_garbage_dropped (void)
     { short_header, sizeof short_header }, { csrc_cut, sizeof csrc_cut },
     { stun_like, sizeof stun_like },
   };
-  g_autoptr(GError) error = NULL;
   g_autoptr(SipnatRtpSocket) rtp_socket = NULL;
   g_autoptr(GSocket) peer = sipnat_test_loopback_socket ();
   g_autoptr(GSocket) stranger = sipnat_test_loopback_socket ();
@@ -163,18 +190,8 @@ test_rtcp_and_garbage_dropped (void)
   buf[1] |= 0x80;   /* marker bit on PT 0..63 is not RTCP either */
   g_assert_false (_sipnat_media_is_rtcp (buf, sizeof buf));
 
-  rtp_socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
-  g_assert_no_error (error);
-  _sipnat_rtp_socket_set_remote (rtp_socket, "127.0.0.1", sipnat_test_socket_port (peer));
-  media_address = g_inet_socket_address_new_from_string ("127.0.0.1",
-                                                         _sipnat_rtp_socket_get_port (rtp_socket));
-
-  sipnat_test_side_init (&side);
+  rtp_socket = play_on_socket (&side, peer, "PCMU", 0, 8000, 1, &media_address);
   g_signal_connect (side.media, "first-rtp-received", G_CALLBACK (on_first_rtp), &first_rtp);
-  g_assert_true (_sipnat_media_set_transport_socket (side.media, rtp_socket));
-  g_assert_true (_sipnat_media_set_codec (side.media, "PCMU", 0, 8000, 1, &error));
-  g_assert_no_error (error);
-  sipnat_test_side_play (&side);
 
   /* The junk first, from a stranger, then wrong payload types, then
    * five RTP packets from the peer (fewer than a re-latch needs). */
@@ -208,7 +225,6 @@ test_rtcp_and_garbage_dropped (void)
 static void
 test_hostile_rtp (void)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(SipnatRtpSocket) rtp_socket = NULL;
   g_autoptr(GSocket) peer = sipnat_test_loopback_socket ();
   g_autoptr(GSocketAddress) media_address = NULL;
@@ -220,16 +236,7 @@ test_hostile_rtp (void)
                                   | SIPNAT_TEST_ELEMENTS_OPUS))
     return;
 
-  rtp_socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
-  g_assert_no_error (error);
-  _sipnat_rtp_socket_set_remote (rtp_socket, "127.0.0.1", sipnat_test_socket_port (peer));
-  media_address = g_inet_socket_address_new_from_string ("127.0.0.1",
-                                                         _sipnat_rtp_socket_get_port (rtp_socket));
-  sipnat_test_side_init (&side);
-  g_assert_true (_sipnat_media_set_transport_socket (side.media, rtp_socket));
-  g_assert_true (_sipnat_media_set_codec (side.media, "opus", 111, 48000, 2, &error));
-  g_assert_no_error (error);
-  sipnat_test_side_play (&side);
+  rtp_socket = play_on_socket (&side, peer, "opus", 111, 48000, 2, &media_address);
 
   for (guint i = 0; i < 300; i++)
     {
