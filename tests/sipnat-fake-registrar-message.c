@@ -177,10 +177,30 @@ fake_message_get (Message    *m,
   return NULL;
 }
 
-/* Splits a comma-separated header value, minding quotes and <> */
+/* Adds the trimmed text from @start to @end to @out, unless it is empty
+ * and @keep_empty is FALSE. */
 static void
-split_list (const char *value,
-            GPtrArray  *out)
+add_item (GPtrArray  *out,
+          const char *start,
+          const char *end,
+          gboolean    keep_empty)
+{
+  char *item = strndup_trimmed (start, end);
+
+  if (keep_empty || *item != '\0')
+    g_ptr_array_add (out, item);
+  else
+    g_free (item);
+}
+
+/* Splits @value at each @separator outside quotes and, with @mind_angles,
+ * outside <>; adds the trimmed items to @out. */
+static void
+split_outside_quotes (const char *value,
+                      char        separator,
+                      gboolean    mind_angles,
+                      gboolean    keep_empty,
+                      GPtrArray  *out)
 {
   const char *start = value;
   gboolean quoted = FALSE;
@@ -198,30 +218,17 @@ split_list (const char *value,
         }
       else if (*p == '"')
         quoted = TRUE;
-      else if (*p == '<')
+      else if (mind_angles && *p == '<')
         angle++;
-      else if (*p == '>' && angle > 0)
+      else if (mind_angles && *p == '>' && angle > 0)
         angle--;
-      else if (*p == ',' && angle == 0)
+      else if (*p == separator && angle == 0)
         {
-          char *item = strndup_trimmed (start, p);
-
-          if (*item != '\0')
-            g_ptr_array_add (out, item);
-          else
-            g_free (item);
+          add_item (out, start, p, keep_empty);
           start = p + 1;
         }
     }
-
-  {
-    char *item = strndup_trimmed (start, p);
-
-    if (*item != '\0')
-      g_ptr_array_add (out, item);
-    else
-      g_free (item);
-  }
+  add_item (out, start, p, keep_empty);
 }
 
 /* All the values of a list header, in order */
@@ -233,7 +240,7 @@ fake_message_get_list (Message    *m,
 
   for (guint i = 0; i < m->names->len; i++)
     if (strcmp (m->names->pdata[i], name) == 0)
-      split_list (m->values->pdata[i], out);
+      split_outside_quotes (m->values->pdata[i], ',', TRUE, FALSE, out);
 
   return out;
 }
@@ -244,29 +251,8 @@ GPtrArray *
 fake_split_params (const char *value)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
-  const char *start = value;
-  gboolean quoted = FALSE;
-  const char *p;
 
-  for (p = value; *p != '\0'; p++)
-    {
-      if (quoted)
-        {
-          if (*p == '\\' && p[1] != '\0')
-            p++;
-          else if (*p == '"')
-            quoted = FALSE;
-        }
-      else if (*p == '"')
-        quoted = TRUE;
-      else if (*p == ';')
-        {
-          g_ptr_array_add (out, strndup_trimmed (start, p));
-          start = p + 1;
-        }
-    }
-  g_ptr_array_add (out, strndup_trimmed (start, p));
-
+  split_outside_quotes (value, ';', FALSE, TRUE, out);
   return out;
 }
 

@@ -25,11 +25,7 @@ sipnat_test_faults_set_up (SipnatTestFaults *f,
 {
   g_autoptr(GError) error = NULL;
 
-  f->fake = sipnat_fake_registrar_new (&error);
-  g_assert_no_error (error);
-  f->endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
-  g_assert_no_error (error);
-  f->server = sipnat_fake_registrar_dup_server (f->fake);
+  f->fake = sipnat_test_fake_endpoint_new ("127.0.0.1", &f->endpoint, &f->server);
   f->reg = sipnat_endpoint_add_registration (f->endpoint, f->server, "alice");
   sipnat_registration_set_password (f->reg, "alicepw");
   f->policy = sipnat_registration_get_nat_policy (f->reg);

@@ -12,6 +12,7 @@
 #include <sipnat.h>
 
 #include "sipnat-fake-registrar.h"
+#include "sipnat-test-fake-endpoint.h"
 #include "sipnat-test-utils.h"
 
 G_BEGIN_DECLS
@@ -30,16 +31,6 @@ typedef struct {
   guint incoming;
   gboolean answer;              /* answer incoming calls */
 } SipnatTestFaults;
-
-/* An answer or offer without ICE, PCMU only */
-#define SIPNAT_TEST_FAULTS_PLAIN_SDP \
-  "v=0\r\n" \
-  "o=- 1 1 IN IP4 127.0.0.1\r\n" \
-  "s=-\r\n" \
-  "c=IN IP4 127.0.0.1\r\n" \
-  "t=0 0\r\n" \
-  "m=audio 40000 RTP/AVP 0\r\n" \
-  "a=rtpmap:0 PCMU/8000\r\n"
 
 typedef void (*SipnatTestFaultsFunc) (SipnatTestFaults *f,
                                       gconstpointer     data);

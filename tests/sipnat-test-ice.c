@@ -30,16 +30,7 @@ sipnat_test_ice_new (SipnatNatPolicy *policy,
   return ice;
 }
 
-void
-sipnat_test_ice_gather_cb (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      data)
-{
-  SipnatTestResult *r = data;
-
-  r->ok = _sipnat_ice_gather_finish (SIPNAT_ICE (source), result, &r->error);
-  r->done = TRUE;
-}
+SIPNAT_TEST_DEFINE_RESULT_CB (sipnat_test_ice_gather_cb, SIPNAT_ICE, _sipnat_ice_gather_finish)
 
 /* Gathers; returns the time it took in ms. */
 gint64

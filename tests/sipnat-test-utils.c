@@ -4,6 +4,7 @@
  */
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "sipnat-test-utils.h"
 
@@ -184,27 +185,11 @@ sipnat_test_endpoint_free (SipnatTestEndpoint *endpoint)
 
 typedef SipnatTestResult SyncResult;
 
-void
-sipnat_test_register_cb (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      data)
-{
-  SyncResult *r = data;
+SIPNAT_TEST_DEFINE_RESULT_CB (sipnat_test_register_cb, SIPNAT_REGISTRATION,
+                              sipnat_registration_register_finish)
 
-  r->ok = sipnat_registration_register_finish (SIPNAT_REGISTRATION (source), result, &r->error);
-  r->done = TRUE;
-}
-
-void
-sipnat_test_unregister_cb (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      data)
-{
-  SyncResult *r = data;
-
-  r->ok = sipnat_registration_unregister_finish (SIPNAT_REGISTRATION (source), result, &r->error);
-  r->done = TRUE;
-}
+SIPNAT_TEST_DEFINE_RESULT_CB (sipnat_test_unregister_cb, SIPNAT_REGISTRATION,
+                              sipnat_registration_unregister_finish)
 
 static void
 binding_changed_cb (SipnatRegistration  *reg,
@@ -225,27 +210,10 @@ sipnat_test_record_binding_changes (SipnatRegistration *registration,
   g_signal_connect (registration, "public-binding-changed", G_CALLBACK (binding_changed_cb), changes);
 }
 
-void
-sipnat_test_close_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      data)
-{
-  SyncResult *r = data;
+SIPNAT_TEST_DEFINE_RESULT_CB (sipnat_test_close_cb, SIPNAT_ENDPOINT, sipnat_endpoint_close_finish)
 
-  r->ok = sipnat_endpoint_close_finish (SIPNAT_ENDPOINT (source), result, &r->error);
-  r->done = TRUE;
-}
-
-void
-sipnat_test_register_all_cb (GObject      *source,
-                             GAsyncResult *result,
-                             gpointer      data)
-{
-  SyncResult *r = data;
-
-  r->ok = sipnat_endpoint_register_all_finish (SIPNAT_ENDPOINT (source), result, &r->error);
-  r->done = TRUE;
-}
+SIPNAT_TEST_DEFINE_RESULT_CB (sipnat_test_register_all_cb, SIPNAT_ENDPOINT,
+                              sipnat_endpoint_register_all_finish)
 
 static gboolean
 finish_sync (SyncResult  *r,
@@ -303,27 +271,9 @@ sipnat_test_skip_if_missing (GError *error)
 /* ---------------------------------------------------------------------- */
 /* Calls                                                                  */
 
-void
-sipnat_test_dial_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      data)
-{
-  SipnatTestResult *r = data;
+SIPNAT_TEST_DEFINE_RESULT_CB (sipnat_test_dial_cb, SIPNAT_CALL, sipnat_call_dial_finish)
 
-  r->ok = sipnat_call_dial_finish (SIPNAT_CALL (source), result, &r->error);
-  r->done = TRUE;
-}
-
-void
-sipnat_test_answer_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      data)
-{
-  SipnatTestResult *r = data;
-
-  r->ok = sipnat_call_answer_finish (SIPNAT_CALL (source), result, &r->error);
-  r->done = TRUE;
-}
+SIPNAT_TEST_DEFINE_RESULT_CB (sipnat_test_answer_cb, SIPNAT_CALL, sipnat_call_answer_finish)
 
 GstElement *
 sipnat_test_call_pipeline (SipnatCall *call)
@@ -353,6 +303,16 @@ sipnat_test_rtp_received (SipnatCall *call)
   g_autoptr(SipnatCallStats) stats = sipnat_call_get_stats (call);
 
   return sipnat_call_stats_get_rtp_packets_received (stats);
+}
+
+char *
+sipnat_test_sdp_ufrag (const char *sdp)
+{
+  const char *start = strstr (sdp, "a=ice-ufrag:");
+
+  g_assert_nonnull (start);
+  start += strlen ("a=ice-ufrag:");
+  return g_strndup (start, strcspn (start, "\r\n"));
 }
 
 /* ----------------------------------------------------------- sockets */

@@ -50,12 +50,38 @@ typedef SipnatEndpoint SipnatTestEndpoint;
 void     sipnat_test_endpoint_free (SipnatTestEndpoint *endpoint);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipnatTestEndpoint, sipnat_test_endpoint_free)
 
+/* An answer or offer without ICE, PCMU only */
+#define SIPNAT_TEST_PLAIN_SDP \
+  "v=0\r\n" \
+  "o=- 1 1 IN IP4 127.0.0.1\r\n" \
+  "s=-\r\n" \
+  "c=IN IP4 127.0.0.1\r\n" \
+  "t=0 0\r\n" \
+  "m=audio 40000 RTP/AVP 0\r\n" \
+  "a=rtpmap:0 PCMU/8000\r\n"
+
 /* The outcome of an async call, filled in by the callbacks below. */
 typedef struct {
   gboolean done;
   gboolean ok;
   GError *error;
 } SipnatTestResult;
+
+/* Defines the GAsyncReadyCallback @name: it stores what @finish (a
+ * gboolean _finish function whose object is cast with @CAST) returns, and
+ * its error, in the SipnatTestResult passed as user data, then sets its
+ * done flag. */
+#define SIPNAT_TEST_DEFINE_RESULT_CB(name, CAST, finish) \
+  void \
+  name (GObject      *source, \
+        GAsyncResult *result, \
+        gpointer      data) \
+  { \
+    SipnatTestResult *r_ = data; \
+    \
+    r_->ok = finish (CAST (source), result, &r_->error); \
+    r_->done = TRUE; \
+  }
 
 /* GAsyncReadyCallbacks for register_async and unregister_async that fill
  * in the SipnatTestResult passed as user data. */
@@ -97,6 +123,8 @@ void        sipnat_test_answer_cb     (GObject      *source,
                                        gpointer      data);
 GstElement *sipnat_test_call_pipeline (SipnatCall   *call);
 guint64     sipnat_test_rtp_received  (SipnatCall   *call);
+/* The value of a=ice-ufrag in @sdp (which must have one). */
+char       *sipnat_test_sdp_ufrag     (const char   *sdp);
 
 /* Skips (77) when the server cannot run here, unless SIPNAT_REQUIRE_NETNS
  * is set, then the test fails. Returns TRUE when skipped. */

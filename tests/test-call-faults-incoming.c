@@ -49,6 +49,26 @@ wait_final (SipnatTestFaults *f,
   return sipnat_fake_registrar_get_final_status (f->fake, method);
 }
 
+/* The fake calls alice with @offer, and she answers. */
+static void
+call_alice (SipnatTestFaults *f,
+            const char       *offer)
+{
+  f->answer = TRUE;
+  sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL, offer);
+}
+
+/* The fake calls alice with an offer without ICE; waits until her answer
+ * succeeded and the fake got its 200. */
+static void
+answered_plain_call (SipnatTestFaults *f)
+{
+  call_alice (f, SIPNAT_TEST_PLAIN_SDP);
+  sipnat_test_wait_flag (&f->result.done, SIPNAT_TEST_FAULTS_DEADLINE_MS);
+  g_assert_no_error (f->result.error);
+  g_assert_cmpuint (wait_final (f, "INVITE"), ==, 200);
+}
+
 typedef struct {
   const char *name;
   const char *user;
@@ -65,7 +85,7 @@ static const BadOffer bad_offers[] = {
   { "port-0", "alice",
     "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     "m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n", 488 },
-  { "unknown-user", "nobody", SIPNAT_TEST_FAULTS_PLAIN_SDP, 404 },
+  { "unknown-user", "nobody", SIPNAT_TEST_PLAIN_SDP, 404 },
 };
 
 static void
@@ -87,9 +107,7 @@ test_incoming_no_ice (SipnatTestFaults *f,
 {
   const char *ok;
 
-  f->answer = TRUE;
-  sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL,
-                                     SIPNAT_TEST_FAULTS_PLAIN_SDP);
+  call_alice (f, SIPNAT_TEST_PLAIN_SDP);
   g_assert_cmpuint (wait_final (f, "INVITE"), ==, 200);
   g_assert_cmpuint (f->incoming, ==, 1);
   g_assert_cmpuint (sipnat_fake_registrar_count_responses (f->fake, 180, "INVITE"), ==, 1);
@@ -117,12 +135,7 @@ static void
 test_incoming_remote_bye (SipnatTestFaults *f,
                           gconstpointer     data)
 {
-  f->answer = TRUE;
-  sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL,
-                                     SIPNAT_TEST_FAULTS_PLAIN_SDP);
-  sipnat_test_wait_flag (&f->result.done, SIPNAT_TEST_FAULTS_DEADLINE_MS);
-  g_assert_no_error (f->result.error);
-  g_assert_cmpuint (wait_final (f, "INVITE"), ==, 200);
+  answered_plain_call (f);
 
   sipnat_fake_registrar_send_bye (f->fake);
   g_assert_cmpuint (wait_final (f, "BYE"), ==, 200);
@@ -145,7 +158,7 @@ test_incoming_cancelled (SipnatTestFaults *f,
                          gconstpointer     data)
 {
   sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL,
-                                     SIPNAT_TEST_FAULTS_PLAIN_SDP);
+                                     SIPNAT_TEST_PLAIN_SDP);
   sipnat_test_wait_until (sipnat_test_faults_call_ringing, f, SIPNAT_TEST_FAULTS_DEADLINE_MS);
 
   sipnat_fake_registrar_send_cancel (f->fake);
@@ -162,12 +175,7 @@ test_incoming_hold (SipnatTestFaults *f,
 {
   const char *ok;
 
-  f->answer = TRUE;
-  sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL,
-                                     SIPNAT_TEST_FAULTS_PLAIN_SDP);
-  sipnat_test_wait_flag (&f->result.done, SIPNAT_TEST_FAULTS_DEADLINE_MS);
-  g_assert_no_error (f->result.error);
-  g_assert_cmpuint (wait_final (f, "INVITE"), ==, 200);
+  answered_plain_call (f);
 
   sipnat_fake_registrar_send_reinvite (f->fake,
                                        "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n"
@@ -212,8 +220,7 @@ test_incoming_ice_unanswered (SipnatTestFaults *f,
   gint64 answered;
   gint64 ms;
 
-  f->answer = TRUE;
-  sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL, offer);
+  call_alice (f, offer);
   g_assert_cmpuint (wait_final (f, "INVITE"), ==, 200);
   answered = g_get_monotonic_time ();
   ok = sipnat_fake_registrar_get_last_response (f->fake, 200, "INVITE");
@@ -232,16 +239,6 @@ test_incoming_ice_unanswered (SipnatTestFaults *f,
   sipnat_test_faults_wait_request (f, "BYE", 1);
 }
 
-static char *
-ufrag_of (const char *sdp)
-{
-  const char *start = strstr (sdp, "a=ice-ufrag:");
-
-  g_assert_nonnull (start);
-  start += strlen ("a=ice-ufrag:");
-  return g_strndup (start, strcspn (start, "\r\n"));
-}
-
 /* A re-INVITE with new ICE credentials (an ICE restart, RFC 8839 section
  * 4.4.1.1.1): answered with new credentials of ours, the checks start
  * again. */
@@ -258,10 +255,10 @@ test_incoming_ice_restart (SipnatTestFaults *f,
   g_autofree char *second = NULL;
   const char *ok;
 
-  f->answer = TRUE;
-  sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL, offer);
+  call_alice (f, offer);
   g_assert_cmpuint (wait_final (f, "INVITE"), ==, 200);
-  first = ufrag_of (sipnat_fake_registrar_get_last_response (f->fake, 200, "INVITE"));
+  ok = sipnat_fake_registrar_get_last_response (f->fake, 200, "INVITE");
+  first = sipnat_test_sdp_ufrag (ok);
 
   restart = g_strdup_printf ("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n"
                              "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -271,7 +268,7 @@ test_incoming_ice_restart (SipnatTestFaults *f,
   sipnat_fake_registrar_send_reinvite (f->fake, restart);
   sipnat_test_faults_wait_responses (f, 200, "INVITE", 2);
   ok = sipnat_fake_registrar_get_last_response (f->fake, 200, "INVITE");
-  second = ufrag_of (ok);
+  second = sipnat_test_sdp_ufrag (ok);
   g_assert_cmpstr (first, !=, second);
   g_assert_nonnull (strstr (ok, "a=candidate:"));
   g_assert_cmpint (sipnat_call_get_state (f->call), !=, SIPNAT_CALL_STATE_ENDED);
@@ -295,8 +292,7 @@ test_incoming_rtcp_not_muxed (SipnatTestFaults *f,
     sipnat_test_faults_closed_udp_port (), sipnat_test_faults_closed_udp_port ());
   const char *ok;
 
-  f->answer = TRUE;
-  sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL, offer);
+  call_alice (f, offer);
   g_assert_cmpuint (wait_final (f, "INVITE"), ==, 200);
   ok = sipnat_fake_registrar_get_last_response (f->fake, 200, "INVITE");
   g_assert_null (strstr (ok, "a=rtcp-mux"));
@@ -321,8 +317,7 @@ test_incoming_ice_garbage (SipnatTestFaults *f,
                                       "a=candidate:\r\n");
   gint64 start = g_get_monotonic_time ();
 
-  f->answer = TRUE;
-  sipnat_fake_registrar_send_invite (f->fake, alice_port (f), "alice", NULL, offer);
+  call_alice (f, offer);
   g_assert_cmpuint (wait_final (f, "INVITE"), ==, 488);
   g_assert_cmpuint (f->incoming, ==, 1);
   sipnat_test_wait_flag (&f->result.done, SIPNAT_TEST_FAULTS_DEADLINE_MS);

@@ -110,7 +110,7 @@ static const BadAnswer bad_answers[] = {
     "m=audio 40000 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n",
     SIPNAT_ERROR_BAD_SDP },
-  { "no-ice", SIPNAT_TEST_FAULTS_PLAIN_SDP, SIPNAT_ERROR_BAD_SDP },
+  { "no-ice", SIPNAT_TEST_PLAIN_SDP, SIPNAT_ERROR_BAD_SDP },
   { "pcma-g722-only",
     "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     "m=audio 40000 RTP/AVP 8 9\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:9 G722/8000\r\n"
@@ -406,7 +406,7 @@ test_proxy_challenge (SipnatTestFaults *f,
 
   sipnat_nat_policy_set_ice_enabled (f->policy, FALSE);
   sipnat_fake_registrar_push_challenge_for (f->fake, "INVITE", 407);
-  push_invite_answer (f, 200, SIPNAT_TEST_FAULTS_PLAIN_SDP);
+  push_invite_answer (f, 200, SIPNAT_TEST_PLAIN_SDP);
   dial (f, FALSE);
 
   sipnat_test_wait_flag (&f->result.done, SIPNAT_TEST_FAULTS_DEADLINE_MS);

@@ -191,17 +191,6 @@ connect_call (Fixture *f)
   sipnat_test_wait_until (both_received_50, f, deadline);
 }
 
-/* The value of a=ice-ufrag in @sdp. */
-static char *
-ufrag_of (const char *sdp)
-{
-  const char *p = strstr (sdp, "a=ice-ufrag:");
-
-  g_assert_nonnull (p);
-  p += strlen ("a=ice-ufrag:");
-  return g_strndup (p, strcspn (p, "\r\n"));
-}
-
 static void
 inject_change (Side *side)
 {
@@ -281,8 +270,8 @@ test_restart (Fixture       *f,
     return;
 
   connect_call (f);
-  mover_ufrag = ufrag_of (mover->call->local_sdp);
-  other_ufrag = ufrag_of (other->call->local_sdp);
+  mover_ufrag = sipnat_test_sdp_ufrag (mover->call->local_sdp);
+  other_ufrag = sipnat_test_sdp_ufrag (other->call->local_sdp);
   mover_pair = (PairWait) { mover, mover->pairs };
   other_pair = (PairWait) { other, other->pairs };
   g_assert_cmpuint (mover->call->restarts_sent, ==, 0);
@@ -294,8 +283,8 @@ test_restart (Fixture       *f,
   g_assert_cmpuint (other->call->restarts_sent, ==, 0);
 
   /* New credentials both ways (RFC 8839 section 4.4.1.1.1). */
-  mover_ufrag_after = ufrag_of (mover->call->local_sdp);
-  other_ufrag_after = ufrag_of (other->call->local_sdp);
+  mover_ufrag_after = sipnat_test_sdp_ufrag (mover->call->local_sdp);
+  other_ufrag_after = sipnat_test_sdp_ufrag (other->call->local_sdp);
   g_assert_cmpstr (mover_ufrag, !=, mover_ufrag_after);
   g_assert_cmpstr (other_ufrag, !=, other_ufrag_after);
 
@@ -472,8 +461,8 @@ test_move (Fixture       *f,
   mover_sdp = g_strdup (mover->call->local_sdp);
   if (ice)
     {
-      mover_ufrag = ufrag_of (mover->call->local_sdp);
-      other_ufrag = ufrag_of (other->call->local_sdp);
+      mover_ufrag = sipnat_test_sdp_ufrag (mover->call->local_sdp);
+      other_ufrag = sipnat_test_sdp_ufrag (other->call->local_sdp);
     }
   mover_pair = (PairWait) { mover, mover->pairs };
   other_pair = (PairWait) { other, other->pairs };
@@ -493,8 +482,8 @@ test_move (Fixture       *f,
   if (ice)
     {
       /* An ICE restart for the peer: new credentials both ways. */
-      mover_ufrag_after = ufrag_of (mover->call->local_sdp);
-      other_ufrag_after = ufrag_of (other->call->local_sdp);
+      mover_ufrag_after = sipnat_test_sdp_ufrag (mover->call->local_sdp);
+      other_ufrag_after = sipnat_test_sdp_ufrag (other->call->local_sdp);
       g_assert_cmpstr (mover_ufrag, !=, mover_ufrag_after);
       g_assert_cmpstr (other_ufrag, !=, other_ufrag_after);
     }

@@ -9,6 +9,7 @@
 
 #include <sipnat.h>
 #include "sipnat-fake-registrar.h"
+#include "sipnat-test-fake-endpoint.h"
 #include "sipnat-test-utils.h"
 
 /* More than the batch's MAX_IN_FLIGHT (32): some are never started. */
@@ -25,14 +26,8 @@ static void
 set_up (Fixture       *f,
         gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->fake = sipnat_fake_registrar_new (&error);
-  g_assert_no_error (error);
-  f->endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
-  g_assert_no_error (error);
+  f->fake = sipnat_test_fake_endpoint_new ("127.0.0.1", &f->endpoint, &f->server);
   sipnat_endpoint_set_transaction_timeout (f->endpoint, 32000);
-  f->server = sipnat_fake_registrar_dup_server (f->fake);
   f->regs = g_ptr_array_new_with_free_func (g_object_unref);
 }
 

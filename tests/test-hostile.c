@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sipnat-fake-registrar.h"
+#include "sipnat-test-fake-endpoint.h"
 #include "sipnat-test-utils.h"
 
 typedef struct {
@@ -21,14 +22,8 @@ static void
 set_up (Fixture       *f,
         gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->fake = sipnat_fake_registrar_new (&error);
-  g_assert_no_error (error);
-  f->endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
-  g_assert_no_error (error);
+  f->fake = sipnat_test_fake_endpoint_new ("127.0.0.1", &f->endpoint, &f->server);
   sipnat_endpoint_set_transaction_timeout (f->endpoint, 1000);
-  f->server = sipnat_fake_registrar_dup_server (f->fake);
   f->reg = sipnat_endpoint_add_registration (f->endpoint, f->server, "alice");
   sipnat_registration_set_password (f->reg, "pw");
 }

@@ -1,19 +1,19 @@
 /* test-media.c: the media bin of a call, over ICE and over a plain UDP
- * socket with symmetric RTP latching (its STUN discovery: test-rtp-socket.c)
+ * socket with symmetric RTP latching (its STUN discovery: test-rtp-socket.c;
+ * bad input: test-media-input.c)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #include <dlfcn.h>
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <nice/agent.h>
-#include <signal.h>
 #include <string.h>
 
 #include "sipnat-media-private.h"
 #include "sipnat-rtp-socket-private.h"
+#include "sipnat-test-media.h"
 #include "sipnat-test-utils.h"
 
 #define MIN_PACKETS 50
@@ -21,103 +21,6 @@
 static GThread *main_thread;
 
 /* ------------------------------------------------------------ helpers */
-
-/* Skips the test (fails it under SIPNAT_REQUIRE_NETNS) unless every
- * GStreamer element of @names is installed. */
-static gboolean
-have_elements (const char *const *names)
-{
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      g_autoptr(GstElementFactory) factory = gst_element_factory_find (names[i]);
-      g_autoptr(GError) error = NULL;
-
-      if (factory != NULL)
-        continue;
-      error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                           "GStreamer element %s is not installed", names[i]);
-      sipnat_test_skip_if_missing (error);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static const char *const base_elements[] = {
-  "audiotestsrc", "fakesink", "audioconvert", "audioresample", "capsfilter",
-  "rtpjitterbuffer", NULL
-};
-static const char *const pcmu_elements[] = {
-  "mulawenc", "mulawdec", "rtppcmupay", "rtppcmudepay", NULL
-};
-static const char *const opus_elements[] = {
-  "opusenc", "opusdec", "rtpopuspay", "rtpopusdepay", NULL
-};
-static const char *const nice_elements[] = { "nicesrc", "nicesink", NULL };
-static const char *const udp_elements[] = { "udpsrc", "multiudpsink", NULL };
-
-/* One side of a call: audiotestsrc is-live=true ! media ! fakesink. */
-typedef struct {
-  GstElement *pipeline;
-  GstElement *source;
-  GstElement *media;
-  gint decoded;                   /* atomic: buffers at the fakesink */
-  gint eos_sent;                  /* atomic: EOS went into the transport */
-
-  /* What went into the transport, until eos_sent (streaming thread). */
-  guint expected_size;            /* 0: any */
-  guint expected_step;            /* RTP timestamp units per packet */
-  guint packets;
-  guint wrong_size;
-  guint right_step;
-  guint32 last_timestamp;
-} Side;
-
-static void
-on_handoff (GstElement *sink,
-            GstBuffer  *buffer,
-            GstPad     *pad,
-            gpointer    data)
-{
-  Side *side = data;
-
-  g_atomic_int_inc (&side->decoded);
-}
-
-static void
-side_init (Side *side)
-{
-  GstElement *sink;
-
-  side->pipeline = gst_pipeline_new (NULL);
-  side->source = gst_element_factory_make ("audiotestsrc", NULL);
-  g_object_set (side->source, "is-live", TRUE, NULL);
-  side->media = _sipnat_media_new ();
-  g_assert_nonnull (side->media);
-  sink = gst_element_factory_make ("fakesink", NULL);
-  g_object_set (sink, "signal-handoffs", TRUE, NULL);
-  g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), side);
-
-  gst_bin_add_many (GST_BIN (side->pipeline), side->source, side->media, sink, NULL);
-  /* The bin links with neither transport nor codec known yet. */
-  g_assert_true (gst_element_link_many (side->source, side->media, sink, NULL));
-}
-
-static void
-side_play (Side *side)
-{
-  g_assert_cmpint (gst_element_set_state (side->pipeline, GST_STATE_PLAYING),
-                   !=, GST_STATE_CHANGE_FAILURE);
-}
-
-static void
-side_clear (Side *side)
-{
-  if (side->pipeline == NULL)
-    return;
-  gst_element_set_state (side->pipeline, GST_STATE_NULL);
-  gst_clear_object (&side->pipeline);
-}
 
 static guint32
 read_be32 (const guint8 *p)
@@ -132,7 +35,7 @@ on_sent (GstPad          *pad,
          GstPadProbeInfo *info,
          gpointer         data)
 {
-  Side *side = data;
+  SipnatTestSide *side = data;
   GstMapInfo map;
 
   if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM)
@@ -162,7 +65,7 @@ on_sent (GstPad          *pad,
 }
 
 static void
-side_watch_sent (Side  *side,
+side_watch_sent (SipnatTestSide  *side,
                  guint  expected_size,
                  guint  expected_step)
 {
@@ -177,36 +80,9 @@ side_watch_sent (Side  *side,
                      on_sent, side, NULL);
 }
 
-/* Fails the test on an error message of the pipeline. */
-static void
-side_check_bus (Side *side)
-{
-  g_autoptr(GstBus) bus = gst_element_get_bus (side->pipeline);
-  g_autoptr(GstMessage) message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-
-  if (message != NULL)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *debug = NULL;
-
-      gst_message_parse_error (message, &error, &debug);
-      g_test_message ("%s", debug ? debug : "");
-      g_assert_no_error (error);
-    }
-}
-
-static SipnatMediaStats
-side_stats (Side *side)
-{
-  SipnatMediaStats stats;
-
-  _sipnat_media_get_stats (side->media, &stats);
-  return stats;
-}
-
 typedef struct {
-  Side *a;
-  Side *b;
+  SipnatTestSide *a;
+  SipnatTestSide *b;
   guint64 a_sent;       /* what could arrive: sent in all, less what */
   guint64 b_sent;       /* went elsewhere before a latch */
 } Pair;
@@ -215,11 +91,11 @@ static gboolean
 both_received_audio (gpointer data)
 {
   Pair *p = data;
-  SipnatMediaStats a = side_stats (p->a);
-  SipnatMediaStats b = side_stats (p->b);
+  SipnatMediaStats a = sipnat_test_side_stats (p->a);
+  SipnatMediaStats b = sipnat_test_side_stats (p->b);
 
-  side_check_bus (p->a);
-  side_check_bus (p->b);
+  sipnat_test_side_check_bus (p->a);
+  sipnat_test_side_check_bus (p->b);
 
   return a.rtp_packets_received >= MIN_PACKETS && b.rtp_packets_received >= MIN_PACKETS &&
          g_atomic_int_get (&p->a->decoded) > 0 && g_atomic_int_get (&p->b->decoded) > 0;
@@ -239,8 +115,8 @@ both_received_most (gpointer data)
 {
   Pair *p = data;
 
-  return side_stats (p->b).rtp_packets_received * 10 >= p->a_sent * 9 &&
-         side_stats (p->a).rtp_packets_received * 10 >= p->b_sent * 9;
+  return sipnat_test_side_stats (p->b).rtp_packets_received * 10 >= p->a_sent * 9 &&
+         sipnat_test_side_stats (p->a).rtp_packets_received * 10 >= p->b_sent * 9;
 }
 
 /* Iterates until @done or the deadline; the caller asserts what it
@@ -263,8 +139,8 @@ wait_or_deadline (SipnatTestPredicate done,
 /* Audio flows both ways; then both sources stop and what each side sent
  * is compared with what the other received. */
 static void
-check_audio_both_ways (Side    *a,
-                       Side    *b,
+check_audio_both_ways (SipnatTestSide    *a,
+                       SipnatTestSide    *b,
                        guint    expected_size,
                        guint    expected_step,
                        guint64 *a_sent_unheard,
@@ -278,8 +154,8 @@ check_audio_both_ways (Side    *a,
   gst_element_send_event (a->source, gst_event_new_eos ());
   gst_element_send_event (b->source, gst_event_new_eos ());
   sipnat_test_wait_until (both_stopped_sending, &p, 5000);
-  sa = side_stats (a);
-  sb = side_stats (b);
+  sa = sipnat_test_side_stats (a);
+  sb = sipnat_test_side_stats (b);
   g_assert_cmpuint (sa.rtp_packets_sent, >=, *a_sent_unheard);
   g_assert_cmpuint (sb.rtp_packets_sent, >=, *b_sent_unheard);
   p.a_sent = sa.rtp_packets_sent - *a_sent_unheard;
@@ -290,8 +166,8 @@ check_audio_both_ways (Side    *a,
                   sb.rtp_packets_sent, *b_sent_unheard);
   wait_or_deadline (both_received_most, &p, 5000);
 
-  sa = side_stats (a);
-  sb = side_stats (b);
+  sa = sipnat_test_side_stats (a);
+  sb = sipnat_test_side_stats (b);
   g_test_message ("a received %" G_GUINT64_FORMAT ", b received %" G_GUINT64_FORMAT,
                   sa.rtp_packets_received, sb.rtp_packets_received);
   g_assert_cmpuint (sb.rtp_packets_received * 10, >=, p.a_sent * 9);
@@ -307,7 +183,7 @@ check_audio_both_ways (Side    *a,
    * one packet to the next (all but a few around start and EOS), and a
    * PCMU packet carries 160 bytes (the last one may be shorter, with
    * what was left at EOS). */
-  for (Side *s = a; s != NULL; s = (s == a ? b : NULL))
+  for (SipnatTestSide *s = a; s != NULL; s = (s == a ? b : NULL))
     {
       g_test_message ("%u packets, %u of 20 ms, %u of another size",
                       s->packets, s->right_step, s->wrong_size);
@@ -448,13 +324,14 @@ test_ice (const char *encoding,
           guint       expected_step)
 {
   Peer peers[2] = { { 0, }, };
-  Side sides[2] = { { 0, }, };
+  SipnatTestSide sides[2] = { { 0, }, };
   guint64 unheard[2];
   gint64 exchanged;
   gint64 codec_set;
+  SipnatTestElements codec = g_str_equal (encoding, "PCMU") ? SIPNAT_TEST_ELEMENTS_PCMU
+                                                             : SIPNAT_TEST_ELEMENTS_OPUS;
 
-  if (!have_elements (base_elements) || !have_elements (nice_elements) ||
-      !have_elements (g_str_equal (encoding, "PCMU") ? pcmu_elements : opus_elements))
+  if (!sipnat_test_have_elements (SIPNAT_TEST_ELEMENTS_BASE | SIPNAT_TEST_ELEMENTS_NICE | codec))
     return;
 
   peer_init (&peers[0], TRUE);
@@ -466,11 +343,11 @@ test_ice (const char *encoding,
    * playing pipelines, as it does when the answer arrives. */
   for (guint i = 0; i < 2; i++)
     {
-      side_init (&sides[i]);
+      sipnat_test_side_init (&sides[i]);
       g_assert_true (_sipnat_media_set_transport_nice (sides[i].media, peers[i].agent,
                                                       peers[i].stream, 1));
       side_watch_sent (&sides[i], expected_size, expected_step);
-      side_play (&sides[i]);
+      sipnat_test_side_play (&sides[i]);
     }
   exchanged = g_get_monotonic_time ();
   peer_give_to (&peers[0], &peers[1]);
@@ -496,18 +373,18 @@ test_ice (const char *encoding,
 
   codec_set = g_get_monotonic_time ();
   /* What each sent before the other had its codec too: dropped there. */
-  unheard[0] = side_stats (&sides[0]).rtp_packets_sent;
-  unheard[1] = side_stats (&sides[1]).rtp_packets_sent;
+  unheard[0] = sipnat_test_side_stats (&sides[0]).rtp_packets_sent;
+  unheard[1] = sipnat_test_side_stats (&sides[1]).rtp_packets_sent;
   check_audio_both_ways (&sides[0], &sides[1], expected_size, expected_step,
                          &unheard[0], &unheard[1]);
   g_test_message ("first RTP received %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT
                   " us after the codecs were set",
-                  side_stats (&sides[0]).first_rtp_received_time - codec_set,
-                  side_stats (&sides[1]).first_rtp_received_time - codec_set);
+                  sipnat_test_side_stats (&sides[0]).first_rtp_received_time - codec_set,
+                  sipnat_test_side_stats (&sides[1]).first_rtp_received_time - codec_set);
 
   for (guint i = 0; i < 2; i++)
     {
-      side_clear (&sides[i]);
+      sipnat_test_side_clear (&sides[i]);
       g_clear_object (&peers[i].agent);
     }
 }
@@ -536,7 +413,7 @@ count_datagram (NiceAgent *agent,
 }
 
 typedef struct {
-  Side *side;
+  SipnatTestSide *side;
   guint64 packets;
 } StatsWait;
 
@@ -545,7 +422,7 @@ side_received_packets (gpointer data)
 {
   StatsWait *w = data;
 
-  return side_stats (w->side).rtp_packets_received >= w->packets;
+  return sipnat_test_side_stats (w->side).rtp_packets_received >= w->packets;
 }
 
 static gboolean
@@ -553,8 +430,6 @@ int_is_positive (gpointer data)
 {
   return g_atomic_int_get ((gint *) data) > 0;
 }
-
-static gssize make_rtp (guint8 *buf, guint payload_type, guint16 seq);
 
 /* When nicesrc takes the component over from a receiver attached by the
  * caller: not while the bin is in NULL (the caller's receiver keeps
@@ -565,15 +440,15 @@ static void
 test_ice_attach_timing (void)
 {
   Peer peers[2] = { { 0, }, };
-  Side side = { 0, };
+  SipnatTestSide side = { 0, };
   g_autoptr(GError) error = NULL;
   gint own_receiver = 0;
   gint peer_receiver = 0;
   guint8 buf[12 + 160];
   StatsWait wait = { &side, 3 };
 
-  if (!have_elements (base_elements) || !have_elements (nice_elements) ||
-      !have_elements (pcmu_elements))
+  if (!sipnat_test_have_elements (SIPNAT_TEST_ELEMENTS_BASE | SIPNAT_TEST_ELEMENTS_NICE
+                                  | SIPNAT_TEST_ELEMENTS_PCMU))
     return;
 
   peer_init (&peers[0], TRUE);
@@ -584,7 +459,7 @@ test_ice_attach_timing (void)
   nice_agent_attach_recv (peers[1].agent, peers[1].stream, 1, NULL, count_datagram,
                           &peer_receiver);
 
-  side_init (&side);
+  sipnat_test_side_init (&side);
   g_assert_true (_sipnat_media_set_transport_nice (side.media, peers[0].agent,
                                                   peers[0].stream, 1));
   g_assert_true (_sipnat_media_set_codec (side.media, "PCMU", 0, 8000, 1, &error));
@@ -594,25 +469,26 @@ test_ice_attach_timing (void)
   peer_give_to (&peers[1], &peers[0]);
   sipnat_test_wait_until (peers_ready, peers, 10000);
   g_assert_cmpint (nice_agent_send (peers[1].agent, peers[1].stream, 1,
-                                    make_rtp (buf, 0, 1), (const char *) buf), >, 0);
+                                    sipnat_test_make_rtp (buf, 0, 1), (const char *) buf), >, 0);
   sipnat_test_wait_until (int_is_positive, &own_receiver, 5000);
 
   g_assert_cmpint (gst_element_set_state (side.pipeline, GST_STATE_PAUSED), ==,
                    GST_STATE_CHANGE_NO_PREROLL);
   for (guint16 seq = 2; seq <= 4; seq++)
     g_assert_cmpint (nice_agent_send (peers[1].agent, peers[1].stream, 1,
-                                      make_rtp (buf, 0, seq), (const char *) buf), >, 0);
+                                      sipnat_test_make_rtp (buf, 0, seq),
+                                      (const char *) buf), >, 0);
   /* Nothing later can show that the old receiver is left alone: give
    * the datagrams time to be read by it, if they were going to be. */
   sipnat_test_run_for (300);
   g_assert_cmpint (g_atomic_int_get (&own_receiver), ==, 1);
-  g_assert_cmpuint (side_stats (&side).rtp_packets_received, ==, 0);
+  g_assert_cmpuint (sipnat_test_side_stats (&side).rtp_packets_received, ==, 0);
 
-  side_play (&side);
+  sipnat_test_side_play (&side);
   sipnat_test_wait_until (side_received_packets, &wait, 5000);
   g_assert_cmpint (g_atomic_int_get (&own_receiver), ==, 1);
 
-  side_clear (&side);
+  sipnat_test_side_clear (&side);
   for (guint i = 0; i < 2; i++)
     g_clear_object (&peers[i].agent);
 }
@@ -621,7 +497,7 @@ test_ice_attach_timing (void)
 
 typedef struct {
   GPtrArray *latches;
-  Side *side;
+  SipnatTestSide *side;
   guint64 sent_before;    /* by the side, when "latched" came */
 } Latches;
 
@@ -636,7 +512,7 @@ on_latched (SipnatRtpSocket *socket,
   g_ptr_array_add (l->latches, g_strdup_printf ("%s:%u", address, port));
   /* A little more than went to the wrong address (the signal comes
    * after the latch), never less. */
-  l->sent_before = side_stats (l->side).rtp_packets_sent;
+  l->sent_before = sipnat_test_side_stats (l->side).rtp_packets_sent;
 }
 
 /* B is given a wrong address (the discard port); it sends there until
@@ -652,12 +528,12 @@ test_latching (void)
   guint64 a_unheard = 0;    /* B plays with its codec before A sends */
   g_autofree char *latched = NULL;
   g_autofree char *expected = NULL;
-  Side a = { 0, };
-  Side b = { 0, };
+  SipnatTestSide a = { 0, };
+  SipnatTestSide b = { 0, };
   guint port = 0;
 
-  if (!have_elements (base_elements) || !have_elements (udp_elements) ||
-      !have_elements (pcmu_elements))
+  if (!sipnat_test_have_elements (SIPNAT_TEST_ELEMENTS_BASE | SIPNAT_TEST_ELEMENTS_UDP
+                                  | SIPNAT_TEST_ELEMENTS_PCMU))
     return;
 
   socket_a = _sipnat_rtp_socket_new ("127.0.0.1", &error);
@@ -673,21 +549,21 @@ test_latching (void)
   g_signal_connect (socket_b, "latched", G_CALLBACK (on_latched), &l);
 
   /* A: everything before it plays. */
-  side_init (&a);
+  sipnat_test_side_init (&a);
   g_assert_true (_sipnat_media_set_transport_socket (a.media, socket_a));
   g_assert_true (_sipnat_media_set_codec (a.media, "PCMU", 0, 8000, 1, &error));
   g_assert_no_error (error);
   side_watch_sent (&a, 12 + 160, 160);
 
   /* B: plays first, then the codec, then the transport. */
-  side_init (&b);
+  sipnat_test_side_init (&b);
   l.side = &b;
-  side_play (&b);
+  sipnat_test_side_play (&b);
   g_assert_true (_sipnat_media_set_codec (b.media, "pcmu", 0, 8000, 1, &error));
   g_assert_no_error (error);
   g_assert_true (_sipnat_media_set_transport_socket (b.media, socket_b));
   side_watch_sent (&b, 12 + 160, 160);
-  side_play (&a);
+  sipnat_test_side_play (&a);
 
   /* B's packets before the latch went to the discard port. */
   check_audio_both_ways (&a, &b, 12 + 160, 160, &a_unheard, &l.sent_before);
@@ -699,8 +575,8 @@ test_latching (void)
   g_assert_cmpuint (latches->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (latches, 0), ==, expected);
 
-  side_clear (&a);
-  side_clear (&b);
+  sipnat_test_side_clear (&a);
+  sipnat_test_side_clear (&b);
 }
 
 /* The latching rule itself, on a sink outside any pipeline: the first
@@ -716,7 +592,7 @@ test_latching_rule (void)
   g_autoptr(GSocketAddress) second = g_inet_socket_address_new_from_string ("192.0.2.2", 5000);
   g_autofree char *clients = NULL;
 
-  if (!have_elements (udp_elements))
+  if (!sipnat_test_have_elements (SIPNAT_TEST_ELEMENTS_UDP))
     return;
 
   socket = _sipnat_rtp_socket_new (NULL, &error);
@@ -763,273 +639,6 @@ test_latching_rule (void)
     ;
 }
 
-/* ----------------------------------------------------- bad input */
-
-static void
-test_codec_refused (void)
-{
-  static const struct {
-    const char *encoding;
-    guint payload_type, clock_rate, channels;
-  } refused[] = {
-    { "G729", 18, 8000, 1 },
-    { NULL, 0, 8000, 1 },
-    { "PCMU", 0, 16000, 1 },        /* wrong clock rate */
-    { "PCMU", 0, 8000, 2 },
-    { "PCMU", 8, 8000, 1 },         /* a static type of another codec */
-    { "opus", 8, 48000, 2 },
-    { "opus", 128, 48000, 2 },
-    { "opus", 111, 48000, 6 },
-  };
-
-  if (!have_elements (base_elements) || !have_elements (pcmu_elements) ||
-      !have_elements (opus_elements))
-    return;
-
-  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
-    {
-      g_autoptr(GstElement) media = gst_object_ref_sink (_sipnat_media_new ());
-      g_autoptr(GError) error = NULL;
-
-      g_assert_false (_sipnat_media_set_codec (media, refused[i].encoding,
-                                               refused[i].payload_type,
-                                               refused[i].clock_rate,
-                                               refused[i].channels, &error));
-      g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_NO_COMMON_CODEC);
-      g_test_message ("%s", error->message);
-    }
-}
-
-/* A refused codec leaves the bin as it was; the codec is chosen once. */
-static void
-test_codec_once (void)
-{
-  g_autoptr(GstElement) media = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!have_elements (base_elements) || !have_elements (pcmu_elements) ||
-      !have_elements (opus_elements))
-    return;
-
-  media = gst_object_ref_sink (_sipnat_media_new ());
-  g_assert_false (_sipnat_media_set_codec (media, "G729", 18, 8000, 1, &error));
-  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_NO_COMMON_CODEC);
-  g_clear_error (&error);
-  g_assert_cmpuint (GST_BIN (media)->numchildren, ==, 1);   /* the discard sink */
-
-  g_assert_true (_sipnat_media_set_codec (media, "opus", 96, 48000, 2, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (GST_BIN (media)->numchildren, ==, 1 + 6 + 5);
-
-  g_assert_false (_sipnat_media_set_codec (media, "PCMU", 0, 8000, 1, &error));
-  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED);
-  g_assert_cmpuint (GST_BIN (media)->numchildren, ==, 1 + 6 + 5);
-}
-
-static void
-on_first_rtp (GstElement *media,
-              gpointer    data)
-{
-  (*(guint *) data)++;
-}
-
-typedef struct {
-  Side *side;
-  guint packets;
-} ReceivedWait;
-
-static gboolean
-received_and_decoded (gpointer data)
-{
-  ReceivedWait *w = data;
-
-  side_check_bus (w->side);
-
-  return side_stats (w->side).rtp_packets_received >= w->packets &&
-         g_atomic_int_get (&w->side->decoded) > 0;
-}
-
-static gboolean
-received_counted (gpointer data)
-{
-  ReceivedWait *w = data;
-
-  side_check_bus (w->side);
-
-  return side_stats (w->side).rtp_packets_received >= w->packets;
-}
-
-static gboolean
-uint_is_set (gpointer data)
-{
-  return *(guint *) data > 0;
-}
-
-static gssize
-make_rtp (guint8  *buf,
-          guint    payload_type,
-          guint16  seq)
-{
-  memset (buf, 0xff, 12 + 160);   /* mu-law silence */
-  buf[0] = 0x80;
-  buf[1] = payload_type;
-  buf[2] = seq >> 8;
-  buf[3] = seq & 0xff;
-  buf[4] = buf[5] = 0;
-  buf[6] = (seq * 160) >> 8;
-  buf[7] = (seq * 160) & 0xff;
-  buf[8] = 0x12; buf[9] = 0x34; buf[10] = 0x56; buf[11] = 0x78;
-
-  return 12 + 160;
-}
-
-/* RTCP (muxed, RFC 5761), other payload types and garbage are dropped
- * before the depayloader: not counted, not latched to, and the RTP
- * after them still plays. */
-static void
-test_rtcp_and_garbage_dropped (void)
-{
-  static const guint8 sender_report[28] = {
-    0x80, 200, 0x00, 0x06, 0x12, 0x34, 0x56, 0x78,
-  };
-  static const guint8 receiver_report[8] = { 0x81, 201, 0x00, 0x01, 1, 2, 3, 4 };
-  static const guint8 bye[8] = { 0x81, 203, 0x00, 0x01, 1, 2, 3, 4 };
-  static const guint8 rtpfb[12] = { 0x81, 205, 0x00, 0x02 };
-  static const guint8 tiny[1] = { 0x80 };
-  static const guint8 short_header[11] = { 0x80, 0x00 };
-  static const guint8 csrc_cut[16] = { 0x8f, 0x00 };      /* 15 CSRC announced */
-  static const guint8 stun_like[20] = { 0x01, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 };
-  const struct { const guint8 *buf; gsize len; } junk[] = {
-    { sender_report, sizeof sender_report }, { receiver_report, sizeof receiver_report },
-    { bye, sizeof bye }, { rtpfb, sizeof rtpfb }, { tiny, sizeof tiny },
-    { short_header, sizeof short_header }, { csrc_cut, sizeof csrc_cut },
-    { stun_like, sizeof stun_like },
-  };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SipnatRtpSocket) rtp_socket = NULL;
-  g_autoptr(GSocket) peer = sipnat_test_loopback_socket ();
-  g_autoptr(GSocket) stranger = sipnat_test_loopback_socket ();
-  g_autoptr(GSocketAddress) media_address = NULL;
-  g_autofree char *latched = NULL;
-  guint8 buf[12 + 160];
-  guint first_rtp = 0;
-  guint port = 0;
-  SipnatMediaStats stats;
-  Side side = { 0, };
-  ReceivedWait wait = { &side, 5 };
-
-  if (!have_elements (base_elements) || !have_elements (udp_elements) ||
-      !have_elements (pcmu_elements))
-    return;
-
-  g_assert_true (_sipnat_media_is_rtcp (sender_report, sizeof sender_report));
-  g_assert_true (_sipnat_media_is_rtcp (rtpfb, sizeof rtpfb));
-  g_assert_false (_sipnat_media_is_rtcp (tiny, sizeof tiny));
-  g_assert_false (_sipnat_media_is_rtcp (buf, make_rtp (buf, 0, 1)));
-  g_assert_false (_sipnat_media_is_rtcp (buf, make_rtp (buf, 111, 1)));
-  buf[1] |= 0x80;   /* marker bit on PT 0..63 is not RTCP either */
-  g_assert_false (_sipnat_media_is_rtcp (buf, sizeof buf));
-
-  rtp_socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
-  g_assert_no_error (error);
-  _sipnat_rtp_socket_set_remote (rtp_socket, "127.0.0.1", sipnat_test_socket_port (peer));
-  media_address = g_inet_socket_address_new_from_string ("127.0.0.1",
-                                                         _sipnat_rtp_socket_get_port (rtp_socket));
-
-  side_init (&side);
-  g_signal_connect (side.media, "first-rtp-received", G_CALLBACK (on_first_rtp), &first_rtp);
-  g_assert_true (_sipnat_media_set_transport_socket (side.media, rtp_socket));
-  g_assert_true (_sipnat_media_set_codec (side.media, "PCMU", 0, 8000, 1, &error));
-  g_assert_no_error (error);
-  side_play (&side);
-
-  /* The junk first, from a stranger, then wrong payload types, then
-   * five RTP packets from the peer (fewer than a re-latch needs). */
-  for (guint i = 0; i < G_N_ELEMENTS (junk); i++)
-    sipnat_test_send_to (stranger, media_address, junk[i].buf, junk[i].len);
-  sipnat_test_send_to (stranger, media_address, buf, make_rtp (buf, 8, 1));
-  sipnat_test_send_to (stranger, media_address, buf, make_rtp (buf, 127, 2));
-  for (guint16 seq = 10; seq < 15; seq++)
-    sipnat_test_send_to (peer, media_address, buf, make_rtp (buf, 0, seq));
-
-  sipnat_test_wait_until (received_and_decoded, &wait, 10000);
-  stats = side_stats (&side);
-  g_assert_cmpuint (stats.rtp_packets_received, ==, 5);
-  g_assert_cmpuint (stats.rtp_bytes_received, ==, 5 * (12 + 160));
-  g_assert_cmpint (stats.first_rtp_received_time, >, 0);
-  g_assert_cmpint (stats.first_rtp_received_time, <=, g_get_monotonic_time ());
-
-  latched = _sipnat_rtp_socket_dup_latched (rtp_socket, &port);
-  g_assert_cmpstr (latched, ==, "127.0.0.1");
-  g_assert_cmpuint (port, ==, sipnat_test_socket_port (peer));
-
-  sipnat_test_wait_until (uint_is_set, &first_rtp, 5000);
-  g_assert_cmpuint (first_rtp, ==, 1);
-
-  side_clear (&side);
-}
-
-/* RTP of the right payload type with anything in it (random header
- * bits, CSRC counts, padding, extensions, sequence numbers, timestamps
- * and Opus payloads): counted, never an error on the bus. */
-static void
-test_hostile_rtp (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SipnatRtpSocket) rtp_socket = NULL;
-  g_autoptr(GSocket) peer = sipnat_test_loopback_socket ();
-  g_autoptr(GSocketAddress) media_address = NULL;
-  Side side = { 0, };
-  ReceivedWait wait = { &side, 0 };
-  guint expected = 0;
-
-  if (!have_elements (base_elements) || !have_elements (udp_elements) ||
-      !have_elements (opus_elements))
-    return;
-
-  rtp_socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
-  g_assert_no_error (error);
-  _sipnat_rtp_socket_set_remote (rtp_socket, "127.0.0.1", sipnat_test_socket_port (peer));
-  media_address = g_inet_socket_address_new_from_string ("127.0.0.1",
-                                                         _sipnat_rtp_socket_get_port (rtp_socket));
-  side_init (&side);
-  g_assert_true (_sipnat_media_set_transport_socket (side.media, rtp_socket));
-  g_assert_true (_sipnat_media_set_codec (side.media, "opus", 111, 48000, 2, &error));
-  g_assert_no_error (error);
-  side_play (&side);
-
-  for (guint i = 0; i < 300; i++)
-    {
-      guint8 buf[400];
-      gsize len = g_test_rand_int_range (12, sizeof buf);
-      gsize header;
-
-      for (gsize j = 0; j < len; j++)
-        buf[j] = g_test_rand_int_range (0, 256);
-      buf[0] = 0x80 | (buf[0] & 0x3f);                 /* version 2, the rest random */
-      buf[1] = (buf[1] & 0x80) | 111;                  /* marker random */
-      header = 12 + 4 * (buf[0] & 0x0f);
-      if (len >= header)
-        expected++;
-      sipnat_test_send_to (peer, media_address, buf, len);
-
-      /* In batches that the socket's receive buffer holds. */
-      if (i % 25 == 24)
-        {
-          wait.packets = expected;
-          sipnat_test_wait_until (received_counted, &wait, 10000);
-        }
-    }
-
-  /* Nothing later shows that the decoder is done with them: let them
-   * through the jitter buffer (60 ms) and the decoder. */
-  sipnat_test_run_for (500);
-  side_check_bus (&side);
-  g_assert_cmpuint (side_stats (&side).rtp_packets_received, ==, expected);
-
-  side_clear (&side);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -1044,10 +653,6 @@ main (int   argc,
   g_test_add_func ("/media/ice/opus", test_ice_opus);
   g_test_add_func ("/media/socket/latching", test_latching);
   g_test_add_func ("/media/socket/latching-rule", test_latching_rule);
-  g_test_add_func ("/media/codec/refused", test_codec_refused);
-  g_test_add_func ("/media/codec/once", test_codec_once);
-  g_test_add_func ("/media/receive/rtcp-and-garbage", test_rtcp_and_garbage_dropped);
-  g_test_add_func ("/media/receive/hostile-rtp", test_hostile_rtp);
 
   return g_test_run ();
 }

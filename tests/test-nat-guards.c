@@ -9,6 +9,7 @@
 
 #include "sipnat-binding-tracker-private.h"
 #include "sipnat-fake-registrar.h"
+#include "sipnat-test-fake-endpoint.h"
 #include "sipnat-test-utils.h"
 
 /* ---------------------------------------------------------------------- */
@@ -127,17 +128,12 @@ static void
 set_up (Fixture       *f,
         gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *server = NULL;
 
-  f->fake = sipnat_fake_registrar_new (&error);
-  g_assert_no_error (error);
-  f->endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
-  g_assert_no_error (error);
+  f->fake = sipnat_test_fake_endpoint_new ("127.0.0.1", &f->endpoint, &server);
   f->changes = g_ptr_array_new_with_free_func (g_free);
   f->local = g_strdup_printf ("127.0.0.1:%u", sipnat_endpoint_get_local_port (f->endpoint));
 
-  server = sipnat_fake_registrar_dup_server (f->fake);
   f->reg = sipnat_endpoint_add_registration (f->endpoint, server, "alice");
   sipnat_registration_set_reg_match_received_rport (f->reg, TRUE);
   sipnat_test_record_binding_changes (f->reg, f->changes);

@@ -12,6 +12,7 @@
 
 #include "sipnat-endpoint-impl-private.h"
 #include "sipnat-fake-registrar.h"
+#include "sipnat-test-fake-endpoint.h"
 #include "sipnat-network-monitor-private.h"
 #include "sipnat-test-utils.h"
 
@@ -28,16 +29,6 @@ typedef struct {
   SipnatCall *call;
 } Fixture;
 
-/* An offer without ICE, PCMU only */
-#define PLAIN_SDP \
-  "v=0\r\n" \
-  "o=- 1 1 IN IP4 127.0.0.1\r\n" \
-  "s=-\r\n" \
-  "c=IN IP4 127.0.0.1\r\n" \
-  "t=0 0\r\n" \
-  "m=audio 40000 RTP/AVP 0\r\n" \
-  "a=rtpmap:0 PCMU/8000\r\n"
-
 static void
 network_changed_cb (SipnatEndpoint *endpoint,
                     gboolean        available,
@@ -53,15 +44,10 @@ static void
 set_up (Fixture       *f,
         gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *server = NULL;
 
-  f->fake = sipnat_fake_registrar_new (&error);
-  g_assert_no_error (error);
   /* All interfaces: the address advertised follows the network. */
-  f->endpoint = sipnat_endpoint_new ("0.0.0.0", 0, NULL, &error);
-  g_assert_no_error (error);
-  server = sipnat_fake_registrar_dup_server (f->fake);
+  f->fake = sipnat_test_fake_endpoint_new ("0.0.0.0", &f->endpoint, &server);
   f->reg = sipnat_endpoint_add_registration (f->endpoint, server, "alice");
   sipnat_registration_set_reg_match_received_rport (f->reg, FALSE);
   f->bindings = g_ptr_array_new_with_free_func (g_free);
@@ -346,7 +332,7 @@ test_call_ends (Fixture       *f,
   register_ok (f);
   g_signal_connect (f->endpoint, "incoming-call", G_CALLBACK (incoming_call_cb), f);
   sipnat_fake_registrar_send_invite (f->fake, sipnat_endpoint_get_local_port (f->endpoint),
-                                     "alice", NULL, PLAIN_SDP);
+                                     "alice", NULL, SIPNAT_TEST_PLAIN_SDP);
   sipnat_test_wait_until (has_call, f, sipnat_test_deadline_ms (WAIT_MS));
   g_assert_cmpint (sipnat_call_get_state (f->call), ==, SIPNAT_CALL_STATE_RINGING);
 

@@ -6,6 +6,7 @@
 #include <sipnat.h>
 
 #include "sipnat-fake-registrar.h"
+#include "sipnat-test-fake-endpoint.h"
 #include "sipnat-test-registrar.h"
 #include "sipnat-test-utils.h"
 
@@ -19,14 +20,9 @@ static void
 set_up (Fixture       *f,
         gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *server = NULL;
 
-  f->fake = sipnat_fake_registrar_new (&error);
-  g_assert_no_error (error);
-  f->endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
-  g_assert_no_error (error);
-  server = sipnat_fake_registrar_dup_server (f->fake);
+  f->fake = sipnat_test_fake_endpoint_new ("127.0.0.1", &f->endpoint, &server);
   f->reg = sipnat_endpoint_add_registration (f->endpoint, server, "alice");
 }
 

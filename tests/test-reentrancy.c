@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "sipnat-fake-registrar.h"
+#include "sipnat-test-fake-endpoint.h"
 #include "sipnat-test-utils.h"
 
 #define PUBLIC_RPORT "40123"
@@ -312,17 +313,11 @@ static void
 run_set_up (Run        *run,
             const Case *c)
 {
-  g_autoptr(GError) error = NULL;
   SipnatFakeResponse ok = { .status = 200, .rport = PUBLIC_RPORT, .echo_contact = TRUE,
                             .extra_headers = c->hook->extra_headers };
 
   run->c = c;
-  run->fake = sipnat_fake_registrar_new (&error);
-  g_assert_no_error (error);
-  run->server = sipnat_fake_registrar_dup_server (run->fake);
-
-  run->endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
-  g_assert_no_error (error);
+  run->fake = sipnat_test_fake_endpoint_new ("127.0.0.1", &run->endpoint, &run->server);
   run->endpoint_weak = run->endpoint;
   g_object_add_weak_pointer (G_OBJECT (run->endpoint), (gpointer *) &run->endpoint_weak);
 
@@ -674,14 +669,9 @@ typedef struct {
 static void
 watch_set_up (Watch *w)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *server = NULL;
 
-  w->fake = sipnat_fake_registrar_new (&error);
-  g_assert_no_error (error);
-  w->endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
-  g_assert_no_error (error);
-  server = sipnat_fake_registrar_dup_server (w->fake);
+  w->fake = sipnat_test_fake_endpoint_new ("127.0.0.1", &w->endpoint, &server);
   w->reg = sipnat_endpoint_add_registration (w->endpoint, server, "alice");
   w->events = g_ptr_array_new_with_free_func (g_free);
   w->states = g_array_new (FALSE, FALSE, sizeof (SipnatRegistrationState));

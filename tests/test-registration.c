@@ -488,20 +488,6 @@ count_before_nth (SipnatFakeRegistrar *fake,
   return counted;
 }
 
-typedef struct {
-  SipnatFakeRegistrar *fake;
-  const char *method;
-  guint count;
-} RequestCount;
-
-static gboolean
-requests_reached (gpointer data)
-{
-  RequestCount *c = data;
-
-  return sipnat_fake_registrar_count (c->fake, c->method) >= c->count;
-}
-
 /* The fake registrar plays a NAT: it reports another source address. */
 static void
 check_match_received_rport (Fixture    *f,
@@ -518,7 +504,7 @@ check_match_received_rport (Fixture    *f,
   g_autofree char *public_contact = NULL;
   g_auto(GStrv) contacts = NULL;
   SipnatRegistration *reg;
-  RequestCount keepalive = { NULL, "OPTIONS", 0 };
+  guint keepalives;
 
   g_assert_no_error (error);
   sipnat_fake_registrar_push_times (fake, NULL, &natted, 4);
@@ -538,9 +524,9 @@ check_match_received_rport (Fixture    *f,
   g_assert_no_error (error);
   if (match)
     g_assert_true (sipnat_fake_registrar_wait (fake, "REGISTER", 3, 5000));
-  keepalive.fake = fake;
-  keepalive.count = sipnat_fake_registrar_count (fake, "OPTIONS") + (match ? 1 : 2);
-  sipnat_test_wait_until (requests_reached, &keepalive, 5000);
+  keepalives = sipnat_fake_registrar_count (fake, "OPTIONS") + (match ? 1 : 2);
+  g_assert_true (sipnat_fake_registrar_wait (fake, "OPTIONS", keepalives,
+                                             sipnat_test_deadline_ms (5000)));
 
   g_assert_true (sipnat_registration_get_nat_detected (reg));
   g_assert_cmpstr (sipnat_binding_get_host (sipnat_registration_get_public_binding (reg)), ==, received);

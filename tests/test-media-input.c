@@ -1,0 +1,286 @@
+/* test-media-input.c: the media bin of a call given bad input: codecs
+ * refused, RTCP and garbage on its socket, hostile RTP (test-media.c: media
+ * over ICE and over a latching socket)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+#include <string.h>
+
+#include "sipnat-media-private.h"
+#include "sipnat-rtp-socket-private.h"
+#include "sipnat-test-media.h"
+#include "sipnat-test-utils.h"
+
+/* ----------------------------------------------------- bad input */
+
+static void
+test_codec_refused (void)
+{
+  static const struct {
+    const char *encoding;
+    guint payload_type, clock_rate, channels;
+  } refused[] = {
+    { "G729", 18, 8000, 1 },
+    { NULL, 0, 8000, 1 },
+    { "PCMU", 0, 16000, 1 },        /* wrong clock rate */
+    { "PCMU", 0, 8000, 2 },
+    { "PCMU", 8, 8000, 1 },         /* a static type of another codec */
+    { "opus", 8, 48000, 2 },
+    { "opus", 128, 48000, 2 },
+    { "opus", 111, 48000, 6 },
+  };
+
+  if (!sipnat_test_have_elements (SIPNAT_TEST_ELEMENTS_BASE | SIPNAT_TEST_ELEMENTS_PCMU
+                                  | SIPNAT_TEST_ELEMENTS_OPUS))
+    return;
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GstElement) media = gst_object_ref_sink (_sipnat_media_new ());
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (_sipnat_media_set_codec (media, refused[i].encoding,
+                                               refused[i].payload_type,
+                                               refused[i].clock_rate,
+                                               refused[i].channels, &error));
+      g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_NO_COMMON_CODEC);
+      g_test_message ("%s", error->message);
+    }
+}
+
+/* A refused codec leaves the bin as it was; the codec is chosen once. */
+static void
+test_codec_once (void)
+{
+  g_autoptr(GstElement) media = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!sipnat_test_have_elements (SIPNAT_TEST_ELEMENTS_BASE | SIPNAT_TEST_ELEMENTS_PCMU
+                                  | SIPNAT_TEST_ELEMENTS_OPUS))
+    return;
+
+  media = gst_object_ref_sink (_sipnat_media_new ());
+  g_assert_false (_sipnat_media_set_codec (media, "G729", 18, 8000, 1, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_NO_COMMON_CODEC);
+  g_clear_error (&error);
+  g_assert_cmpuint (GST_BIN (media)->numchildren, ==, 1);   /* the discard sink */
+
+  g_assert_true (_sipnat_media_set_codec (media, "opus", 96, 48000, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (GST_BIN (media)->numchildren, ==, 1 + 6 + 5);
+
+  g_assert_false (_sipnat_media_set_codec (media, "PCMU", 0, 8000, 1, &error));
+  g_assert_error (error, SIPNAT_ERROR, SIPNAT_ERROR_FAILED);
+  g_assert_cmpuint (GST_BIN (media)->numchildren, ==, 1 + 6 + 5);
+}
+
+static void
+on_first_rtp (GstElement *media,
+              gpointer    data)
+{
+  (*(guint *) data)++;
+}
+
+typedef struct {
+  SipnatTestSide *side;
+  guint packets;
+} ReceivedWait;
+
+static gboolean
+received_and_decoded (gpointer data)
+{
+  ReceivedWait *w = data;
+
+  sipnat_test_side_check_bus (w->side);
+
+  return sipnat_test_side_stats (w->side).rtp_packets_received >= w->packets &&
+         g_atomic_int_get (&w->side->decoded) > 0;
+}
+
+static gboolean
+received_counted (gpointer data)
+{
+  ReceivedWait *w = data;
+
+  sipnat_test_side_check_bus (w->side);
+
+  return sipnat_test_side_stats (w->side).rtp_packets_received >= w->packets;
+}
+
+static gboolean
+uint_is_set (gpointer data)
+{
+  return *(guint *) data > 0;
+}
+
+/* Plays @side with the codec given on a new socket on 127.0.0.1 whose
+ * remote is @peer; *@address gets the socket's address, where to send it
+ * RTP. */
+static SipnatRtpSocket *
+play_on_socket (SipnatTestSide  *side,
+                GSocket         *peer,
+                const char      *encoding,
+                guint            payload_type,
+                guint            clock_rate,
+                guint            channels,
+                GSocketAddress **address)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatRtpSocket) rtp_socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+
+  g_assert_no_error (error);
+  _sipnat_rtp_socket_set_remote (rtp_socket, "127.0.0.1", sipnat_test_socket_port (peer));
+  *address = g_inet_socket_address_new_from_string ("127.0.0.1",
+                                                    _sipnat_rtp_socket_get_port (rtp_socket));
+  sipnat_test_side_init (side);
+  g_assert_true (_sipnat_media_set_transport_socket (side->media, rtp_socket));
+  g_assert_true (_sipnat_media_set_codec (side->media, encoding, payload_type, clock_rate,
+                                          channels, &error));
+  g_assert_no_error (error);
+  sipnat_test_side_play (side);
+  return g_steal_pointer (&rtp_socket);
+}
+
+/* RTCP (muxed, RFC 5761), other payload types and garbage are dropped
+ * before the depayloader: not counted, not latched to, and the RTP
+ * after them still plays. */
+static void
+test_rtcp_and_garbage_dropped (void)
+{
+  static const guint8 sender_report[28] = {
+    0x80, 200, 0x00, 0x06, 0x12, 0x34, 0x56, 0x78,
+  };
+  static const guint8 receiver_report[8] = { 0x81, 201, 0x00, 0x01, 1, 2, 3, 4 };
+  static const guint8 bye[8] = { 0x81, 203, 0x00, 0x01, 1, 2, 3, 4 };
+  static const guint8 rtpfb[12] = { 0x81, 205, 0x00, 0x02 };
+  static const guint8 tiny[1] = { 0x80 };
+  static const guint8 short_header[11] = { 0x80, 0x00 };
+  static const guint8 csrc_cut[16] = { 0x8f, 0x00 };      /* 15 CSRC announced */
+  static const guint8 stun_like[20] = { 0x01, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 };
+  const struct { const guint8 *buf; gsize len; } junk[] = {
+    { sender_report, sizeof sender_report }, { receiver_report, sizeof receiver_report },
+    { bye, sizeof bye }, { rtpfb, sizeof rtpfb }, { tiny, sizeof tiny },
+    { short_header, sizeof short_header }, { csrc_cut, sizeof csrc_cut },
+    { stun_like, sizeof stun_like },
+  };
+  g_autoptr(SipnatRtpSocket) rtp_socket = NULL;
+  g_autoptr(GSocket) peer = sipnat_test_loopback_socket ();
+  g_autoptr(GSocket) stranger = sipnat_test_loopback_socket ();
+  g_autoptr(GSocketAddress) media_address = NULL;
+  g_autofree char *latched = NULL;
+  guint8 buf[12 + 160];
+  guint first_rtp = 0;
+  guint port = 0;
+  SipnatMediaStats stats;
+  SipnatTestSide side = { 0, };
+  ReceivedWait wait = { &side, 5 };
+
+  if (!sipnat_test_have_elements (SIPNAT_TEST_ELEMENTS_BASE | SIPNAT_TEST_ELEMENTS_UDP
+                                  | SIPNAT_TEST_ELEMENTS_PCMU))
+    return;
+
+  g_assert_true (_sipnat_media_is_rtcp (sender_report, sizeof sender_report));
+  g_assert_true (_sipnat_media_is_rtcp (rtpfb, sizeof rtpfb));
+  g_assert_false (_sipnat_media_is_rtcp (tiny, sizeof tiny));
+  g_assert_false (_sipnat_media_is_rtcp (buf, sipnat_test_make_rtp (buf, 0, 1)));
+  g_assert_false (_sipnat_media_is_rtcp (buf, sipnat_test_make_rtp (buf, 111, 1)));
+  buf[1] |= 0x80;   /* marker bit on PT 0..63 is not RTCP either */
+  g_assert_false (_sipnat_media_is_rtcp (buf, sizeof buf));
+
+  rtp_socket = play_on_socket (&side, peer, "PCMU", 0, 8000, 1, &media_address);
+  g_signal_connect (side.media, "first-rtp-received", G_CALLBACK (on_first_rtp), &first_rtp);
+
+  /* The junk first, from a stranger, then wrong payload types, then
+   * five RTP packets from the peer (fewer than a re-latch needs). */
+  for (guint i = 0; i < G_N_ELEMENTS (junk); i++)
+    sipnat_test_send_to (stranger, media_address, junk[i].buf, junk[i].len);
+  sipnat_test_send_to (stranger, media_address, buf, sipnat_test_make_rtp (buf, 8, 1));
+  sipnat_test_send_to (stranger, media_address, buf, sipnat_test_make_rtp (buf, 127, 2));
+  for (guint16 seq = 10; seq < 15; seq++)
+    sipnat_test_send_to (peer, media_address, buf, sipnat_test_make_rtp (buf, 0, seq));
+
+  sipnat_test_wait_until (received_and_decoded, &wait, 10000);
+  stats = sipnat_test_side_stats (&side);
+  g_assert_cmpuint (stats.rtp_packets_received, ==, 5);
+  g_assert_cmpuint (stats.rtp_bytes_received, ==, 5 * (12 + 160));
+  g_assert_cmpint (stats.first_rtp_received_time, >, 0);
+  g_assert_cmpint (stats.first_rtp_received_time, <=, g_get_monotonic_time ());
+
+  latched = _sipnat_rtp_socket_dup_latched (rtp_socket, &port);
+  g_assert_cmpstr (latched, ==, "127.0.0.1");
+  g_assert_cmpuint (port, ==, sipnat_test_socket_port (peer));
+
+  sipnat_test_wait_until (uint_is_set, &first_rtp, 5000);
+  g_assert_cmpuint (first_rtp, ==, 1);
+
+  sipnat_test_side_clear (&side);
+}
+
+/* RTP of the right payload type with anything in it (random header
+ * bits, CSRC counts, padding, extensions, sequence numbers, timestamps
+ * and Opus payloads): counted, never an error on the bus. */
+static void
+test_hostile_rtp (void)
+{
+  g_autoptr(SipnatRtpSocket) rtp_socket = NULL;
+  g_autoptr(GSocket) peer = sipnat_test_loopback_socket ();
+  g_autoptr(GSocketAddress) media_address = NULL;
+  SipnatTestSide side = { 0, };
+  ReceivedWait wait = { &side, 0 };
+  guint expected = 0;
+
+  if (!sipnat_test_have_elements (SIPNAT_TEST_ELEMENTS_BASE | SIPNAT_TEST_ELEMENTS_UDP
+                                  | SIPNAT_TEST_ELEMENTS_OPUS))
+    return;
+
+  rtp_socket = play_on_socket (&side, peer, "opus", 111, 48000, 2, &media_address);
+
+  for (guint i = 0; i < 300; i++)
+    {
+      guint8 buf[400];
+      gsize len = g_test_rand_int_range (12, sizeof buf);
+      gsize header;
+
+      for (gsize j = 0; j < len; j++)
+        buf[j] = g_test_rand_int_range (0, 256);
+      buf[0] = 0x80 | (buf[0] & 0x3f);                 /* version 2, the rest random */
+      buf[1] = (buf[1] & 0x80) | 111;                  /* marker random */
+      header = 12 + 4 * (buf[0] & 0x0f);
+      if (len >= header)
+        expected++;
+      sipnat_test_send_to (peer, media_address, buf, len);
+
+      /* In batches that the socket's receive buffer holds. */
+      if (i % 25 == 24)
+        {
+          wait.packets = expected;
+          sipnat_test_wait_until (received_counted, &wait, 10000);
+        }
+    }
+
+  /* Nothing later shows that the decoder is done with them: let them
+   * through the jitter buffer (60 ms) and the decoder. */
+  sipnat_test_run_for (500);
+  sipnat_test_side_check_bus (&side);
+  g_assert_cmpuint (sipnat_test_side_stats (&side).rtp_packets_received, ==, expected);
+
+  sipnat_test_side_clear (&side);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/media/codec/refused", test_codec_refused);
+  g_test_add_func ("/media/codec/once", test_codec_once);
+  g_test_add_func ("/media/receive/rtcp-and-garbage", test_rtcp_and_garbage_dropped);
+  g_test_add_func ("/media/receive/hostile-rtp", test_hostile_rtp);
+
+  return g_test_run ();
+}
