@@ -12,7 +12,7 @@
  * TCP, 86 % of the time went to that memcpy, the connection's receive
  * queue grew to 3.5 MB and REGISTERs timed out. The kernel autotunes a
  * connection's receive buffer to megabytes; clamped to
- * SIPNAT_STREAM_RCVBUF_BYTES, one read holds a few hundred messages at
+ * SIPNAT_STREAM_RCVBUF_BYTES, one read holds about a hundred messages at
  * most, and the peer waits (TCP flow control) instead.
  *
  * Sofia does not give its sockets away: they are found among the
