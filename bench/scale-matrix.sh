@@ -35,7 +35,7 @@ if [ -z "${summarize_only:-}" ]; then
     meson compile -C "$builddir" >/dev/null || exit 1
     bench="$builddir/bench/bench-register"
     commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-    if [ -n "$(git status --porcelain -- libsipnat bench tests/sipnat-test-registrar.c tests/servers 2>/dev/null)" ]; then
+    if [ -n "$(git status --porcelain --untracked-files=no -- libsipnat bench tests/sipnat-test-registrar.c tests/servers 2>/dev/null)" ]; then
         commit="$commit+"
     fi
     results=${results:-bench/results-scale-$(date -u +%Y%m%dT%H%M).jsonl}
