@@ -5,6 +5,7 @@
  */
 
 #include "sipnat-test-fake-endpoint.h"
+#include "sipnat-test-utils.h"
 
 SipnatFakeRegistrar *
 sipnat_test_fake_endpoint_new (const char      *address,
@@ -15,8 +16,7 @@ sipnat_test_fake_endpoint_new (const char      *address,
   g_autoptr(SipnatFakeRegistrar) fake = sipnat_fake_registrar_new (&error);
 
   g_assert_no_error (error);
-  *endpoint = sipnat_endpoint_new (address, 0, NULL, &error);
-  g_assert_no_error (error);
+  *endpoint = sipnat_test_local_endpoint_new (address);
   if (server != NULL)
     *server = sipnat_fake_registrar_dup_server (fake);
   return g_steal_pointer (&fake);

@@ -49,8 +49,11 @@ sipnat_test_wait_until_full (SipnatTestPredicate  done,
     g_main_context_iteration (NULL, TRUE);
   g_source_remove (tick);
 
+  /* g_error() goes to stderr, which is what meson shows of a failed
+   * test: say which case it was. */
   if (!ok)
-    g_error ("%s: still not true after %u ms", what, ms);
+    g_error ("%s: %s: still not true after %u ms",
+             g_test_get_path () != NULL ? g_test_get_path () : g_get_prgname (), what, ms);
 }
 
 static gboolean
@@ -375,6 +378,25 @@ sipnat_test_free_port (void)
         return port;
     }
   g_error ("no free port on 127.0.0.1");
+}
+
+SipnatEndpoint *
+sipnat_test_local_endpoint_new (const char *address)
+{
+  for (guint tries = 0; tries < 50; tries++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SipnatEndpoint) endpoint = sipnat_endpoint_new (address, 0, NULL, &error);
+      guint port;
+
+      g_assert_no_error (error);
+      port = sipnat_endpoint_get_local_port (endpoint);
+      g_assert_cmpuint (port, >, 0);
+      if (port < SIPNAT_TEST_PUBLIC_PORT_MIN || port > SIPNAT_TEST_PUBLIC_PORT_MAX)
+        return g_steal_pointer (&endpoint);
+      sipnat_test_drop_endpoint (&endpoint);
+    }
+  g_error ("no endpoint outside the public ports on %s", address);
 }
 
 /* Removes @path, a file or a directory with everything in it (symbolic

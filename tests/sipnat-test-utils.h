@@ -45,6 +45,16 @@ void     sipnat_test_run_for    (guint               ms);
  * this, directly or through g_autoptr(SipnatTestEndpoint). */
 void     sipnat_test_drop_endpoint (SipnatEndpoint **endpoint);
 
+/* The ports fake registrars script as a NAT's public port (rport) are
+ * taken from this range, which the endpoints of those tests never have as
+ * their local port: a public binding equal to the local one is no NAT. */
+#define SIPNAT_TEST_PUBLIC_PORT_MIN 40000
+#define SIPNAT_TEST_PUBLIC_PORT_MAX 41999
+
+/* A new endpoint on @address, its ports chosen by the system but outside
+ * SIPNAT_TEST_PUBLIC_PORT_MIN..MAX. Asserts that it could be made. */
+SipnatEndpoint *sipnat_test_local_endpoint_new (const char *address);
+
 /* An endpoint that g_autoptr() ends with sipnat_test_drop_endpoint(). */
 typedef SipnatEndpoint SipnatTestEndpoint;
 void     sipnat_test_endpoint_free (SipnatTestEndpoint *endpoint);

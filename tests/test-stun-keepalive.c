@@ -82,8 +82,7 @@ test_kamailio_stun (void)
     return;
   g_assert_no_error (error);
 
-  endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
-  g_assert_no_error (error);
+  endpoint = sipnat_test_local_endpoint_new ("127.0.0.1");
   reg = register_with_kamailio (endpoint, kamailio, "alice");
   bob = register_with_kamailio (endpoint, kamailio, "bob");
   options_before = sipnat_test_registrar_get_statistic (kamailio, "rcv_requests_options");
@@ -135,8 +134,7 @@ test_kamailio_fallback (void)
     return;
   g_assert_no_error (error);
 
-  endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
-  g_assert_no_error (error);
+  endpoint = sipnat_test_local_endpoint_new ("127.0.0.1");
   reg = register_with_kamailio (endpoint, kamailio, "alice");
   options_before = sipnat_test_registrar_get_statistic (kamailio, "rcv_requests_options");
 
@@ -171,8 +169,7 @@ set_up (Fixture       *f,
 
   f->fake = sipnat_fake_registrar_new (&error);
   g_assert_no_error (error);
-  f->endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
-  g_assert_no_error (error);
+  f->endpoint = sipnat_test_local_endpoint_new ("127.0.0.1");
   f->local_port = sipnat_endpoint_get_local_port (f->endpoint);
   server = sipnat_fake_registrar_dup_server (f->fake);
   f->reg = sipnat_endpoint_add_registration (f->endpoint, server, "alice");
