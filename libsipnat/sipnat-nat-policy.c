@@ -9,7 +9,7 @@
 
 #include "sipnat-enums.h"
 #include "sipnat-error.h"
-#include "sipnat-nat-policy.h"
+#include "sipnat-nat-policy-private.h"
 #include "sipnat-util-private.h"
 
 /**
@@ -42,6 +42,9 @@ struct _SipnatNatPolicy
   gboolean force_relay;
   char *turn_tls_ca_file;
   gboolean keepalive_auto;
+
+  SipnatNatPolicyWatch keepalive_watch;
+  gpointer keepalive_watch_data;
 };
 
 G_DEFINE_FINAL_TYPE (SipnatNatPolicy, sipnat_nat_policy, G_TYPE_OBJECT)
@@ -662,7 +665,21 @@ sipnat_nat_policy_set_keepalive_interval (SipnatNatPolicy *self,
     return;
 
   self->keepalive_interval = seconds;
+  if (self->keepalive_watch != NULL)
+    self->keepalive_watch (self, self->keepalive_watch_data);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_KEEPALIVE_INTERVAL]);
+}
+
+void
+_sipnat_nat_policy_set_keepalive_watch (SipnatNatPolicy      *self,
+                                        SipnatNatPolicyWatch  watch,
+                                        gpointer              data)
+{
+  g_return_if_fail (SIPNAT_IS_NAT_POLICY (self));
+  g_return_if_fail (watch == NULL || self->keepalive_watch == NULL);
+
+  self->keepalive_watch = watch;
+  self->keepalive_watch_data = data;
 }
 
 /**

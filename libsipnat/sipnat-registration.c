@@ -23,6 +23,7 @@
 #include "sipnat-debug-private.h"
 #include "sipnat-enums.h"
 #include "sipnat-error.h"
+#include "sipnat-nat-policy-private.h"
 #include "sipnat-registration-impl-private.h"
 
 /**
@@ -244,10 +245,11 @@ _sipnat_registration_clear_sources (SipnatRegistration *self)
 }
 
 static void
-keepalive_interval_changed_cb (SipnatNatPolicy    *policy,
-                               GParamSpec         *pspec,
-                               SipnatRegistration *self)
+keepalive_interval_changed (SipnatNatPolicy *policy,
+                            gpointer         data)
 {
+  SipnatRegistration *self = data;
+
   if (self->flow != NULL)
     _sipnat_flow_set_interval (self->flow, sipnat_nat_policy_get_keepalive_interval (policy));
 }
@@ -269,6 +271,8 @@ sipnat_registration_dispose (GObject *object)
     g_object_remove_weak_pointer (G_OBJECT (self->endpoint), (gpointer *) &self->endpoint);
   self->endpoint = NULL;
 
+  if (self->nat_policy != NULL)
+    _sipnat_nat_policy_set_keepalive_watch (self->nat_policy, NULL, NULL);
   g_clear_object (&self->nat_policy);
   _sipnat_registration_cancel_tls_check (self);
 
@@ -719,7 +723,6 @@ sipnat_registration_init (SipnatRegistration *self)
   self->outbox = _sipnat_outbox_new (G_OBJECT (self));
   self->unregister_joiners = g_ptr_array_new_with_free_func (g_object_unref);
   self->nat_policy = sipnat_nat_policy_new ();
-  g_signal_connect_object (self->nat_policy, "notify::keepalive-interval",
-                           G_CALLBACK (keepalive_interval_changed_cb), self, 0);
+  _sipnat_nat_policy_set_keepalive_watch (self->nat_policy, keepalive_interval_changed, self);
 }
 
