@@ -42,7 +42,6 @@ typedef struct {
   guint32 last_timestamp;
 } SipnatTestSide;
 
-
 /* Builds the bin in a pipeline, linked but neither transport nor codec
  * set. */
 void             sipnat_test_side_init      (SipnatTestSide *side);

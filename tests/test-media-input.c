@@ -90,17 +90,6 @@ typedef struct {
 } ReceivedWait;
 
 static gboolean
-received_and_decoded (gpointer data)
-{
-  ReceivedWait *w = data;
-
-  sipnat_test_side_check_bus (w->side);
-
-  return sipnat_test_side_stats (w->side).rtp_packets_received >= w->packets &&
-         g_atomic_int_get (&w->side->decoded) > 0;
-}
-
-static gboolean
 received_counted (gpointer data)
 {
   ReceivedWait *w = data;
@@ -108,6 +97,14 @@ received_counted (gpointer data)
   sipnat_test_side_check_bus (w->side);
 
   return sipnat_test_side_stats (w->side).rtp_packets_received >= w->packets;
+}
+
+static gboolean
+received_and_decoded (gpointer data)
+{
+  ReceivedWait *w = data;
+
+  return received_counted (w) && g_atomic_int_get (&w->side->decoded) > 0;
 }
 
 static gboolean
