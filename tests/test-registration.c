@@ -23,8 +23,6 @@ typedef struct {
 static void
 fixture_set_up_endpoint (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-
   f->changes = g_ptr_array_new_with_free_func (g_free);
   f->endpoint = sipnat_test_local_endpoint_new ("127.0.0.1");
 }

@@ -82,7 +82,8 @@ test_kamailio_stun (void)
     return;
   g_assert_no_error (error);
 
-  endpoint = sipnat_test_local_endpoint_new ("127.0.0.1");
+  endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
+  g_assert_no_error (error);
   reg = register_with_kamailio (endpoint, kamailio, "alice");
   bob = register_with_kamailio (endpoint, kamailio, "bob");
   options_before = sipnat_test_registrar_get_statistic (kamailio, "rcv_requests_options");
@@ -134,7 +135,8 @@ test_kamailio_fallback (void)
     return;
   g_assert_no_error (error);
 
-  endpoint = sipnat_test_local_endpoint_new ("127.0.0.1");
+  endpoint = sipnat_endpoint_new ("127.0.0.1", 0, NULL, &error);
+  g_assert_no_error (error);
   reg = register_with_kamailio (endpoint, kamailio, "alice");
   options_before = sipnat_test_registrar_get_statistic (kamailio, "rcv_requests_options");
 
