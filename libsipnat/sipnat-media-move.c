@@ -4,9 +4,10 @@
  * new transport (a new libnice agent, or a new RTP socket): its elements
  * take the old ones' place in the bin while the application's pipeline
  * plays on. The receiving side is swapped at once (nothing is read from
- * the old network any more); the payloader goes to the new sink from an
- * idle probe, between two buffers, so that it never pushes to nothing (a
- * not-linked flow would stop the application's source).
+ * the old network any more); the payloader goes to the new sink as its
+ * next buffer comes (a blocking probe), so that it never pushes to
+ * nothing (a not-linked flow would stop the application's source) and the
+ * new sink gets the sticky events first.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -18,7 +19,7 @@
 #include "sipnat-media-impl-private.h"
 
 typedef struct {
-  SipnatMediaBin *self;
+  GWeakRef self;
   GstElement *old_sink;
   GstElement *new_sink;
 } SinkSwap;
@@ -30,27 +31,33 @@ sink_swap_free (gpointer data)
 
   gst_object_unref (swap->old_sink);
   gst_object_unref (swap->new_sink);
-  g_object_unref (swap->self);
+  g_weak_ref_clear (&swap->self);
   g_free (swap);
 }
 
-/* The payloader is between two buffers (now, or once its push is over):
- * it goes to the new sink without ever pushing to nothing (a not-linked
- * flow would stop the application's source). */
+/* The payloader's next buffer or event comes (a blocking probe, in its
+ * streaming thread): before it moves on, the payloader goes to the new
+ * sink, which GStreamer then sends the sticky events ahead of it. It
+ * never pushes to nothing (a not-linked flow would stop the application's
+ * source). Swaps still waiting when another one comes run in order. */
 static GstPadProbeReturn
-swap_sink_idle (GstPad          *pad,
-                GstPadProbeInfo *info,
-                gpointer         data)
+swap_sink (GstPad          *pad,
+           GstPadProbeInfo *info,
+           gpointer         data)
 {
   SinkSwap *swap = data;
+  g_autoptr(SipnatMediaBin) self = g_weak_ref_get (&swap->self);
   g_autoptr(GstPad) old_pad = gst_element_get_static_pad (swap->old_sink, "sink");
   g_autoptr(GstPad) new_pad = gst_element_get_static_pad (swap->new_sink, "sink");
 
+  if (self == NULL)
+    return GST_PAD_PROBE_REMOVE;
+
   gst_pad_unlink (pad, old_pad);
   if (gst_pad_link (pad, new_pad) != GST_PAD_LINK_OK)
-    GST_ELEMENT_ERROR (swap->self, CORE, NEGOTIATION,
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
                        (_("Cannot join the call's audio to its transport")), (NULL));
-  _sipnat_media_drop_element (swap->self, swap->old_sink);
+  _sipnat_media_drop_element (self, swap->old_sink);
   return GST_PAD_PROBE_REMOVE;
 }
 
@@ -92,11 +99,11 @@ replace_transport (SipnatMediaBin *self,
   gst_element_sync_state_with_parent (src);
 
   swap = g_new0 (SinkSwap, 1);
-  swap->self = g_object_ref (self);
+  g_weak_ref_init (&swap->self, self);
   swap->old_sink = gst_object_ref (old_sink);
   swap->new_sink = gst_object_ref (sink);
   payloader_pad = gst_element_get_static_pad (self->send_last, "src");
-  gst_pad_add_probe (payloader_pad, GST_PAD_PROBE_TYPE_IDLE, swap_sink_idle, swap,
+  gst_pad_add_probe (payloader_pad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, swap_sink, swap,
                      sink_swap_free);
 }
 

@@ -385,18 +385,45 @@ _sipnat_media_link_pads (GstElement *src,
   return gst_pad_link (srcpad, sinkpad) == GST_PAD_LINK_OK;
 }
 
-/* The application's source is between two buffers (now, or once its push
- * is over): the sink ghost pad goes from the fakesink to the send chain.
- * Switched while a buffer is on its way, the buffer could reach the chain
- * before the sticky events that the new link sends on (the segment). */
+/* A weak reference to @self, for pad probes: a probe that holds the bin
+ * would keep it alive (the bin owns the pad) until data flows, if ever. */
+static GWeakRef *
+weak_ref_new (SipnatMediaBin *self)
+{
+  GWeakRef *ref = g_new (GWeakRef, 1);
+
+  g_weak_ref_init (ref, self);
+  return ref;
+}
+
+static void
+weak_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+/* The application's data comes to the sink ghost pad: the pad goes from
+ * the fakesink to the send chain, in the streaming thread, before the
+ * data moves on (a blocking probe on the ghost's internal pad). The
+ * internal pad then sends the send chain the sticky events (stream-start,
+ * caps, segment) ahead of the data. An idle probe would not do: on a
+ * (ghost) sink pad it runs at once, in the caller's thread, even while
+ * the first sticky events are on their way to the fakesink, and an event
+ * in flight then counts as received by the new link too ("data flow
+ * before stream-start event"). */
 static GstPadProbeReturn
-send_chain_idle (GstPad          *pad,
+join_send_chain (GstPad          *pad,
                  GstPadProbeInfo *info,
                  gpointer         data)
 {
-  SipnatMediaBin *self = data;
-  g_autoptr(GstPad) send_pad = gst_element_get_static_pad (self->send_first, "sink");
+  g_autoptr(SipnatMediaBin) self = g_weak_ref_get (data);
+  g_autoptr(GstPad) send_pad = NULL;
 
+  if (self == NULL)
+    return GST_PAD_PROBE_REMOVE;
+
+  send_pad = gst_element_get_static_pad (self->send_first, "sink");
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->sink_ghost), send_pad);
   if (self->discard != NULL)
     _sipnat_media_drop_element (self, g_steal_pointer (&self->discard));
@@ -411,6 +438,7 @@ static void
 activate (SipnatMediaBin *self)
 {
   g_autoptr(GstPad) recv_pad = NULL;
+  g_autoptr(GstPad) internal = NULL;
 
   if (self->active || self->transport_src == NULL || self->send_first == NULL)
     return;
@@ -428,8 +456,9 @@ activate (SipnatMediaBin *self)
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->src_ghost), recv_pad);
   g_atomic_int_set (&self->recv_payload_type, (gint) self->payload_type);
 
-  gst_pad_add_probe (self->sink_ghost, GST_PAD_PROBE_TYPE_IDLE, send_chain_idle,
-                     g_object_ref (self), g_object_unref);
+  internal = GST_PAD (gst_proxy_pad_get_internal (GST_PROXY_PAD (self->sink_ghost)));
+  gst_pad_add_probe (internal, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, join_send_chain,
+                     weak_ref_new (self), weak_ref_free);
 
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_latency (GST_OBJECT (self)));
 }

@@ -1,6 +1,7 @@
 /* test-media-input.c: the media bin of a call given bad input: codecs
- * refused, RTCP and garbage on its socket, hostile RTP (test-media.c: media
- * over ICE and over a latching socket)
+ * refused, RTCP and garbage on its socket, hostile RTP; and the
+ * application's audio joining the send chain while its stream starts
+ * (test-media.c: media over ICE and over a latching socket)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -267,6 +268,209 @@ test_hostile_rtp (void)
   sipnat_test_side_clear (&side);
 }
 
+/* ------------------------------------- the application's audio joins */
+
+/* A point where the application's streaming thread waits (2 s at most)
+ * until the test opens it. */
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  gboolean arrived;
+  gboolean opened;
+} Gate;
+
+static void
+gate_pass (Gate *gate)
+{
+  gint64 end = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&gate->lock);
+  gate->arrived = TRUE;
+  g_cond_broadcast (&gate->cond);
+  while (!gate->opened && g_cond_wait_until (&gate->cond, &gate->lock, end))
+    ;
+  g_mutex_unlock (&gate->lock);
+}
+
+static void
+gate_wait_arrived (Gate *gate)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) sipnat_test_deadline_ms (5000) * 1000;
+
+  g_mutex_lock (&gate->lock);
+  while (!gate->arrived && g_cond_wait_until (&gate->cond, &gate->lock, end))
+    ;
+  g_assert_true (gate->arrived);
+  g_mutex_unlock (&gate->lock);
+}
+
+static void
+gate_open (Gate *gate)
+{
+  g_mutex_lock (&gate->lock);
+  gate->opened = TRUE;
+  g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->lock);
+}
+
+static void
+gate_clear (Gate *gate)
+{
+  g_mutex_clear (&gate->lock);
+  g_cond_clear (&gate->cond);
+}
+
+/* On the fakesink's pad, before it takes the stream-start. */
+static GstPadProbeReturn
+gate_stream_start (GstPad          *pad,
+                   GstPadProbeInfo *info,
+                   gpointer         data)
+{
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_STREAM_START)
+    return GST_PAD_PROBE_OK;
+
+  gate_pass (data);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* On the sink ghost's internal pad, once the fakesink took it. */
+static GstPadProbeReturn
+gate_idle (GstPad          *pad,
+           GstPadProbeInfo *info,
+           gpointer         data)
+{
+  gate_pass (data);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* The application's streaming thread: a stream of 20 ms of silence at a
+ * time, as audiotestsrc would start it. */
+static gpointer
+push_stream (gpointer data)
+{
+  GstPad *src = data;
+  g_autoptr(GstCaps) caps = gst_caps_from_string ("audio/x-raw, format=S16LE, "
+                                                  "layout=interleaved, rate=8000, channels=1");
+  GstSegment segment;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_pad_push_event (src, gst_event_new_stream_start ("test-media-input"));
+  gst_pad_push_event (src, gst_event_new_caps (caps));
+  gst_pad_push_event (src, gst_event_new_segment (&segment));
+  for (guint i = 0; i < 10 && ret == GST_FLOW_OK; i++)
+    {
+      GstBuffer *buffer = gst_buffer_new_allocate (NULL, 320, NULL);
+
+      gst_buffer_memset (buffer, 0, 0, 320);
+      GST_BUFFER_PTS (buffer) = i * 20 * GST_MSECOND;
+      GST_BUFFER_DURATION (buffer) = 20 * GST_MSECOND;
+      ret = gst_pad_push (src, buffer);
+    }
+
+  return GINT_TO_POINTER (ret);
+}
+
+/* The codec and the transport become known while the application's
+ * first sticky event is on its way: the fakesink has taken it, the call
+ * that pushed it has not returned. The send chain still gets the
+ * stream-start, caps and segment before the audio. (Joined from an idle
+ * probe on the sink ghost pad, the bin relinked at once, and GStreamer
+ * then counted the stream-start as received by the new link too: the
+ * first buffer reached the converter without one, "data flow before
+ * stream-start event".) */
+static void
+test_join_while_stream_starts (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatRtpSocket) socket = NULL;
+  g_autoptr(GstElement) media = NULL;
+  g_autoptr(GstElement) discard = NULL;
+  g_autoptr(GstElement) convert = NULL;
+  g_autoptr(GstPad) discard_pad = NULL;
+  g_autoptr(GstPad) convert_pad = NULL;
+  g_autoptr(GstPad) media_pad = NULL;
+  g_autoptr(GstPad) internal = NULL;
+  g_autoptr(GstPad) src = gst_pad_new ("src", GST_PAD_SRC);
+  g_autoptr(GstEvent) stream_start = NULL;
+  Gate at_fakesink = { 0, };
+  Gate taken = { 0, };
+  GThread *thread;
+  SipnatMediaStats stats;
+
+  if (!sipnat_test_have_elements (SIPNAT_TEST_ELEMENTS_BASE | SIPNAT_TEST_ELEMENTS_UDP
+                                  | SIPNAT_TEST_ELEMENTS_PCMU))
+    return;
+
+  media = gst_object_ref_sink (_sipnat_media_new ());
+  discard = gst_bin_get_by_name (GST_BIN (media), "discard");
+  g_assert_nonnull (discard);
+  discard_pad = gst_element_get_static_pad (discard, "sink");
+  gst_pad_add_probe (discard_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, gate_stream_start,
+                     &at_fakesink, NULL);
+  media_pad = gst_element_get_static_pad (media, "sink");
+  internal = GST_PAD (gst_proxy_pad_get_internal (GST_PROXY_PAD (media_pad)));
+  gst_pad_set_active (src, TRUE);
+  g_assert_cmpint (gst_pad_link (src, media_pad), ==, GST_PAD_LINK_OK);
+  g_assert_cmpint (gst_element_set_state (media, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+
+  thread = g_thread_new ("push-stream", push_stream, src);
+  gate_wait_arrived (&at_fakesink);
+  /* The internal pad is in use: the probe runs when the push is over. */
+  gst_pad_add_probe (internal, GST_PAD_PROBE_TYPE_IDLE, gate_idle, &taken, NULL);
+  gate_open (&at_fakesink);
+  gate_wait_arrived (&taken);
+
+  socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  _sipnat_rtp_socket_set_remote (socket, "127.0.0.1", 9);
+  g_assert_true (_sipnat_media_set_transport_socket (media, socket));
+  g_assert_true (_sipnat_media_set_codec (media, "PCMU", 0, 8000, 1, &error));
+  g_assert_no_error (error);
+
+  gate_open (&taken);
+  g_assert_cmpint (GPOINTER_TO_INT (g_thread_join (thread)), ==, GST_FLOW_OK);
+
+  convert = gst_bin_get_by_name (GST_BIN (media), "send-convert");
+  g_assert_nonnull (convert);
+  convert_pad = gst_element_get_static_pad (convert, "sink");
+  stream_start = gst_pad_get_sticky_event (convert_pad, GST_EVENT_STREAM_START, 0);
+  g_assert_nonnull (stream_start);
+  _sipnat_media_get_stats (media, &stats);
+  g_assert_cmpuint (stats.rtp_packets_sent, >, 0);
+
+  gst_element_set_state (media, GST_STATE_NULL);
+  gst_pad_unlink (src, media_pad);
+  gate_clear (&at_fakesink);
+  gate_clear (&taken);
+}
+
+/* The chains wait for the application's audio, which never comes: the
+ * bin still goes when its last reference does. */
+static void
+test_join_never_fed (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatRtpSocket) socket = NULL;
+  GstElement *media;
+
+  if (!sipnat_test_have_elements (SIPNAT_TEST_ELEMENTS_BASE | SIPNAT_TEST_ELEMENTS_UDP
+                                  | SIPNAT_TEST_ELEMENTS_PCMU))
+    return;
+
+  media = gst_object_ref_sink (_sipnat_media_new ());
+  socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  g_assert_true (_sipnat_media_set_transport_socket (media, socket));
+  g_assert_true (_sipnat_media_set_codec (media, "PCMU", 0, 8000, 1, &error));
+  g_assert_no_error (error);
+
+  g_object_add_weak_pointer (G_OBJECT (media), (gpointer *) &media);
+  gst_object_unref (media);
+  g_assert_null (media);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -278,6 +482,8 @@ main (int   argc,
   g_test_add_func ("/media/codec/once", test_codec_once);
   g_test_add_func ("/media/receive/rtcp-and-garbage", test_rtcp_and_garbage_dropped);
   g_test_add_func ("/media/receive/hostile-rtp", test_hostile_rtp);
+  g_test_add_func ("/media/join/while-stream-starts", test_join_while_stream_starts);
+  g_test_add_func ("/media/join/never-fed", test_join_never_fed);
 
   return g_test_run ();
 }
