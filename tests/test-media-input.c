@@ -1,7 +1,8 @@
 /* test-media-input.c: the media bin of a call given bad input: codecs
  * refused, RTCP and garbage on its socket, hostile RTP; and the
- * application's audio joining the send chain while its stream starts
- * (test-media.c: media over ICE and over a latching socket)
+ * application's audio joining the send chain (while its stream starts,
+ * after two moves) (test-media.c: media over ICE and over a latching
+ * socket)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -446,6 +447,64 @@ test_join_while_stream_starts (void)
   gate_clear (&taken);
 }
 
+/* Two moves before the application's audio flows (its pipeline not
+ * playing yet): both sink swaps wait for the payloader's first data and
+ * run in order; the audio leaves by the newest transport, no error. */
+static void
+test_join_after_two_moves (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SipnatRtpSocket) first = NULL;
+  g_autoptr(SipnatRtpSocket) second = NULL;
+  g_autoptr(SipnatRtpSocket) third = NULL;
+  g_autoptr(GSocket) receiver = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  SipnatTestSide side = { 0, };
+  guint8 packet[1500];
+  gssize received;
+
+  if (!sipnat_test_have_elements (SIPNAT_TEST_ELEMENTS_BASE | SIPNAT_TEST_ELEMENTS_UDP
+                                  | SIPNAT_TEST_ELEMENTS_PCMU))
+    return;
+
+  receiver = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                           G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  local = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_assert_true (g_socket_bind (receiver, local, FALSE, &error));
+  bound = g_socket_get_local_address (receiver, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (receiver, sipnat_test_deadline_ms (5000) / 1000);
+
+  first = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  second = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  third = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  _sipnat_rtp_socket_set_remote (first, "127.0.0.1", 9);
+  _sipnat_rtp_socket_set_remote (second, "127.0.0.1", 9);
+  _sipnat_rtp_socket_set_remote (third, "127.0.0.1",
+                                 g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+
+  sipnat_test_side_init (&side);
+  g_assert_true (_sipnat_media_set_transport_socket (side.media, first));
+  g_assert_true (_sipnat_media_set_codec (side.media, "PCMU", 0, 8000, 1, &error));
+  g_assert_no_error (error);
+  g_assert_true (_sipnat_media_move_transport_socket (side.media, second));
+  g_assert_true (_sipnat_media_move_transport_socket (side.media, third));
+  sipnat_test_side_play (&side);
+
+  received = g_socket_receive (receiver, (char *) packet, sizeof packet, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (received, ==, 12 + 160);
+  sipnat_test_side_check_bus (&side);
+  g_assert_cmpuint (sipnat_test_side_stats (&side).rtp_packets_sent, >, 0);
+
+  sipnat_test_side_clear (&side);
+}
+
 /* The chains wait for the application's audio, which never comes: the
  * bin still goes when its last reference does. */
 static void
@@ -483,6 +542,7 @@ main (int   argc,
   g_test_add_func ("/media/receive/rtcp-and-garbage", test_rtcp_and_garbage_dropped);
   g_test_add_func ("/media/receive/hostile-rtp", test_hostile_rtp);
   g_test_add_func ("/media/join/while-stream-starts", test_join_while_stream_starts);
+  g_test_add_func ("/media/join/after-two-moves", test_join_after_two_moves);
   g_test_add_func ("/media/join/never-fed", test_join_never_fed);
 
   return g_test_run ();
