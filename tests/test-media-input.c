@@ -115,6 +115,35 @@ uint_is_set (gpointer data)
   return *(guint *) data > 0;
 }
 
+/* A new RTP socket on 127.0.0.1 that sends to 127.0.0.1:@remote_port. */
+static SipnatRtpSocket *
+loopback_rtp_socket (guint remote_port)
+{
+  g_autoptr(GError) error = NULL;
+  SipnatRtpSocket *rtp_socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+
+  g_assert_no_error (error);
+  _sipnat_rtp_socket_set_remote (rtp_socket, "127.0.0.1", remote_port);
+  return rtp_socket;
+}
+
+/* Gives @media its transport, @rtp_socket, and the codec given. */
+static void
+set_socket_and_codec (GstElement      *media,
+                      SipnatRtpSocket *rtp_socket,
+                      const char      *encoding,
+                      guint            payload_type,
+                      guint            clock_rate,
+                      guint            channels)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (_sipnat_media_set_transport_socket (media, rtp_socket));
+  g_assert_true (_sipnat_media_set_codec (media, encoding, payload_type, clock_rate,
+                                          channels, &error));
+  g_assert_no_error (error);
+}
+
 /* Plays @side with the codec given on a new socket on 127.0.0.1 whose
  * remote is @peer; *@address gets the socket's address, where to send it
  * RTP. */
@@ -127,18 +156,12 @@ play_on_socket (SipnatTestSide  *side,
                 guint            channels,
                 GSocketAddress **address)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SipnatRtpSocket) rtp_socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
+  g_autoptr(SipnatRtpSocket) rtp_socket = loopback_rtp_socket (sipnat_test_socket_port (peer));
 
-  g_assert_no_error (error);
-  _sipnat_rtp_socket_set_remote (rtp_socket, "127.0.0.1", sipnat_test_socket_port (peer));
   *address = g_inet_socket_address_new_from_string ("127.0.0.1",
                                                     _sipnat_rtp_socket_get_port (rtp_socket));
   sipnat_test_side_init (side);
-  g_assert_true (_sipnat_media_set_transport_socket (side->media, rtp_socket));
-  g_assert_true (_sipnat_media_set_codec (side->media, encoding, payload_type, clock_rate,
-                                          channels, &error));
-  g_assert_no_error (error);
+  set_socket_and_codec (side->media, rtp_socket, encoding, payload_type, clock_rate, channels);
   sipnat_test_side_play (side);
   return g_steal_pointer (&rtp_socket);
 }
@@ -383,7 +406,6 @@ push_stream (gpointer data)
 static void
 test_join_while_stream_starts (void)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(SipnatRtpSocket) socket = NULL;
   g_autoptr(GstElement) media = NULL;
   g_autoptr(GstElement) discard = NULL;
@@ -423,12 +445,8 @@ test_join_while_stream_starts (void)
   gate_open (&at_fakesink);
   gate_wait_arrived (&taken);
 
-  socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
-  g_assert_no_error (error);
-  _sipnat_rtp_socket_set_remote (socket, "127.0.0.1", 9);
-  g_assert_true (_sipnat_media_set_transport_socket (media, socket));
-  g_assert_true (_sipnat_media_set_codec (media, "PCMU", 0, 8000, 1, &error));
-  g_assert_no_error (error);
+  socket = loopback_rtp_socket (9);
+  set_socket_and_codec (media, socket, "PCMU", 0, 8000, 1);
 
   gate_open (&taken);
   g_assert_cmpint (GPOINTER_TO_INT (g_thread_join (thread)), ==, GST_FLOW_OK);
@@ -458,8 +476,6 @@ test_join_after_two_moves (void)
   g_autoptr(SipnatRtpSocket) second = NULL;
   g_autoptr(SipnatRtpSocket) third = NULL;
   g_autoptr(GSocket) receiver = NULL;
-  g_autoptr(GSocketAddress) local = NULL;
-  g_autoptr(GSocketAddress) bound = NULL;
   SipnatTestSide side = { 0, };
   guint8 packet[1500];
   gssize received;
@@ -468,30 +484,15 @@ test_join_after_two_moves (void)
                                   | SIPNAT_TEST_ELEMENTS_PCMU))
     return;
 
-  receiver = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                           G_SOCKET_PROTOCOL_UDP, &error);
-  g_assert_no_error (error);
-  local = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
-  g_assert_true (g_socket_bind (receiver, local, FALSE, &error));
-  bound = g_socket_get_local_address (receiver, &error);
-  g_assert_no_error (error);
+  receiver = sipnat_test_loopback_socket ();
+  g_socket_set_blocking (receiver, TRUE);
   g_socket_set_timeout (receiver, sipnat_test_deadline_ms (5000) / 1000);
-
-  first = _sipnat_rtp_socket_new ("127.0.0.1", &error);
-  g_assert_no_error (error);
-  second = _sipnat_rtp_socket_new ("127.0.0.1", &error);
-  g_assert_no_error (error);
-  third = _sipnat_rtp_socket_new ("127.0.0.1", &error);
-  g_assert_no_error (error);
-  _sipnat_rtp_socket_set_remote (first, "127.0.0.1", 9);
-  _sipnat_rtp_socket_set_remote (second, "127.0.0.1", 9);
-  _sipnat_rtp_socket_set_remote (third, "127.0.0.1",
-                                 g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  first = loopback_rtp_socket (9);
+  second = loopback_rtp_socket (9);
+  third = loopback_rtp_socket (sipnat_test_socket_port (receiver));
 
   sipnat_test_side_init (&side);
-  g_assert_true (_sipnat_media_set_transport_socket (side.media, first));
-  g_assert_true (_sipnat_media_set_codec (side.media, "PCMU", 0, 8000, 1, &error));
-  g_assert_no_error (error);
+  set_socket_and_codec (side.media, first, "PCMU", 0, 8000, 1);
   g_assert_true (_sipnat_media_move_transport_socket (side.media, second));
   g_assert_true (_sipnat_media_move_transport_socket (side.media, third));
   sipnat_test_side_play (&side);
@@ -510,7 +511,6 @@ test_join_after_two_moves (void)
 static void
 test_join_never_fed (void)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(SipnatRtpSocket) socket = NULL;
   GstElement *media;
 
@@ -519,11 +519,8 @@ test_join_never_fed (void)
     return;
 
   media = gst_object_ref_sink (_sipnat_media_new ());
-  socket = _sipnat_rtp_socket_new ("127.0.0.1", &error);
-  g_assert_no_error (error);
-  g_assert_true (_sipnat_media_set_transport_socket (media, socket));
-  g_assert_true (_sipnat_media_set_codec (media, "PCMU", 0, 8000, 1, &error));
-  g_assert_no_error (error);
+  socket = loopback_rtp_socket (9);
+  set_socket_and_codec (media, socket, "PCMU", 0, 8000, 1);
 
   g_object_add_weak_pointer (G_OBJECT (media), (gpointer *) &media);
   gst_object_unref (media);
